@@ -1,0 +1,150 @@
+//! Operators (tenants), their routers (sites) and the ticket types they sell.
+
+use serde::{Deserialize, Serialize};
+use jiff::Timestamp;
+
+use super::money::Money;
+
+/// A hotspot business: the tenant every key carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Operator {
+    pub id: String,
+    pub business_name: String,
+    /// ISO 4217; prices are in its minor units.
+    pub currency: String,
+    /// IANA zone name, for showing times; everything is stored in UTC.
+    pub time_zone: String,
+    /// ISO 3166-1 alpha-2, for the payer's billing address.
+    pub country_code: String,
+    /// Length of the voucher codes sold online.
+    pub voucher_code_length: usize,
+    pub created_at: Timestamp,
+}
+
+/// A MikroTik router (one hotspot site) of an operator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Router {
+    pub id: String,
+    pub operator_id: String,
+    pub name: String,
+    /// The hotspot's DNS name (e.g. `login.wifi`).
+    pub hotspot_dns: String,
+    pub location: String,
+}
+
+/// What a ticket buys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Allowance {
+    /// Online time, counted from first login.
+    Time { seconds: u64 },
+    /// A data quota (upload + download).
+    Data { bytes: u64 },
+}
+
+impl Allowance {
+    /// English text of the allowance: `1 hour`, `2 hours`, `1 day`, `7 days`, `5 GB`.
+    pub fn describe(self) -> String {
+        match self {
+            Self::Time { seconds } => describe_duration(seconds),
+            Self::Data { bytes } => describe_bytes(bytes),
+        }
+    }
+}
+
+/// `1 hour`, `90 minutes`, `2 days`.
+pub fn describe_duration(seconds: u64) -> String {
+    let plural = |n: u64, unit: &str| if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") };
+    if seconds % 86_400 == 0 {
+        plural(seconds / 86_400, "day")
+    } else if seconds % 3_600 == 0 {
+        plural(seconds / 3_600, "hour")
+    } else {
+        plural(seconds.div_ceil(60), "minute")
+    }
+}
+
+/// `1 GB`, `500 MB` (decimal units, as operators sell them).
+pub fn describe_bytes(bytes: u64) -> String {
+    const GB: u64 = 1_000_000_000;
+    const MB: u64 = 1_000_000;
+    if bytes % GB == 0 {
+        format!("{} GB", bytes / GB)
+    } else {
+        format!("{} MB", bytes.div_ceil(MB))
+    }
+}
+
+/// A package an operator sells (e.g. "1 Hour WiFi, KES 50").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketType {
+    pub id: String,
+    pub operator_id: String,
+    pub name: String,
+    pub allowance: Allowance,
+    pub price: Money,
+    /// How long a voucher stays usable after first login (for data tickets: e.g. 30 days).
+    pub validity_seconds: u64,
+    /// MikroTik rate limit `rx/tx` as the router writes it (e.g. `2M/5M`), if any.
+    pub rate_limit: Option<String>,
+    /// Devices that may use one voucher at once.
+    pub shared_users: u32,
+    /// Routers that sell it; empty means all of the operator's routers.
+    pub router_ids: Vec<String>,
+    /// Shown on the captive-portal checkout.
+    pub on_checkout: bool,
+    pub archived: bool,
+    /// Display order on the checkout.
+    pub sort_order: u32,
+}
+
+impl TicketType {
+    /// Whether a customer on `router_id`'s checkout may buy it.
+    pub fn sold_at(&self, router_id: &str) -> bool {
+        self.on_checkout
+            && !self.archived
+            && (self.router_ids.is_empty() || self.router_ids.iter().any(|r| r == router_id))
+    }
+}
+
+/// What a sold voucher buys, frozen at the time of sale: later edits of the ticket type never
+/// change vouchers already sold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketTerms {
+    pub ticket_type_id: String,
+    pub name: String,
+    pub allowance: Allowance,
+    pub price: Money,
+    pub validity_seconds: u64,
+    pub rate_limit: Option<String>,
+    pub shared_users: u32,
+}
+
+impl From<&TicketType> for TicketTerms {
+    fn from(t: &TicketType) -> Self {
+        Self {
+            ticket_type_id: t.id.clone(),
+            name: t.name.clone(),
+            allowance: t.allowance,
+            price: t.price,
+            validity_seconds: t.validity_seconds,
+            rate_limit: t.rate_limit.clone(),
+            shared_users: t.shared_users,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allowances_read_naturally() {
+        assert_eq!(Allowance::Time { seconds: 3600 }.describe(), "1 hour");
+        assert_eq!(Allowance::Time { seconds: 7200 }.describe(), "2 hours");
+        assert_eq!(Allowance::Time { seconds: 86_400 * 7 }.describe(), "7 days");
+        assert_eq!(Allowance::Time { seconds: 5400 }.describe(), "90 minutes");
+        assert_eq!(Allowance::Data { bytes: 5_000_000_000 }.describe(), "5 GB");
+        assert_eq!(Allowance::Data { bytes: 500_000_000 }.describe(), "500 MB");
+    }
+}

@@ -1,0 +1,9 @@
+//! Domain types and rules. Pure: no I/O, no clocks, no randomness of their own.
+
+pub mod catalog;
+pub mod money;
+pub mod order;
+pub mod payment;
+pub mod phone;
+pub mod voucher;
+pub mod voucher_code;

@@ -1,0 +1,22 @@
+//! The one error type of the use cases; `tiketi-app` maps it to HTTP answers in one place.
+
+use crate::{
+    ports::{gateway::GatewayError, queue::QueueError},
+    store::StoreError,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("the operator has no payment account configured")]
+    NoMerchantAccount,
+    #[error(transparent)]
+    Gateway(#[from] GatewayError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}

@@ -1,0 +1,83 @@
+//! Use cases, generic over the ports. The Lambda functions and the local host call these and
+//! nothing else; see each module for its exactly-once argument.
+
+pub mod checkout;
+pub mod demo;
+mod error;
+pub mod issuance;
+pub mod payments;
+pub mod recovery;
+
+use std::time::Duration;
+
+pub use error::ServiceError;
+
+use crate::{
+    ports::{Clock, PaymentGateway, Queue, Table, gateway::{IpnMethod, MerchantAccount}},
+    store::Repository,
+};
+
+/// The adapters one deployment wires together.
+pub trait Platform: Send + Sync + 'static {
+    type Table: Table;
+    type Queue: Queue;
+    type Gateway: PaymentGateway;
+    type Clock: Clock;
+}
+
+/// Deployment settings the use cases need.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The externally reachable base URL of Tiketi (no trailing slash), for the gateway's
+    /// callback and IPN URLs.
+    pub public_base_url: String,
+    /// The merchant account of operators without their own (the demo operator's keys from
+    /// `PESAPAL_CONSUMER_KEY` / `PESAPAL_CONSUMER_SECRET`).
+    pub default_merchant: Option<MerchantAccount>,
+    pub ipn_method: IpnMethod,
+    /// Pending orders older than this are asked about by the reconciliation pass.
+    pub reconcile_after: Duration,
+    /// Pending orders older than this are given up by the reconciliation pass.
+    pub reconcile_window: Duration,
+}
+
+impl Settings {
+    pub fn new(public_base_url: &str, default_merchant: Option<MerchantAccount>) -> Self {
+        Self {
+            public_base_url: public_base_url.trim_end_matches('/').to_owned(),
+            default_merchant,
+            ipn_method: IpnMethod::Get,
+            reconcile_after: Duration::from_secs(180),
+            reconcile_window: Duration::from_secs(24 * 3600),
+        }
+    }
+
+    pub fn ipn_url(&self, operator_id: &str) -> String {
+        format!("{}/pesapal/ipn/{operator_id}", self.public_base_url)
+    }
+
+    pub fn callback_url(&self, operator_id: &str, order_id: &str) -> String {
+        format!("{}/checkout/{operator_id}/orders/{order_id}", self.public_base_url)
+    }
+}
+
+/// Tiketi's use cases over one set of adapters.
+#[derive(Debug)]
+pub struct Tiketi<P: Platform> {
+    pub store: Repository<P::Table>,
+    pub queue: P::Queue,
+    pub gateway: P::Gateway,
+    pub clock: P::Clock,
+    pub settings: Settings,
+}
+
+impl<P: Platform> Tiketi<P> {
+    pub fn new(table: P::Table, queue: P::Queue, gateway: P::Gateway, clock: P::Clock, settings: Settings) -> Self {
+        Self { store: Repository::new(table), queue, gateway, clock, settings }
+    }
+
+    /// The merchant account an operator's customers pay into.
+    pub(crate) fn merchant_for(&self, _operator_id: &str) -> Result<MerchantAccount, ServiceError> {
+        self.settings.default_merchant.clone().ok_or(ServiceError::NoMerchantAccount)
+    }
+}

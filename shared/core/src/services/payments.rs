@@ -1,0 +1,161 @@
+//! Payment verification: the one path by which an order becomes PAID.
+//!
+//! IPN, callback page and reconciliation all call [`Tiketi::check_payment`]. It never trusts the
+//! caller: it asks the gateway for the transaction status with our own credentials, checks that
+//! the status is about this order (reference, amount, currency), records a payment event, and
+//! moves the order with a conditional write (PENDING/FAILED → PAID only on a completed payment).
+//! Of many concurrent checks exactly one wins the transition; the others see it and change
+//! nothing. A PAID order is (re-)enqueued for issuance each time, which is safe because issuance
+//! is idempotent; that also covers a crash between the PAID write and the enqueue.
+
+use std::time::Duration;
+
+use tracing::{info, instrument, warn};
+
+use super::{Platform, ServiceError, Tiketi};
+use crate::{
+    domain::{
+        order::{Order, OrderStatus, verify_status},
+        payment::{CheckSource, Outcome, PaymentEvent},
+    },
+    ports::{
+        Clock, PaymentGateway,
+        queue::{Message, send_message},
+    },
+    store::StoreError,
+};
+
+/// A payment notification as received: nothing in it is trusted.
+#[derive(Debug, Clone)]
+pub struct Notification {
+    pub operator_id: String,
+    pub tracking_id: String,
+    pub merchant_reference: Option<String>,
+    pub notification_type: Option<String>,
+    pub source: CheckSource,
+}
+
+/// Summary of one reconciliation pass.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReconcileReport {
+    pub checked: usize,
+    pub reissued: usize,
+    pub errors: usize,
+}
+
+const MAX_TRANSITION_ATTEMPTS: usize = 5;
+
+impl<P: Platform> Tiketi<P> {
+    /// Verifies a notification against the gateway and applies it. Returns the order as it
+    /// stands afterwards. `NotFound` when no order of the operator has this tracking id.
+    #[instrument(skip_all, fields(operator_id = %n.operator_id, tracking_id = %n.tracking_id, source = ?n.source))]
+    pub async fn check_payment(&self, n: &Notification) -> Result<Order, ServiceError> {
+        let order = self.find_order(n).await?.ok_or(ServiceError::NotFound("order"))?;
+        let merchant = self.merchant_for(&order.operator_id)?;
+        let status = self.gateway.transaction_status(&merchant, &n.tracking_id).await?;
+        let event = |outcome: Outcome, at| PaymentEvent {
+            id: ulid::Ulid::new().to_string(),
+            operator_id: order.operator_id.clone(),
+            order_id: order.id.clone(),
+            source: n.source,
+            notification_type: n.notification_type.clone(),
+            state: status.state,
+            amount: status.amount,
+            currency: status.currency.clone(),
+            confirmation_code: status.confirmation_code.clone(),
+            payment_method: status.payment_method.clone(),
+            description: status.description.clone(),
+            outcome,
+            received_at: at,
+        };
+        if let Err(mismatch) = verify_status(&order, &status) {
+            warn!(%mismatch, "gateway status does not match the order; nothing applied");
+            let rejected = event(Outcome::Rejected { reason: mismatch.to_string() }, self.clock.now());
+            self.store.record_payment_event(&rejected).await?;
+            return Ok(order);
+        }
+        let mut current = order.clone();
+        for _ in 0..MAX_TRANSITION_ATTEMPTS {
+            let now = self.clock.now();
+            let Some(next) = current.status.after_payment(status.state) else {
+                let outcome = Outcome::NoChange { status: current.status.as_str().into() };
+                self.store.record_payment_event(&event(outcome, now)).await?;
+                break;
+            };
+            let outcome = Outcome::Transition { from: current.status.as_str().into(), to: next.as_str().into() };
+            match self.store.transition_order(&current, current.status, next, &event(outcome, now)).await {
+                Ok(()) => {
+                    info!(from = current.status.as_str(), to = next.as_str(), "order status changed");
+                    current = self.reload(&current).await?;
+                    break;
+                }
+                // Someone else moved the order first: look again at where it stands now.
+                Err(StoreError::ConditionFailed { .. }) => current = self.reload(&current).await?,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if current.status == OrderStatus::Paid {
+            self.enqueue_issue(&current).await?;
+        }
+        Ok(current)
+    }
+
+    async fn find_order(&self, n: &Notification) -> Result<Option<Order>, ServiceError> {
+        let by_reference = match n.merchant_reference.as_deref().and_then(Order::id_from_reference) {
+            Some(id) => self.store.order(&n.operator_id, id).await?,
+            None => None,
+        };
+        if let Some(order) = by_reference.filter(|o| o.tracking_id.as_deref() == Some(n.tracking_id.as_str())) {
+            return Ok(Some(order));
+        }
+        Ok(self.store.order_by_tracking_id(&n.operator_id, &n.tracking_id).await?)
+    }
+
+    async fn reload(&self, order: &Order) -> Result<Order, ServiceError> {
+        self.store.order(&order.operator_id, &order.id).await?.ok_or(ServiceError::NotFound("order"))
+    }
+
+    pub(crate) async fn enqueue_issue(&self, order: &Order) -> Result<(), ServiceError> {
+        let message = Message::IssueVoucher { operator_id: order.operator_id.clone(), order_id: order.id.clone() };
+        send_message(&self.queue, &message).await?;
+        Ok(())
+    }
+
+    /// The scheduled pass: asks the gateway about orders left pending (or failed) for a while,
+    /// and re-enqueues PAID orders whose issuance did not happen (a crash, a lost message).
+    #[instrument(skip_all)]
+    pub async fn reconcile(&self) -> Result<ReconcileReport, ServiceError> {
+        let now = self.clock.now();
+        let ago = |d: Duration| now - jiff::SignedDuration::try_from(d).unwrap_or_default();
+        let (settled_before, window_start) = (ago(self.settings.reconcile_after), ago(self.settings.reconcile_window));
+        let mut report = ReconcileReport::default();
+        for operator in self.store.operators().await? {
+            for status in [OrderStatus::Pending, OrderStatus::Failed] {
+                let orders = self.store.orders_in_status(&operator.id, status, settled_before, 200).await?;
+                for order in orders.iter().filter(|o| o.created_at >= window_start) {
+                    let Some(tracking_id) = order.tracking_id.clone() else { continue };
+                    let notification = Notification {
+                        operator_id: operator.id.clone(),
+                        tracking_id,
+                        merchant_reference: Some(order.reference.clone()),
+                        notification_type: None,
+                        source: CheckSource::Reconciliation,
+                    };
+                    report.checked += 1;
+                    if let Err(error) = self.check_payment(&notification).await {
+                        warn!(order_id = %order.id, %error, "reconciliation check failed; next pass retries");
+                        report.errors += 1;
+                    }
+                }
+            }
+            let stuck = ago(Duration::from_secs(60));
+            for order in self.store.orders_in_status(&operator.id, OrderStatus::Paid, stuck, 200).await? {
+                warn!(order_id = %order.id, "paid order without a voucher; enqueueing issuance again");
+                self.enqueue_issue(&order).await?;
+                report.reissued += 1;
+            }
+        }
+        info!(?report, "reconciliation pass done");
+        Ok(report)
+    }
+}

@@ -1,0 +1,182 @@
+//! Every key of Tiketi's single table, built in one place. See `docs/data-model.md` for the
+//! access patterns these serve.
+//!
+//! | entity          | pk                          | sk                         | gsi1 (pk / sk)                          | gsi2 (pk / sk)                    |
+//! |-----------------|-----------------------------|----------------------------|-----------------------------------------|-----------------------------------|
+//! | operator        | `OP#<op>`                   | `PROFILE`                  | `OPERATORS` / `<op>`                    |                                   |
+//! | router          | `OP#<op>`                   | `ROUTER#<router>`          |                                         |                                   |
+//! | ticket type     | `OP#<op>`                   | `TICKETTYPE#<tt>`          |                                         |                                   |
+//! | IPN registration| `OP#<op>`                   | `PESAPALIPN#<account>`     |                                         |                                   |
+//! | order           | `OP#<op>#ORDER#<order>`     | `ORDER`                    | `OP#<op>#TRACKING#<tracking>` / `ORDER` | `OP#<op>#ORDERS#<status>` / `<created>#<order>` |
+//! | payment event   | `OP#<op>#ORDER#<order>`     | `EVENT#<at>#<event>`       |                                         |                                   |
+//! | voucher         | `OP#<op>#VOUCHER#<code>`    | `VOUCHER`                  | `OP#<op>#VOUCHERS#<status>` / `<created>#<code>` | `OP#<op>#VOUCHERS` / `<created>#<code>` |
+//! | sale            | `OP#<op>#SALES#<day>`       | `SALE#<at>#<order>`        |                                         |                                   |
+//! | day totals      | `OP#<op>#SALES#<day>`       | `TOTAL`, `TOTAL#TICKETTYPE#<tt>`, `TOTAL#ROUTER#<router>` |                   |                                   |
+//! | customer        | `OP#<op>#CUSTOMER#<msisdn>` | `PROFILE`                  |                                         |                                   |
+//! | customer order  | `OP#<op>#CUSTOMER#<msisdn>` | `ORDER#<created>#<order>`  |                                         |                                   |
+//!
+//! Every partition key starts with the operator id, so no query can cross tenants; the one
+//! exception is the `OPERATORS` index partition that scheduled passes use to find the tenants.
+//! Times in sort keys are fixed-width UTC (`2026-11-25T10:00:00.000Z`) so text order is time order.
+
+use jiff::Timestamp;
+
+use crate::ports::table::Key;
+
+/// Fixed-width UTC time for sort keys.
+pub fn time(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+fn operator_pk(op: &str) -> String {
+    format!("OP#{op}")
+}
+
+pub fn operator(op: &str) -> Key {
+    Key::new(operator_pk(op), "PROFILE")
+}
+
+pub const OPERATORS_PARTITION: &str = "OPERATORS";
+
+pub fn router(op: &str, router: &str) -> Key {
+    Key::new(operator_pk(op), format!("ROUTER#{router}"))
+}
+
+pub const ROUTER_PREFIX: &str = "ROUTER#";
+
+pub fn ticket_type(op: &str, tt: &str) -> Key {
+    Key::new(operator_pk(op), format!("TICKETTYPE#{tt}"))
+}
+
+pub const TICKET_TYPE_PREFIX: &str = "TICKETTYPE#";
+
+/// The operator's partition (routers, ticket types... are queried by sk prefix in it).
+pub fn operator_partition(op: &str) -> String {
+    operator_pk(op)
+}
+
+pub fn ipn_registration(op: &str, account: &str) -> Key {
+    Key::new(operator_pk(op), format!("PESAPALIPN#{account}"))
+}
+
+fn order_pk(op: &str, order: &str) -> String {
+    format!("OP#{op}#ORDER#{order}")
+}
+
+pub fn order(op: &str, order: &str) -> Key {
+    Key::new(order_pk(op, order), "ORDER")
+}
+
+pub fn order_by_tracking(op: &str, tracking_id: &str) -> (String, String) {
+    (format!("OP#{op}#TRACKING#{tracking_id}"), "ORDER".to_owned())
+}
+
+pub fn orders_by_status(op: &str, status: &str) -> String {
+    format!("OP#{op}#ORDERS#{status}")
+}
+
+pub fn order_status_sort(created: Timestamp, order: &str) -> String {
+    format!("{}#{order}", time(created))
+}
+
+pub fn payment_event(op: &str, order: &str, at: Timestamp, event: &str) -> Key {
+    Key::new(order_pk(op, order), format!("EVENT#{}#{event}", time(at)))
+}
+
+/// The partition holding an order and its payment events.
+pub fn order_partition(op: &str, order: &str) -> String {
+    order_pk(op, order)
+}
+
+pub const PAYMENT_EVENT_PREFIX: &str = "EVENT#";
+
+pub fn voucher(op: &str, code: &str) -> Key {
+    Key::new(format!("OP#{op}#VOUCHER#{code}"), "VOUCHER")
+}
+
+pub fn vouchers_by_status(op: &str, status: &str) -> String {
+    format!("OP#{op}#VOUCHERS#{status}")
+}
+
+pub fn vouchers_by_date(op: &str) -> String {
+    format!("OP#{op}#VOUCHERS")
+}
+
+pub fn voucher_date_sort(created: Timestamp, code: &str) -> String {
+    format!("{}#{code}", time(created))
+}
+
+/// The sales partition of one business day (`2026-11-25`, in the operator's time zone).
+pub fn sales_day(op: &str, day: &str) -> String {
+    format!("OP#{op}#SALES#{day}")
+}
+
+pub fn sale(op: &str, day: &str, at: Timestamp, order: &str) -> Key {
+    Key::new(sales_day(op, day), format!("SALE#{}#{order}", time(at)))
+}
+
+pub const SALE_PREFIX: &str = "SALE#";
+
+pub fn day_total(op: &str, day: &str) -> Key {
+    Key::new(sales_day(op, day), "TOTAL")
+}
+
+pub fn day_total_by_ticket_type(op: &str, day: &str, tt: &str) -> Key {
+    Key::new(sales_day(op, day), format!("TOTAL#TICKETTYPE#{tt}"))
+}
+
+pub fn day_total_by_router(op: &str, day: &str, router: &str) -> Key {
+    Key::new(sales_day(op, day), format!("TOTAL#ROUTER#{router}"))
+}
+
+pub const TOTAL_PREFIX: &str = "TOTAL";
+
+fn customer_pk(op: &str, msisdn: &str) -> String {
+    format!("OP#{op}#CUSTOMER#{msisdn}")
+}
+
+pub fn customer(op: &str, msisdn: &str) -> Key {
+    Key::new(customer_pk(op, msisdn), "PROFILE")
+}
+
+pub fn customer_order(op: &str, msisdn: &str, created: Timestamp, order: &str) -> Key {
+    Key::new(customer_pk(op, msisdn), format!("ORDER#{}#{order}", time(created)))
+}
+
+pub fn customer_partition(op: &str, msisdn: &str) -> String {
+    customer_pk(op, msisdn)
+}
+
+pub const CUSTOMER_ORDER_PREFIX: &str = "ORDER#";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_key_times_are_fixed_width_and_ordered() {
+        let a: Timestamp = "2026-11-25T10:00:00Z".parse().unwrap();
+        let b: Timestamp = "2026-11-25T10:00:00.5Z".parse().unwrap();
+        assert_eq!(time(a), "2026-11-25T10:00:00.000Z");
+        assert_eq!(time(b), "2026-11-25T10:00:00.500Z");
+        assert!(time(a) < time(b));
+    }
+
+    #[test]
+    fn every_key_starts_with_the_operator() {
+        let at = Timestamp::UNIX_EPOCH;
+        for key in [
+            operator("o1"),
+            router("o1", "r"),
+            ticket_type("o1", "t"),
+            order("o1", "x"),
+            payment_event("o1", "x", at, "e"),
+            voucher("o1", "CODE"),
+            sale("o1", "2026-01-01", at, "x"),
+            day_total("o1", "2026-01-01"),
+            customer("o1", "254700000000"),
+        ] {
+            assert!(key.pk == "OP#o1" || key.pk.starts_with("OP#o1#"), "{key:?}");
+        }
+    }
+}

@@ -1,0 +1,424 @@
+//! Typed access to the single table. Each method is one access pattern of `docs/data-model.md`;
+//! multi-item changes are single transactions, so a crash never leaves half of one behind.
+
+use jiff::Timestamp;
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::{Value, json};
+
+use super::keys;
+use crate::{
+    domain::{
+        catalog::{Operator, Router, TicketType},
+        order::{Order, OrderStatus},
+        payment::PaymentEvent,
+        voucher::{Sale, Voucher},
+    },
+    ports::table::{
+        Change, Condition, Index, Item, Key, Query, Table, TableError, Write, attr,
+    },
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A condition of the write did not hold (`index` of the failing write in a transaction).
+    #[error("condition failed on write {index}")]
+    ConditionFailed { index: usize },
+    #[error(transparent)]
+    Table(TableError),
+    #[error("stored item {pk}/{sk} is unreadable: {error}")]
+    Corrupt { pk: String, sk: String, error: String },
+}
+
+impl From<TableError> for StoreError {
+    fn from(error: TableError) -> Self {
+        match error {
+            TableError::ConditionFailed { index } => Self::ConditionFailed { index },
+            other => Self::Table(other),
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The merchant account's IPN registration at the gateway.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IpnRegistration {
+    pub ipn_id: String,
+    pub url: String,
+    pub method: String,
+    pub registered_at: Timestamp,
+}
+
+/// Sales counters of one business day (all, or one ticket type / router).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DayTotals {
+    pub count: i64,
+    pub amount_minor: i64,
+}
+
+/// Builds an item from an entity, its key, its type tag and index attributes.
+fn item<E: Serialize>(entity: &E, key: Key, kind: &str, index: &[(&str, String)]) -> Item {
+    let Value::Object(mut map) = serde_json::to_value(entity).expect("entities serialize") else {
+        panic!("entities serialize to objects");
+    };
+    map.insert(attr::PK.into(), Value::String(key.pk));
+    map.insert(attr::SK.into(), Value::String(key.sk));
+    map.insert("entity".into(), Value::String(kind.into()));
+    for (name, value) in index {
+        map.insert((*name).into(), Value::String(value.clone()));
+    }
+    Item(map)
+}
+
+fn entity<E: DeserializeOwned>(item: Item) -> Result<E> {
+    let (pk, sk) = (item.str(attr::PK).unwrap_or("").to_owned(), item.str(attr::SK).unwrap_or("").to_owned());
+    serde_json::from_value(Value::Object(item.0))
+        .map_err(|error| StoreError::Corrupt { pk, sk, error: error.to_string() })
+}
+
+fn order_index(order: &Order) -> Vec<(&'static str, String)> {
+    let mut index = vec![
+        (attr::GSI2PK, keys::orders_by_status(&order.operator_id, order.status.as_str())),
+        (attr::GSI2SK, keys::order_status_sort(order.created_at, &order.id)),
+    ];
+    if let Some(tracking) = &order.tracking_id {
+        let (pk, sk) = keys::order_by_tracking(&order.operator_id, tracking);
+        index.push((attr::GSI1PK, pk));
+        index.push((attr::GSI1SK, sk));
+    }
+    index
+}
+
+fn voucher_item(voucher: &Voucher) -> Item {
+    let op = &voucher.operator_id;
+    item(
+        voucher,
+        keys::voucher(op, &voucher.code),
+        "voucher",
+        &[
+            (attr::GSI1PK, keys::vouchers_by_status(op, voucher.status.as_str())),
+            (attr::GSI1SK, keys::voucher_date_sort(voucher.created_at, &voucher.code)),
+            (attr::GSI2PK, keys::vouchers_by_date(op)),
+            (attr::GSI2SK, keys::voucher_date_sort(voucher.created_at, &voucher.code)),
+        ],
+    )
+}
+
+fn set(value: impl Serialize) -> Change {
+    Change::Set(serde_json::to_value(value).expect("values serialize"))
+}
+
+/// The store of Tiketi's entities over any [`Table`] adapter.
+#[derive(Debug, Clone)]
+pub struct Repository<T> {
+    table: T,
+}
+
+impl<T: Table> Repository<T> {
+    pub fn new(table: T) -> Self {
+        Self { table }
+    }
+
+    pub fn table(&self) -> &T {
+        &self.table
+    }
+
+    async fn get_entity<E: DeserializeOwned>(&self, key: &Key) -> Result<Option<E>> {
+        self.table.get(key).await?.map(entity).transpose()
+    }
+
+    async fn query_entities<E: DeserializeOwned>(&self, query: &Query) -> Result<Vec<E>> {
+        let mut out = Vec::new();
+        let mut query = query.clone();
+        loop {
+            let page = self.table.query(&query).await?;
+            for item in page.items {
+                out.push(entity(item)?);
+            }
+            match (page.next, query.limit) {
+                (Some(next), None) => query.after = Some(next),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    // --- operators, routers, ticket types ---
+
+    /// Creates an operator; fails with `ConditionFailed` if the id exists.
+    pub async fn create_operator(&self, operator: &Operator) -> Result<()> {
+        let item = item(
+            operator,
+            keys::operator(&operator.id),
+            "operator",
+            &[(attr::GSI1PK, keys::OPERATORS_PARTITION.into()), (attr::GSI1SK, operator.id.clone())],
+        );
+        Ok(self.table.write(Write::put_new(item)).await?)
+    }
+
+    pub async fn operator(&self, id: &str) -> Result<Option<Operator>> {
+        self.get_entity(&keys::operator(id)).await
+    }
+
+    /// Every operator (for scheduled passes only; tenant-facing code never lists operators).
+    pub async fn operators(&self) -> Result<Vec<Operator>> {
+        self.query_entities(&Query::partition(Index::Gsi1, keys::OPERATORS_PARTITION)).await
+    }
+
+    pub async fn put_router(&self, router: &Router) -> Result<()> {
+        let item = item(router, keys::router(&router.operator_id, &router.id), "router", &[]);
+        Ok(self.table.write(Write::put(item)).await?)
+    }
+
+    pub async fn router(&self, operator_id: &str, id: &str) -> Result<Option<Router>> {
+        self.get_entity(&keys::router(operator_id, id)).await
+    }
+
+    pub async fn routers(&self, operator_id: &str) -> Result<Vec<Router>> {
+        let query = Query::partition(Index::Primary, keys::operator_partition(operator_id))
+            .begins_with(keys::ROUTER_PREFIX);
+        self.query_entities(&query).await
+    }
+
+    pub async fn put_ticket_type(&self, ticket: &TicketType) -> Result<()> {
+        let key = keys::ticket_type(&ticket.operator_id, &ticket.id);
+        Ok(self.table.write(Write::put(item(ticket, key, "ticket_type", &[]))).await?)
+    }
+
+    pub async fn ticket_type(&self, operator_id: &str, id: &str) -> Result<Option<TicketType>> {
+        self.get_entity(&keys::ticket_type(operator_id, id)).await
+    }
+
+    /// The operator's ticket types, in display order.
+    pub async fn ticket_types(&self, operator_id: &str) -> Result<Vec<TicketType>> {
+        let query = Query::partition(Index::Primary, keys::operator_partition(operator_id))
+            .begins_with(keys::TICKET_TYPE_PREFIX);
+        let mut types: Vec<TicketType> = self.query_entities(&query).await?;
+        types.sort_by(|a, b| (a.sort_order, a.price).cmp(&(b.sort_order, b.price)));
+        Ok(types)
+    }
+
+    pub async fn ipn_registration(&self, operator_id: &str, account: &str) -> Result<Option<IpnRegistration>> {
+        self.get_entity(&keys::ipn_registration(operator_id, account)).await
+    }
+
+    /// Saves a registration: the first of an account, or one `replacing` a stale one. A
+    /// concurrent writer makes this fail with `ConditionFailed`; the caller reads the winner.
+    pub async fn save_ipn_registration(
+        &self,
+        operator_id: &str,
+        account: &str,
+        registration: &IpnRegistration,
+        replacing: Option<&IpnRegistration>,
+    ) -> Result<()> {
+        let key = keys::ipn_registration(operator_id, account);
+        let condition = match replacing {
+            None => Condition::NotExists,
+            Some(old) => Condition::attr_eq("ipn_id", old.ipn_id.as_str()),
+        };
+        let item = item(registration, key, "ipn_registration", &[]);
+        Ok(self.table.write(Write::Put { item, condition: Some(condition) }).await?)
+    }
+
+    // --- orders ---
+
+    /// Stores a new order with its link in the customer's history, atomically.
+    pub async fn create_order(&self, order: &Order) -> Result<()> {
+        let op = &order.operator_id;
+        let link = keys::customer_order(op, order.phone.as_str(), order.created_at, &order.id);
+        let link = item(
+            &json!({"order_id": order.id, "code": order.code, "reference": order.reference}),
+            link,
+            "customer_order",
+            &[],
+        );
+        let order_item = item(order, keys::order(op, &order.id), "order", &order_index(order));
+        Ok(self.table.transact(vec![Write::put_new(order_item), Write::put_new(link)]).await?)
+    }
+
+    pub async fn order(&self, operator_id: &str, id: &str) -> Result<Option<Order>> {
+        self.get_entity(&keys::order(operator_id, id)).await
+    }
+
+    /// The order a gateway tracking id belongs to (GSI: may lag a just-submitted order).
+    pub async fn order_by_tracking_id(&self, operator_id: &str, tracking_id: &str) -> Result<Option<Order>> {
+        let (pk, _) = keys::order_by_tracking(operator_id, tracking_id);
+        let query = Query::partition(Index::Gsi1, pk).limit(1);
+        Ok(self.query_entities(&query).await?.pop())
+    }
+
+    /// Orders in `status`, oldest first, created up to `created_before`.
+    pub async fn orders_in_status(
+        &self,
+        operator_id: &str,
+        status: OrderStatus,
+        created_before: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<Order>> {
+        let query = Query::partition(Index::Gsi2, keys::orders_by_status(operator_id, status.as_str()))
+            .between("0", format!("{}~", keys::time(created_before)))
+            .limit(limit);
+        self.query_entities(&query).await
+    }
+
+    /// Records the gateway's acceptance of a pending order.
+    pub async fn set_order_submitted(&self, order: &Order, tracking_id: &str, redirect_url: &str) -> Result<()> {
+        let (gsi1pk, gsi1sk) = keys::order_by_tracking(&order.operator_id, tracking_id);
+        let write = Write::Update {
+            key: keys::order(&order.operator_id, &order.id),
+            changes: vec![
+                ("tracking_id".into(), set(tracking_id)),
+                ("redirect_url".into(), set(redirect_url)),
+                (attr::GSI1PK.into(), set(gsi1pk)),
+                (attr::GSI1SK.into(), set(gsi1sk)),
+            ],
+            condition: Some(Condition::All(vec![
+                Condition::Exists,
+                Condition::AttrAbsent("tracking_id".into()),
+            ])),
+        };
+        Ok(self.table.write(write).await?)
+    }
+
+    /// Moves an order from `from` to `to` and records the payment event, atomically; fails
+    /// with `ConditionFailed { index: 0 }` if the order is no longer in `from`.
+    pub async fn transition_order(
+        &self,
+        order: &Order,
+        from: OrderStatus,
+        to: OrderStatus,
+        event: &PaymentEvent,
+    ) -> Result<()> {
+        let mut changes = vec![
+            ("status".into(), set(to)),
+            (attr::GSI2PK.into(), set(keys::orders_by_status(&order.operator_id, to.as_str()))),
+        ];
+        if let Some(code) = &event.confirmation_code {
+            changes.push(("confirmation_code".into(), set(code)));
+        }
+        if let Some(method) = &event.payment_method {
+            changes.push(("payment_method".into(), set(method)));
+        }
+        if to == OrderStatus::Paid {
+            changes.push(("paid_at".into(), set(event.received_at)));
+        }
+        let update = Write::Update {
+            key: keys::order(&order.operator_id, &order.id),
+            changes,
+            condition: Some(Condition::attr_eq("status", from.as_str())),
+        };
+        Ok(self.table.transact(vec![update, Write::put_new(self.event_item(event))]).await?)
+    }
+
+    fn event_item(&self, event: &PaymentEvent) -> Item {
+        let key = keys::payment_event(&event.operator_id, &event.order_id, event.received_at, &event.id);
+        item(event, key, "payment_event", &[])
+    }
+
+    /// Records a payment event that changed nothing.
+    pub async fn record_payment_event(&self, event: &PaymentEvent) -> Result<()> {
+        Ok(self.table.write(Write::put_new(self.event_item(event))).await?)
+    }
+
+    pub async fn payment_events(&self, operator_id: &str, order_id: &str) -> Result<Vec<PaymentEvent>> {
+        let query = Query::partition(Index::Primary, keys::order_partition(operator_id, order_id))
+            .begins_with(keys::PAYMENT_EVENT_PREFIX);
+        self.query_entities(&query).await
+    }
+
+    /// The orders a customer placed, newest first (their code and reference).
+    pub async fn customer_orders(&self, operator_id: &str, msisdn: &str, limit: usize) -> Result<Vec<Order>> {
+        let query = Query::partition(Index::Primary, keys::customer_partition(operator_id, msisdn))
+            .begins_with(keys::CUSTOMER_ORDER_PREFIX)
+            .descending()
+            .limit(limit);
+        let page = self.table.query(&query).await?;
+        let mut orders = Vec::new();
+        for link in page.items {
+            if let Some(order_id) = link.str("order_id")
+                && let Some(order) = self.order(operator_id, order_id).await?
+            {
+                orders.push(order);
+            }
+        }
+        Ok(orders)
+    }
+
+    // --- issuance ---
+
+    /// Fulfils a PAID order: the voucher, the sale, the day's counters (total, per ticket type,
+    /// per router) and the customer's counters, in one transaction. Fails with
+    /// `ConditionFailed { index: 0 }` if the order is not PAID or already has a voucher, and
+    /// `{ index: 1 }` if the voucher code is taken.
+    pub async fn fulfil_order(&self, order: &Order, voucher: &Voucher, sale: &Sale, day: &str) -> Result<()> {
+        let op = &order.operator_id;
+        let fulfilled = OrderStatus::Fulfilled;
+        let update_order = Write::Update {
+            key: keys::order(op, &order.id),
+            changes: vec![
+                ("status".into(), set(fulfilled)),
+                ("voucher_code".into(), set(&voucher.code)),
+                (attr::GSI2PK.into(), set(keys::orders_by_status(op, fulfilled.as_str()))),
+            ],
+            condition: Some(Condition::All(vec![
+                Condition::attr_eq("status", OrderStatus::Paid.as_str()),
+                Condition::AttrAbsent("voucher_code".into()),
+            ])),
+        };
+        let sale_item = item(sale, keys::sale(op, day, sale.sold_at, &order.id), "sale", &[]);
+        let counter = |key: Key| Write::Update {
+            key,
+            changes: vec![
+                ("count".into(), Change::Add(1)),
+                ("amount_minor".into(), Change::Add(sale.amount.minor())),
+                ("entity".into(), set("day_total")),
+            ],
+            condition: None,
+        };
+        let customer = Write::Update {
+            key: keys::customer(op, order.phone.as_str()),
+            changes: vec![
+                ("entity".into(), set("customer")),
+                ("phone".into(), set(order.phone.as_str())),
+                ("purchases".into(), Change::Add(1)),
+                ("spent_minor".into(), Change::Add(sale.amount.minor())),
+                ("last_purchase_at".into(), set(sale.sold_at)),
+            ],
+            condition: None,
+        };
+        let writes = vec![
+            update_order,
+            Write::put_new(voucher_item(voucher)),
+            Write::put_new(sale_item),
+            counter(keys::day_total(op, day)),
+            counter(keys::day_total_by_ticket_type(op, day, &sale.ticket_type_id)),
+            counter(keys::day_total_by_router(op, day, &sale.router_id)),
+            customer,
+        ];
+        Ok(self.table.transact(writes).await?)
+    }
+
+    pub async fn voucher(&self, operator_id: &str, code: &str) -> Result<Option<Voucher>> {
+        self.get_entity(&keys::voucher(operator_id, code)).await
+    }
+
+    pub async fn sales_of_day(&self, operator_id: &str, day: &str) -> Result<Vec<Sale>> {
+        let query = Query::partition(Index::Primary, keys::sales_day(operator_id, day))
+            .begins_with(keys::SALE_PREFIX);
+        self.query_entities(&query).await
+    }
+
+    pub async fn day_totals(&self, operator_id: &str, day: &str) -> Result<DayTotals> {
+        let item = self.table.get(&keys::day_total(operator_id, day)).await?;
+        Ok(item.map_or_else(DayTotals::default, |item| DayTotals {
+            count: item.int("count").unwrap_or(0),
+            amount_minor: item.int("amount_minor").unwrap_or(0),
+        }))
+    }
+
+    /// A customer's purchase counters: (purchases, spent in minor units).
+    pub async fn customer_totals(&self, operator_id: &str, msisdn: &str) -> Result<Option<(i64, i64)>> {
+        let item = self.table.get(&keys::customer(operator_id, msisdn)).await?;
+        Ok(item.map(|i| (i.int("purchases").unwrap_or(0), i.int("spent_minor").unwrap_or(0))))
+    }
+}
+
