@@ -1,1 +1,98 @@
-fn main() {}
+//! `tiketi`: run Tiketi on one machine.
+//!
+//! - `tiketi serve [--host 127.0.0.1] [--port 8080] [--data-dir ./tiketi-data]`
+//! - `tiketi demo --json [--port 8080] [--data-dir ./tiketi-data]`: the demo's ids and URLs
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use serde_json::json;
+use tiketi_local::host::{Host, Options};
+
+#[derive(Debug, Parser)]
+#[command(name = "tiketi", version, about = "Tiketi WiFi vouchers, on one machine")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Args)]
+struct Common {
+    /// Address to listen on.
+    #[arg(long, env = "TIKETI_HOST", default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "TIKETI_PORT", default_value_t = 8080)]
+    port: u16,
+    /// Where the embedded store lives.
+    #[arg(long, env = "TIKETI_DATA_DIR", default_value = "./tiketi-data")]
+    data_dir: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start every function in this process.
+    Serve(Common),
+    /// Print the demo hotspot's ids and URLs (creating the demo if the data directory is empty).
+    Demo {
+        #[command(flatten)]
+        common: Common,
+        /// Print JSON (for scripts).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn options(common: Common) -> Result<Options, Box<dyn std::error::Error>> {
+    Ok(Options::from_env(common.host, common.port, common.data_dir)?)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tiketi_app::telemetry::init();
+    match Cli::parse().command {
+        Command::Serve(common) => {
+            let host = Host::start(options(common)?).await?;
+            println!("Tiketi is running at {}", host.base_url);
+            println!("  start page:     {}/", host.base_url);
+            println!("  demo checkout:  {}", host.demo_checkout_url());
+            println!("  demo login:     {}/demo-router/login", host.base_url);
+            println!("  Pesapal IPN:    {}", host.tiketi.settings.ipn_url(&host.demo.operator_id));
+            match &host.sandbox {
+                Some(_) => println!("  payments:       Pesapal sandbox stand-in at {}/pesapal-sandbox (no PESAPAL_CONSUMER_KEY set)", host.base_url),
+                None => println!("  payments:       Pesapal at {}", std::env::var("PESAPAL_BASE_URL").unwrap_or_else(|_| tiketi_app::config::PESAPAL_SANDBOX_URL.into())),
+            }
+            tokio::select! {
+                () = host.wait() => {}
+                _ = tokio::signal::ctrl_c() => println!("stopping"),
+            }
+        }
+        Command::Demo { common, json } => {
+            let mut options = options(common)?;
+            let port = options.port;
+            options.port = 0;
+            if options.public_base_url.is_none() {
+                options.public_base_url = Some(format!("http://{}:{port}", options.host));
+            }
+            let host = Host::start(options).await?;
+            let info = json!({
+                "operator_id": host.demo.operator_id,
+                "router_id": host.demo.router_id,
+                "ticket_type_ids": host.demo.ticket_type_ids,
+                "base_url": host.base_url,
+                "checkout_url": host.demo_checkout_url(),
+                "login_url": format!("{}/demo-router/login", host.base_url),
+                "recover_url": format!("{}/checkout/{}/recover", host.base_url, host.demo.operator_id),
+                "ipn_url": host.tiketi.settings.ipn_url(&host.demo.operator_id),
+                "payments": if host.sandbox.is_some() { "sandbox-stand-in" } else { "pesapal" },
+            });
+            if json {
+                println!("{}", serde_json::to_string_pretty(&info)?);
+            } else {
+                println!("Demo hotspot: operator {} router {}", host.demo.operator_id, host.demo.router_id);
+                println!("Checkout: {}", info["checkout_url"].as_str().unwrap_or_default());
+            }
+        }
+    }
+    Ok(())
+}

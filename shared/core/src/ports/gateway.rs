@@ -51,6 +51,8 @@ pub struct PaymentRequest {
     /// Our merchant reference (unique, at most 50 characters of `[A-Za-z0-9-]`).
     pub merchant_reference: String,
     pub amount: Money,
+    /// ISO 4217 code of `amount` (`KES`).
+    pub currency: String,
     /// At most 100 characters.
     pub description: String,
     pub callback_url: String,

@@ -79,10 +79,10 @@ impl<P: Platform> Tiketi<P> {
             .find(|t| t.id == form.ticket_type_id)
             .ok_or(ServiceError::NotFound("package"))?;
         let id = ulid::Ulid::new().to_string();
-        let mut rng = rand::rng();
-        let code = (0..ORDER_CODE_LENGTH)
-            .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
-            .collect();
+        let code = {
+            let mut rng = rand::rng();
+            (0..ORDER_CODE_LENGTH).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect()
+        };
         let order = Order {
             reference: Order::reference_for(&id),
             id,
@@ -123,6 +123,7 @@ impl<P: Platform> Tiketi<P> {
         let request = PaymentRequest {
             merchant_reference: order.reference.clone(),
             amount: order.amount,
+            currency: order.currency.clone(),
             description,
             callback_url: self.settings.callback_url(&order.operator_id, &order.id),
             cancellation_url: Some(self.settings.callback_url(&order.operator_id, &order.id)),

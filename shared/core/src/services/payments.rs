@@ -142,7 +142,8 @@ impl<P: Platform> Tiketi<P> {
                         source: CheckSource::Reconciliation,
                     };
                     report.checked += 1;
-                    if let Err(error) = self.check_payment(&notification).await {
+                    // Boxed: keeps the pass's future shallow (it nests the whole payment check).
+                    if let Err(error) = Box::pin(self.check_payment(&notification)).await {
                         warn!(order_id = %order.id, %error, "reconciliation check failed; next pass retries");
                         report.errors += 1;
                     }

@@ -61,6 +61,8 @@ fn item<E: Serialize>(entity: &E, key: Key, kind: &str, index: &[(&str, String)]
     let Value::Object(mut map) = serde_json::to_value(entity).expect("entities serialize") else {
         panic!("entities serialize to objects");
     };
+    // An absent value is not stored (as in DynamoDB), so `AttrAbsent` conditions see it absent.
+    map.retain(|_, value| !value.is_null());
     map.insert(attr::PK.into(), Value::String(key.pk));
     map.insert(attr::SK.into(), Value::String(key.sk));
     map.insert("entity".into(), Value::String(kind.into()));

@@ -1,0 +1,176 @@
+//! The local host: every Tiketi function in one process on one port.
+//!
+//! - the `checkout` and `pesapal-ipn` routers, as on AWS;
+//! - the embedded SQLite single table under the data directory;
+//! - the in-process issue queue and its worker (the `issuer` function);
+//! - a timer running the reconciliation pass (the `reconciler` function);
+//! - without Pesapal keys, the Pesapal sandbox stand-in at `/pesapal-sandbox`, spoken to over
+//!   real HTTP by the same Pesapal client as in production;
+//! - a start page and a simulated router login page for the demo hotspot.
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+
+use axum::Router;
+use tiketi_adapters::{clock::SystemClock, memory_queue::InProcessQueue, pesapal::PesapalClient, sqlite::SqliteTable};
+use tiketi_app::{
+    config::{self, ConfigError},
+    http::{self, AppState},
+    jobs,
+};
+use tiketi_core::{
+    ports::gateway::MerchantAccount,
+    services::{Platform, ServiceError, Settings, Tiketi, demo::DemoIds},
+};
+use tokio::{net::TcpListener, task::JoinHandle};
+
+use crate::{demo_router, pesapal_sandbox::Sandbox};
+
+#[derive(Debug)]
+pub struct LocalPlatform;
+
+impl Platform for LocalPlatform {
+    type Table = SqliteTable;
+    type Queue = InProcessQueue;
+    type Gateway = PesapalClient;
+    type Clock = SystemClock;
+}
+
+/// How to run the local host. `Options::from_env` reads the documented variables.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub host: String,
+    /// 0 picks a free port.
+    pub port: u16,
+    pub data_dir: PathBuf,
+    /// `PUBLIC_BASE_URL`; default `http://<host>:<port>`.
+    pub public_base_url: Option<String>,
+    /// `PESAPAL_CONSUMER_KEY`/`SECRET`: with them, the real Pesapal at `pesapal_base_url`;
+    /// without, the sandbox stand-in.
+    pub merchant: Option<MerchantAccount>,
+    pub pesapal_base_url: String,
+    pub gateway_timeout: Duration,
+    pub reconcile_every: Duration,
+    pub reconcile_after: Duration,
+    pub queue_visibility: Duration,
+    pub queue_max_receives: u32,
+}
+
+impl Options {
+    pub fn from_env(host: String, port: u16, data_dir: PathBuf) -> Result<Self, ConfigError> {
+        let var = |name| std::env::var(name).ok().filter(|v: &String| !v.trim().is_empty());
+        Ok(Self {
+            host,
+            port,
+            data_dir,
+            public_base_url: var(config::PUBLIC_BASE_URL),
+            merchant: config::merchant_from_env()?,
+            pesapal_base_url: var(config::PESAPAL_BASE_URL).unwrap_or_else(|| config::PESAPAL_SANDBOX_URL.into()),
+            gateway_timeout: Duration::from_secs(20),
+            reconcile_every: Duration::from_secs(60),
+            reconcile_after: Duration::from_secs(180),
+            queue_visibility: Duration::from_secs(30),
+            queue_max_receives: 5,
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    #[error("cannot use data directory {0}: {1}")]
+    DataDir(PathBuf, std::io::Error),
+    #[error("cannot listen on {0}: {1}")]
+    Listen(String, std::io::Error),
+    #[error("cannot open the store: {0}")]
+    Store(#[from] tiketi_core::ports::table::TableError),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+/// The running local system. Dropping it stops the server, worker and timer.
+#[derive(Debug)]
+pub struct Host {
+    pub addr: SocketAddr,
+    pub base_url: String,
+    pub tiketi: Arc<Tiketi<LocalPlatform>>,
+    /// The stand-in, when no Pesapal keys are set.
+    pub sandbox: Option<Sandbox>,
+    pub demo: DemoIds,
+    pub queue: InProcessQueue,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// Merchant keys the host uses with its own sandbox stand-in.
+pub const SANDBOX_MERCHANT_KEY: &str = "tiketi-sandbox-key";
+
+impl Host {
+    pub async fn start(options: Options) -> Result<Self, HostError> {
+        std::fs::create_dir_all(&options.data_dir).map_err(|e| HostError::DataDir(options.data_dir.clone(), e))?;
+        let address = format!("{}:{}", options.host, options.port);
+        let listener = TcpListener::bind(&address).await.map_err(|e| HostError::Listen(address.clone(), e))?;
+        let addr = listener.local_addr().map_err(|e| HostError::Listen(address, e))?;
+        let base_url = options
+            .public_base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", addr))
+            .trim_end_matches('/')
+            .to_owned();
+
+        let (sandbox, merchant, pesapal_base_url) = match options.merchant.clone() {
+            Some(merchant) => (None, merchant, options.pesapal_base_url.clone()),
+            None => {
+                let sandbox = Sandbox::new(format!("{base_url}/pesapal-sandbox"));
+                let merchant = MerchantAccount {
+                    consumer_key: SANDBOX_MERCHANT_KEY.into(),
+                    consumer_secret: "tiketi-sandbox-secret".into(),
+                };
+                let api = sandbox.api_base_url();
+                (Some(sandbox), merchant, api)
+            }
+        };
+        let table = SqliteTable::open(&options.data_dir.join("tiketi.db"))?;
+        let queue = InProcessQueue::new(options.queue_visibility, options.queue_max_receives);
+        let gateway = PesapalClient::new(&pesapal_base_url, options.gateway_timeout);
+        let mut settings = Settings::new(&base_url, Some(merchant));
+        settings.reconcile_after = options.reconcile_after;
+        let tiketi = Arc::new(Tiketi::<LocalPlatform>::new(table, queue.clone(), gateway, SystemClock, settings));
+        let demo = tiketi.ensure_demo().await?;
+
+        let state = AppState(Arc::clone(&tiketi));
+        let mut app = Router::new()
+            .merge(http::checkout::router(state.clone()))
+            .merge(http::ipn::router(state))
+            .merge(http::health_router())
+            .merge(demo_router::router(Arc::clone(&tiketi), base_url.clone(), sandbox.is_some()));
+        if let Some(sandbox) = &sandbox {
+            app = app.nest("/pesapal-sandbox", sandbox.router());
+        }
+        let server = tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, app).await {
+                tracing::error!(%error, "server stopped");
+            }
+        });
+        let worker = tokio::spawn(jobs::run_worker(Arc::clone(&tiketi)));
+        let timer = tokio::spawn(jobs::run_timer(Arc::clone(&tiketi), options.reconcile_every));
+        Ok(Self { addr, base_url, tiketi, sandbox, demo, queue, tasks: vec![server, worker, timer] })
+    }
+
+    /// The demo hotspot's checkout, as the router's login page links to it.
+    pub fn demo_checkout_url(&self) -> String {
+        demo_router::checkout_url(&self.base_url, &self.demo)
+    }
+
+    /// Waits until the server, worker or timer ends (they run until the process stops).
+    pub async fn wait(mut self) {
+        if let Some(server) = self.tasks.first_mut() {
+            let _ = server.await;
+        }
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}

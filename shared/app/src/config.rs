@@ -1,0 +1,58 @@
+//! Configuration from the environment, read once at start-up. The same variable names serve
+//! the Lambda functions (set by `template.yaml`) and the local host (flags override them).
+
+use tiketi_core::{ports::gateway::MerchantAccount, services::Settings};
+
+pub const PUBLIC_BASE_URL: &str = "PUBLIC_BASE_URL";
+pub const PESAPAL_BASE_URL: &str = "PESAPAL_BASE_URL";
+pub const PESAPAL_CONSUMER_KEY: &str = "PESAPAL_CONSUMER_KEY";
+pub const PESAPAL_CONSUMER_SECRET: &str = "PESAPAL_CONSUMER_SECRET";
+/// Pesapal's sandbox, the default when `PESAPAL_BASE_URL` is not set.
+pub const PESAPAL_SANDBOX_URL: &str = "https://cybqa.pesapal.com/pesapalv3";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} must be set")]
+    Missing(&'static str),
+    #[error("{0} and {1} must be set together")]
+    Pair(&'static str, &'static str),
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub public_base_url: String,
+    pub pesapal_base_url: String,
+    /// The demo operator's merchant account, when keys are set.
+    pub merchant: Option<MerchantAccount>,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            public_base_url: var(PUBLIC_BASE_URL).ok_or(ConfigError::Missing(PUBLIC_BASE_URL))?,
+            pesapal_base_url: var(PESAPAL_BASE_URL).unwrap_or_else(|| PESAPAL_SANDBOX_URL.into()),
+            merchant: merchant_from_env()?,
+        })
+    }
+
+    pub fn require(&self, name: &'static str) -> Result<String, ConfigError> {
+        var(name).ok_or(ConfigError::Missing(name))
+    }
+
+    pub fn settings(&self) -> Settings {
+        Settings::new(&self.public_base_url, self.merchant.clone())
+    }
+}
+
+/// `PESAPAL_CONSUMER_KEY` + `PESAPAL_CONSUMER_SECRET`, both or neither.
+pub fn merchant_from_env() -> Result<Option<MerchantAccount>, ConfigError> {
+    match (var(PESAPAL_CONSUMER_KEY), var(PESAPAL_CONSUMER_SECRET)) {
+        (Some(consumer_key), Some(consumer_secret)) => Ok(Some(MerchantAccount { consumer_key, consumer_secret })),
+        (None, None) => Ok(None),
+        _ => Err(ConfigError::Pair(PESAPAL_CONSUMER_KEY, PESAPAL_CONSUMER_SECRET)),
+    }
+}

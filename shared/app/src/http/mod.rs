@@ -1,0 +1,34 @@
+//! The HTTP side: the captive-portal checkout and the Pesapal IPN webhook, as axum Routers that
+//! serve `lambda_http::run` on AWS, `axum::serve` in the local host, and the tests alike.
+
+pub mod checkout;
+mod error;
+pub mod i18n;
+pub mod ipn;
+mod pages;
+
+use std::sync::Arc;
+
+use tiketi_core::services::{Platform, Tiketi};
+
+pub use error::PageError;
+
+/// Shared state of the routers.
+pub struct AppState<P: Platform>(pub Arc<Tiketi<P>>);
+
+impl<P: Platform> Clone for AppState<P> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
+/// Only ids made by Tiketi reach the store: letters, digits, `-` and `_`, so a crafted id can
+/// never reach into another key (the keys use `#` as separator).
+pub(crate) fn valid_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The health check route of every HTTP function.
+pub fn health_router() -> axum::Router {
+    axum::Router::new().route("/health", axum::routing::get(|| async { "ok" }))
+}

@@ -1,0 +1,101 @@
+//! Non-HTTP entry points: the issuance queue consumer (Lambda `issuer`, and the local worker)
+//! and the reconciliation schedule (Lambda `reconciler`, and the local timer).
+
+use std::{sync::Arc, time::Duration};
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use tiketi_core::{
+    ports::queue::{Message, Queue},
+    services::{Platform, ServiceError, Tiketi, issuance::Issued},
+};
+
+/// Why a message could not be handled; it stays on the queue (and ends in the dead-letter
+/// queue if it keeps failing).
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("malformed message: {0}")]
+    Malformed(#[from] serde_json::Error),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+/// Handles one queue message body.
+pub async fn handle_message<P: Platform>(tiketi: &Tiketi<P>, body: &str) -> Result<(), JobError> {
+    match serde_json::from_str::<Message>(body)? {
+        Message::IssueVoucher { operator_id, order_id } => {
+            match tiketi.issue_voucher(&operator_id, &order_id).await? {
+                Issued::Created(_) | Issued::Existing(_) => {}
+                Issued::NotPaid(status) => {
+                    tracing::warn!(order_id, status = status.as_str(), "issue request for an unpaid order; dropped");
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The SQS batch handler: every message is handled; the failed ones are reported so SQS
+/// redelivers only those (and moves them to the dead-letter queue after `maxReceiveCount`).
+pub async fn handle_sqs_event<P: Platform>(tiketi: &Tiketi<P>, event: SqsEvent) -> SqsBatchResponse {
+    let mut response = SqsBatchResponse::default();
+    for record in event.records {
+        let id = record.message_id.clone().unwrap_or_default();
+        let result = match record.body.as_deref() {
+            Some(body) => handle_message(tiketi, body).await,
+            None => Err(JobError::Service(ServiceError::Invalid("message without a body".into()))),
+        };
+        if let Err(error) = result {
+            tracing::error!(message_id = %id, %error, "message failed; SQS will redeliver it");
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id;
+            response.batch_item_failures.push(failure);
+        }
+    }
+    response
+}
+
+/// The scheduled reconciliation pass (Lambda `reconciler`).
+pub async fn handle_schedule<P: Platform>(tiketi: &Tiketi<P>) -> Result<serde_json::Value, ServiceError> {
+    let report = tiketi.reconcile().await?;
+    Ok(serde_json::json!({"checked": report.checked, "reissued": report.reissued, "errors": report.errors}))
+}
+
+/// The local worker: receives from the queue and acknowledges what it handled. A failed
+/// message is left to reappear after the visibility timeout, as on SQS.
+pub async fn run_worker<P: Platform>(tiketi: Arc<Tiketi<P>>) {
+    loop {
+        match tiketi.queue.receive(10, Duration::from_secs(5)).await {
+            Ok(deliveries) => {
+                for delivery in deliveries {
+                    match handle_message(&tiketi, &delivery.body).await {
+                        Ok(()) => {
+                            if let Err(error) = tiketi.queue.ack(&delivery.receipt).await {
+                                tracing::warn!(%error, "could not acknowledge a handled message");
+                            }
+                        }
+                        Err(error) => tracing::error!(
+                            %error, message_id = %delivery.id, attempt = delivery.receive_count,
+                            "message failed; it will be retried"
+                        ),
+                    }
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, "queue receive failed");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// The local timer: runs the reconciliation pass every `every`.
+pub async fn run_timer<P: Platform>(tiketi: Arc<Tiketi<P>>, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Err(error) = tiketi.reconcile().await {
+            tracing::error!(%error, "reconciliation pass failed");
+        }
+    }
+}
