@@ -1,5 +1,7 @@
-//! Test harness shared by Tiketi's integration tests: a moto server per test (DynamoDB + SQS
-//! emulator), per-test tables and queues, and the contract suites every adapter must pass.
+//! Test harness shared by Tiketi's integration tests: the local system on a free port
+//! (`app::spawn_app`), a moto server per test (DynamoDB + SQS emulator), and the contract
+//! suites every adapter must pass.
 
+pub mod app;
 pub mod contract;
 pub mod moto;

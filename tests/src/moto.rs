@@ -1,7 +1,10 @@
 //! Starts and stops a moto server (DynamoDB and SQS emulator) for one test.
 //!
-//! `moto_server` must be on PATH (`scripts/test` installs it). Each test gets its own server
-//! on a free port, killed when the guard drops, so tests are isolated and leave nothing behind.
+//! moto must be importable by `$TIKETI_MOTO_PYTHON` (default `python3`; `scripts/test` installs
+//! it in a venv and sets that). Each test gets its own server on a free port, killed when the
+//! guard drops, so tests are isolated and leave nothing behind. The server is started through
+//! `tests/moto_serial.py`, which serves one request at a time: threaded moto lets racing
+//! conditional transactions both win, which DynamoDB never does.
 
 use std::{
     net::TcpListener,
@@ -19,18 +22,30 @@ pub struct Moto {
 
 impl Moto {
     pub async fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
-        let child = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let python = std::env::var("TIKETI_MOTO_PYTHON").unwrap_or_else(|_| "python3".into());
+        let launcher = concat!(env!("CARGO_MANIFEST_DIR"), "/moto_serial.py");
+        let child = Command::new(python)
+            .args([launcher, "127.0.0.1", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("moto_server must be on PATH: run scripts/test, or `pip install 'moto[server]'`");
+            .expect(
+                "python3 with moto is needed: run scripts/test, or `pip install 'moto[server]'`",
+            );
         let endpoint = format!("http://127.0.0.1:{port}");
         let moto = Self { child, endpoint };
         let client = reqwest::Client::new();
         for _ in 0..200 {
-            if client.get(format!("{}/moto-api/", moto.endpoint)).send().await.is_ok_and(|r| r.status().is_success()) {
+            if client
+                .get(format!("{}/moto-api/", moto.endpoint))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
                 return moto;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;

@@ -9,7 +9,10 @@ mod in_process {
 
     async fn make() -> (InProcessQueue, InProcessQueue, ()) {
         let queue = InProcessQueue::new(VISIBILITY, MAX_RECEIVES);
-        let dead = queue.dead_letter_queue().expect("a dead-letter queue").clone();
+        let dead = queue
+            .dead_letter_queue()
+            .expect("a dead-letter queue")
+            .clone();
         (queue, dead, ())
     }
 
@@ -26,8 +29,14 @@ mod sqs {
         let client = moto.sqs().await;
         let name = unique_name("issue");
         let (url, dlq_url) =
-            create_queue_with_dlq(&client, &name, VISIBILITY.as_secs() as i32, MAX_RECEIVES as i32).await.unwrap();
-        (SqsQueue::new(client.clone(), url), SqsQueue::new(client, dlq_url), moto)
+            create_queue_with_dlq(&client, &name, VISIBILITY.as_secs() as u32, MAX_RECEIVES)
+                .await
+                .unwrap();
+        (
+            SqsQueue::new(client.clone(), url),
+            SqsQueue::new(client, dlq_url),
+            moto,
+        )
     }
 
     tiketi_tests::queue_contract!(make());

@@ -6,7 +6,10 @@ mod sqlite {
 
     async fn make() -> (SqliteTable, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
-        (SqliteTable::open(&dir.path().join("tiketi.db")).unwrap(), dir)
+        (
+            SqliteTable::open(&dir.path().join("tiketi.db")).unwrap(),
+            dir,
+        )
     }
 
     tiketi_tests::table_contract!(make());

@@ -13,8 +13,10 @@ async fn main() -> Result<(), Error> {
     telemetry::init();
     let tiketi = aws::from_env().await?;
     let tiketi = &tiketi;
-    lambda_runtime::run(service_fn(move |_: LambdaEvent<EventBridgeEvent>| async move {
-        Ok::<_, Error>(jobs::handle_schedule(tiketi).await?)
-    }))
+    lambda_runtime::run(service_fn(
+        move |_: LambdaEvent<EventBridgeEvent>| async move {
+            Ok::<_, Error>(jobs::handle_schedule(tiketi).await?)
+        },
+    ))
     .await
 }

@@ -4,12 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::{
-    Form, Router,
-    extract::State,
-    response::Html,
-    routing::get,
-};
+use axum::{Form, Router, extract::State, response::Html, routing::get};
 use serde::Deserialize;
 use tera::{Context, Tera};
 use tiketi_core::{
@@ -56,9 +51,16 @@ code{background:#eee;padding:.1rem .3rem}input{font-size:1.1rem;padding:.5rem}bu
 
 pub fn checkout_url(base_url: &str, demo: &DemoIds) -> String {
     let login = format!("{base_url}/demo-router/login");
-    let query = serde_urlencoded::to_string([("mac", "02:00:00:00:00:01"), ("login_url", &login), ("dst", "http://example.com/")])
-        .unwrap_or_default();
-    format!("{base_url}/checkout/{}/{}?{query}", demo.operator_id, demo.router_id)
+    let query = serde_urlencoded::to_string([
+        ("mac", "02:00:00:00:00:01"),
+        ("login_url", &login),
+        ("dst", "http://example.com/"),
+    ])
+    .unwrap_or_default();
+    format!(
+        "{base_url}/checkout/{}/{}?{query}",
+        demo.operator_id, demo.router_id
+    )
 }
 
 fn render(values: &[(&str, tera::Value)]) -> Html<String> {
@@ -66,7 +68,8 @@ fn render(values: &[(&str, tera::Value)]) -> Html<String> {
     for (key, value) in values {
         context.insert(key.to_string(), value);
     }
-    let html = Tera::one_off(PAGE, &context, true).unwrap_or_else(|e| format!("template error: {e}"));
+    let html =
+        Tera::one_off(PAGE, &context, true).unwrap_or_else(|e| format!("template error: {e}"));
     Html(html)
 }
 
@@ -74,7 +77,11 @@ pub fn router(tiketi: Arc<Tiketi<LocalPlatform>>, base_url: String, sandbox: boo
     Router::new()
         .route("/", get(home))
         .route("/demo-router/login", get(login_page).post(login))
-        .with_state(DemoState { tiketi, base_url, sandbox })
+        .with_state(DemoState {
+            tiketi,
+            base_url,
+            sandbox,
+        })
 }
 
 async fn home(State(state): State<DemoState>) -> Html<String> {
@@ -89,12 +96,24 @@ async fn home(State(state): State<DemoState>) -> Html<String> {
         ("sandbox", state.sandbox.into()),
         ("checkout_url", checkout_url(&state.base_url, &demo).into()),
         ("login_url", "/demo-router/login".into()),
-        ("recover_url", format!("/checkout/{}/recover", demo.operator_id).into()),
+        (
+            "recover_url",
+            format!("/checkout/{}/recover", demo.operator_id).into(),
+        ),
     ])
 }
 
-fn login_values(state: &DemoState, message: &str, outcome: &str, username: &str) -> Vec<(&'static str, tera::Value)> {
-    let demo = DemoIds { operator_id: "demo".into(), router_id: "demo-router".into(), ticket_type_ids: vec![] };
+fn login_values(
+    state: &DemoState,
+    message: &str,
+    outcome: &str,
+    username: &str,
+) -> Vec<(&'static str, tera::Value)> {
+    let demo = DemoIds {
+        operator_id: "demo".into(),
+        router_id: "demo-router".into(),
+        ticket_type_ids: vec![],
+    };
     vec![
         ("title", "Demo Hotspot: log in".into()),
         ("page", "login".into()),
@@ -117,14 +136,27 @@ struct Login {
 
 async fn login(State(state): State<DemoState>, Form(form): Form<Login>) -> Html<String> {
     let found = match VoucherCode::parse(&form.username) {
-        Ok(code) => state.tiketi.store.voucher("demo", code.as_str()).await.ok().flatten(),
+        Ok(code) => state
+            .tiketi
+            .store
+            .voucher("demo", code.as_str())
+            .await
+            .ok()
+            .flatten(),
         Err(_) => None,
     };
     let (message, outcome) = match found {
-        Some(v) if matches!(v.status, VoucherStatus::Unused | VoucherStatus::Active) => {
-            (format!("Connected with voucher {} ({}). Enjoy the internet!", v.code, v.terms.name), "ok")
-        }
-        Some(v) => (format!("Voucher {} cannot be used: {}", v.code, v.status.as_str()), "bad"),
+        Some(v) if matches!(v.status, VoucherStatus::Unused | VoucherStatus::Active) => (
+            format!(
+                "Connected with voucher {} ({}). Enjoy the internet!",
+                v.code, v.terms.name
+            ),
+            "ok",
+        ),
+        Some(v) => (
+            format!("Voucher {} cannot be used: {}", v.code, v.status.as_str()),
+            "bad",
+        ),
         None => ("Unknown voucher code.".to_owned(), "bad"),
     };
     render(&login_values(&state, &message, outcome, &form.username))

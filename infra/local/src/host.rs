@@ -11,7 +11,9 @@
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use axum::Router;
-use tiketi_adapters::{clock::SystemClock, memory_queue::InProcessQueue, pesapal::PesapalClient, sqlite::SqliteTable};
+use tiketi_adapters::{
+    clock::SystemClock, memory_queue::InProcessQueue, pesapal::PesapalClient, sqlite::SqliteTable,
+};
 use tiketi_app::{
     config::{self, ConfigError},
     http::{self, AppState},
@@ -57,14 +59,19 @@ pub struct Options {
 
 impl Options {
     pub fn from_env(host: String, port: u16, data_dir: PathBuf) -> Result<Self, ConfigError> {
-        let var = |name| std::env::var(name).ok().filter(|v: &String| !v.trim().is_empty());
+        let var = |name| {
+            std::env::var(name)
+                .ok()
+                .filter(|v: &String| !v.trim().is_empty())
+        };
         Ok(Self {
             host,
             port,
             data_dir,
             public_base_url: var(config::PUBLIC_BASE_URL),
             merchant: config::merchant_from_env()?,
-            pesapal_base_url: var(config::PESAPAL_BASE_URL).unwrap_or_else(|| config::PESAPAL_SANDBOX_URL.into()),
+            pesapal_base_url: var(config::PESAPAL_BASE_URL)
+                .unwrap_or_else(|| config::PESAPAL_SANDBOX_URL.into()),
             gateway_timeout: Duration::from_secs(20),
             reconcile_every: Duration::from_secs(60),
             reconcile_after: Duration::from_secs(180),
@@ -104,10 +111,15 @@ pub const SANDBOX_MERCHANT_KEY: &str = "tiketi-sandbox-key";
 
 impl Host {
     pub async fn start(options: Options) -> Result<Self, HostError> {
-        std::fs::create_dir_all(&options.data_dir).map_err(|e| HostError::DataDir(options.data_dir.clone(), e))?;
+        std::fs::create_dir_all(&options.data_dir)
+            .map_err(|e| HostError::DataDir(options.data_dir.clone(), e))?;
         let address = format!("{}:{}", options.host, options.port);
-        let listener = TcpListener::bind(&address).await.map_err(|e| HostError::Listen(address.clone(), e))?;
-        let addr = listener.local_addr().map_err(|e| HostError::Listen(address, e))?;
+        let listener = TcpListener::bind(&address)
+            .await
+            .map_err(|e| HostError::Listen(address.clone(), e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| HostError::Listen(address, e))?;
         let base_url = options
             .public_base_url
             .clone()
@@ -132,7 +144,13 @@ impl Host {
         let gateway = PesapalClient::new(&pesapal_base_url, options.gateway_timeout);
         let mut settings = Settings::new(&base_url, Some(merchant));
         settings.reconcile_after = options.reconcile_after;
-        let tiketi = Arc::new(Tiketi::<LocalPlatform>::new(table, queue.clone(), gateway, SystemClock, settings));
+        let tiketi = Arc::new(Tiketi::<LocalPlatform>::new(
+            table,
+            queue.clone(),
+            gateway,
+            SystemClock,
+            settings,
+        ));
         let demo = tiketi.ensure_demo().await?;
 
         let state = AppState(Arc::clone(&tiketi));
@@ -140,7 +158,11 @@ impl Host {
             .merge(http::checkout::router(state.clone()))
             .merge(http::ipn::router(state))
             .merge(http::health_router())
-            .merge(demo_router::router(Arc::clone(&tiketi), base_url.clone(), sandbox.is_some()));
+            .merge(demo_router::router(
+                Arc::clone(&tiketi),
+                base_url.clone(),
+                sandbox.is_some(),
+            ));
         if let Some(sandbox) = &sandbox {
             app = app.nest("/pesapal-sandbox", sandbox.router());
         }
@@ -150,8 +172,19 @@ impl Host {
             }
         });
         let worker = tokio::spawn(jobs::run_worker(Arc::clone(&tiketi)));
-        let timer = tokio::spawn(jobs::run_timer(Arc::clone(&tiketi), options.reconcile_every));
-        Ok(Self { addr, base_url, tiketi, sandbox, demo, queue, tasks: vec![server, worker, timer] })
+        let timer = tokio::spawn(jobs::run_timer(
+            Arc::clone(&tiketi),
+            options.reconcile_every,
+        ));
+        Ok(Self {
+            addr,
+            base_url,
+            tiketi,
+            sandbox,
+            demo,
+            queue,
+            tasks: vec![server, worker, timer],
+        })
     }
 
     /// The demo hotspot's checkout, as the router's login page links to it.

@@ -10,7 +10,11 @@ use serde_json::json;
 use tiketi_local::host::{Host, Options};
 
 #[derive(Debug, Parser)]
-#[command(name = "tiketi", version, about = "Tiketi WiFi vouchers, on one machine")]
+#[command(
+    name = "tiketi",
+    version,
+    about = "Tiketi WiFi vouchers, on one machine"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -44,7 +48,11 @@ enum Command {
 }
 
 fn options(common: Common) -> Result<Options, Box<dyn std::error::Error>> {
-    Ok(Options::from_env(common.host, common.port, common.data_dir)?)
+    Ok(Options::from_env(
+        common.host,
+        common.port,
+        common.data_dir,
+    )?)
 }
 
 #[tokio::main]
@@ -57,10 +65,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("  start page:     {}/", host.base_url);
             println!("  demo checkout:  {}", host.demo_checkout_url());
             println!("  demo login:     {}/demo-router/login", host.base_url);
-            println!("  Pesapal IPN:    {}", host.tiketi.settings.ipn_url(&host.demo.operator_id));
+            println!(
+                "  Pesapal IPN:    {}",
+                host.tiketi.settings.ipn_url(&host.demo.operator_id)
+            );
             match &host.sandbox {
-                Some(_) => println!("  payments:       Pesapal sandbox stand-in at {}/pesapal-sandbox (no PESAPAL_CONSUMER_KEY set)", host.base_url),
-                None => println!("  payments:       Pesapal at {}", std::env::var("PESAPAL_BASE_URL").unwrap_or_else(|_| tiketi_app::config::PESAPAL_SANDBOX_URL.into())),
+                Some(_) => println!(
+                    "  payments:       Pesapal sandbox stand-in at {}/pesapal-sandbox (no PESAPAL_CONSUMER_KEY set)",
+                    host.base_url
+                ),
+                None => println!(
+                    "  payments:       Pesapal at {}",
+                    std::env::var("PESAPAL_BASE_URL")
+                        .unwrap_or_else(|_| tiketi_app::config::PESAPAL_SANDBOX_URL.into())
+                ),
             }
             tokio::select! {
                 () = host.wait() => {}
@@ -89,8 +107,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&info)?);
             } else {
-                println!("Demo hotspot: operator {} router {}", host.demo.operator_id, host.demo.router_id);
-                println!("Checkout: {}", info["checkout_url"].as_str().unwrap_or_default());
+                println!(
+                    "Demo hotspot: operator {} router {}",
+                    host.demo.operator_id, host.demo.router_id
+                );
+                println!(
+                    "Checkout: {}",
+                    info["checkout_url"].as_str().unwrap_or_default()
+                );
             }
         }
     }

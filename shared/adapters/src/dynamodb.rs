@@ -6,9 +6,11 @@
 //! placeholders only (`#n0`, `:v0`), so no attribute name can collide with a reserved word, and
 //! DynamoDB's error codes are translated into [`TableError`] here, once.
 //!
-//! Two behaviours are emulated to match the port contract: a lone [`Write::Check`] is a consistent
-//! read evaluated here (DynamoDB has no single-item condition check), and a query with a `limit`
-//! reads one item more than asked so that `next` is `None` exactly when nothing follows.
+//! Where DynamoDB differs from the port contract, this adapter closes the gap: a lone
+//! [`Write::Check`] is a consistent read evaluated here (DynamoDB checks bare conditions only
+//! inside a transaction); a query with a `limit` reads one item more than asked, so that `next` is
+//! `None` exactly when nothing follows; `batch_put` keeps the last of several puts of one key, and
+//! an inverted `BETWEEN` returns nothing instead of a validation error.
 
 use std::{
     collections::{HashMap, hash_map::Entry},
@@ -587,7 +589,7 @@ fn start_key(query: &Query, after: &Cursor) -> Attributes {
     if query.index != Index::Primary {
         let (hash, range) = query.index.attributes();
         key.insert(hash.to_owned(), string(&query.partition));
-        key.insert(range.to_owned(), string("2026-01-01T00"));
+        key.insert(range.to_owned(), string(&after.range));
     }
     key
 }

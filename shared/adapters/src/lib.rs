@@ -5,7 +5,7 @@
 //! | `Table`         | `dynamodb::DynamoTable`    | `sqlite::SqliteTable`                     |
 //! | `Queue`         | `sqs::SqsQueue`            | `memory_queue::InProcessQueue`            |
 //! | `PaymentGateway`| `pesapal::PesapalClient`   | the same client, aimed at the sandbox stand-in |
-//! | `Clock`         | `clock::SystemClock`       | `clock::SystemClock`, `clock::ManualClock` in tests |
+//! | `Clock`         | `clock::SystemClock`       | `clock::SystemClock`                      |
 
 pub mod clock;
 #[cfg(feature = "aws")]

@@ -65,7 +65,10 @@ impl InProcessQueue {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.0.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn push(&self, message: Message) {
@@ -77,8 +80,12 @@ impl InProcessQueue {
     fn take(&self, max: usize) -> (Vec<Delivery>, Option<Instant>) {
         let now = Instant::now();
         let mut state = self.lock();
-        let expired: Vec<String> =
-            state.in_flight.iter().filter(|(_, (_, until))| *until <= now).map(|(r, _)| r.clone()).collect();
+        let expired: Vec<String> = state
+            .in_flight
+            .iter()
+            .filter(|(_, (_, until))| *until <= now)
+            .map(|(r, _)| r.clone())
+            .collect();
         for receipt in expired {
             if let Some((message, _)) = state.in_flight.remove(&receipt) {
                 state.ready.push_back(message);
@@ -86,10 +93,15 @@ impl InProcessQueue {
         }
         let mut out = Vec::new();
         while out.len() < max {
-            let Some(mut message) = state.ready.pop_front() else { break };
+            let Some(mut message) = state.ready.pop_front() else {
+                break;
+            };
             if message.receive_count >= self.0.max_receives {
                 if let Some(dead) = &self.0.dead_letters {
-                    dead.push(Message { receive_count: 0, ..message });
+                    dead.push(Message {
+                        receive_count: 0,
+                        ..message
+                    });
                 }
                 continue;
             }
@@ -101,7 +113,9 @@ impl InProcessQueue {
                 body: message.body.clone(),
                 receive_count: message.receive_count,
             });
-            state.in_flight.insert(receipt, (message, now + self.0.visibility));
+            state
+                .in_flight
+                .insert(receipt, (message, now + self.0.visibility));
         }
         let next_visible = state.in_flight.values().map(|(_, until)| *until).min();
         (out, next_visible)
@@ -110,7 +124,11 @@ impl InProcessQueue {
 
 impl Queue for InProcessQueue {
     async fn send(&self, body: String) -> Result<(), QueueError> {
-        self.push(Message { id: ulid::Ulid::new().to_string(), body, receive_count: 0 });
+        self.push(Message {
+            id: ulid::Ulid::new().to_string(),
+            body,
+            receive_count: 0,
+        });
         Ok(())
     }
 
@@ -131,7 +149,11 @@ impl Queue for InProcessQueue {
     }
 
     async fn ack(&self, receipt: &str) -> Result<(), QueueError> {
-        self.lock().in_flight.remove(receipt).map(|_| ()).ok_or(QueueError::UnknownReceipt)
+        self.lock()
+            .in_flight
+            .remove(receipt)
+            .map(|_| ())
+            .ok_or(QueueError::UnknownReceipt)
     }
 
     async fn release(&self, receipt: &str) -> Result<(), QueueError> {

@@ -10,11 +10,13 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params_from_iter, types::Value as Sql};
+use rusqlite::{
+    Connection, OptionalExtension, TransactionBehavior, params_from_iter, types::Value as Sql,
+};
 use serde_json::{Map, Value};
 use tiketi_core::ports::table::{
-    Change, Condition, Cursor, Index, Item, Key, Page, Query, RangeCondition, Table, TableError, Write, attr,
-    validate_transaction,
+    Change, Condition, Cursor, Index, Item, Key, Page, Query, RangeCondition, Table, TableError,
+    Write, attr, validate_transaction,
 };
 
 const SCHEMA: &str = "
@@ -58,7 +60,9 @@ impl SqliteTable {
             .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")
             .map_err(unavailable)?;
         connection.execute_batch(SCHEMA).map_err(unavailable)?;
-        Ok(Self { connection: Arc::new(Mutex::new(connection)) })
+        Ok(Self {
+            connection: Arc::new(Mutex::new(connection)),
+        })
     }
 
     async fn run<T: Send + 'static>(
@@ -67,7 +71,9 @@ impl SqliteTable {
     ) -> Result<T, TableError> {
         let connection = Arc::clone(&self.connection);
         tokio::task::spawn_blocking(move || {
-            let mut connection = connection.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut connection = connection
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             work(&mut connection)
         })
         .await
@@ -77,12 +83,19 @@ impl SqliteTable {
 
 fn read(connection: &Connection, key: &Key) -> Result<Option<Map<String, Value>>, TableError> {
     let body: Option<String> = connection
-        .query_row("SELECT body FROM items WHERE pk = ?1 AND sk = ?2", [&key.pk, &key.sk], |row| row.get(0))
+        .query_row(
+            "SELECT body FROM items WHERE pk = ?1 AND sk = ?2",
+            [&key.pk, &key.sk],
+            |row| row.get(0),
+        )
         .optional()
         .map_err(unavailable)?;
     body.map(|b| match serde_json::from_str(&b) {
         Ok(Value::Object(map)) => Ok(map),
-        _ => Err(TableError::Unavailable(format!("unreadable item {}/{}", key.pk, key.sk))),
+        _ => Err(TableError::Unavailable(format!(
+            "unreadable item {}/{}",
+            key.pk, key.sk
+        ))),
     })
     .transpose()
 }
@@ -107,9 +120,9 @@ fn holds(current: Option<&Map<String, Value>>, condition: &Condition) -> bool {
     match condition {
         Condition::NotExists => current.is_none(),
         Condition::Exists => current.is_some(),
-        Condition::AttrIn { attribute, values } => {
-            current.and_then(|item| item.get(attribute)).is_some_and(|v| values.contains(v))
-        }
+        Condition::AttrIn { attribute, values } => current
+            .and_then(|item| item.get(attribute))
+            .is_some_and(|v| values.contains(v)),
         Condition::AttrAbsent(name) => current.is_some_and(|item| !item.contains_key(name)),
         Condition::All(parts) => parts.iter().all(|part| holds(current, part)),
     }
@@ -125,19 +138,23 @@ fn check_item(item: &Item) -> Result<(), TableError> {
         }
     }
     if item.0.values().any(has_float) {
-        return Err(TableError::Invalid("floats are not stored; use integers".into()));
+        return Err(TableError::Invalid(
+            "floats are not stored; use integers".into(),
+        ));
     }
     Ok(())
 }
 
 /// Applies one write; `index` is its position in the transaction.
 fn apply(connection: &Connection, write: &Write, index: usize) -> Result<(), TableError> {
-    let key = write.key().ok_or_else(|| TableError::Invalid("item without pk/sk".into()))?;
+    let key = write
+        .key()
+        .ok_or_else(|| TableError::Invalid("item without pk/sk".into()))?;
     let current = read(connection, &key)?;
     let condition = match write {
-        Write::Put { condition, .. } | Write::Update { condition, .. } | Write::Delete { condition, .. } => {
-            condition.as_ref()
-        }
+        Write::Put { condition, .. }
+        | Write::Update { condition, .. }
+        | Write::Delete { condition, .. } => condition.as_ref(),
         Write::Check { condition, .. } => Some(condition),
     };
     if condition.is_some_and(|c| !holds(current.as_ref(), c)) {
@@ -157,7 +174,9 @@ fn apply(connection: &Connection, write: &Write, index: usize) -> Result<(), Tab
             });
             for (name, change) in changes {
                 if name == attr::PK || name == attr::SK {
-                    return Err(TableError::Invalid("an update cannot change the key".into()));
+                    return Err(TableError::Invalid(
+                        "an update cannot change the key".into(),
+                    ));
                 }
                 match change {
                     Change::Set(value) => {
@@ -174,7 +193,9 @@ fn apply(connection: &Connection, write: &Write, index: usize) -> Result<(), Tab
                                 TableError::Invalid(format!("ADD on non-integer attribute {name}"))
                             })?,
                         };
-                        let sum = now.checked_add(*delta).ok_or_else(|| TableError::Invalid("counter overflow".into()))?;
+                        let sum = now
+                            .checked_add(*delta)
+                            .ok_or_else(|| TableError::Invalid("counter overflow".into()))?;
                         map.insert(name.clone(), Value::from(sum));
                     }
                 }
@@ -183,7 +204,10 @@ fn apply(connection: &Connection, write: &Write, index: usize) -> Result<(), Tab
         }
         Write::Delete { .. } => {
             connection
-                .execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", [&key.pk, &key.sk])
+                .execute(
+                    "DELETE FROM items WHERE pk = ?1 AND sk = ?2",
+                    [&key.pk, &key.sk],
+                )
                 .map_err(unavailable)?;
             Ok(())
         }
@@ -192,7 +216,9 @@ fn apply(connection: &Connection, write: &Write, index: usize) -> Result<(), Tab
 }
 
 fn run_writes(connection: &mut Connection, writes: &[Write]) -> Result<(), TableError> {
-    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
+    let tx = connection
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(unavailable)?;
     for (index, write) in writes.iter().enumerate() {
         apply(&tx, write, index)?; // dropping `tx` on error rolls back
     }
@@ -216,19 +242,37 @@ fn run_query(connection: &Connection, query: &Query) -> Result<Page, TableError>
         }
         None => {}
     }
-    let (direction, compare) = if query.ascending { ("ASC", ">") } else { ("DESC", "<") };
+    let (direction, compare) = if query.ascending {
+        ("ASC", ">")
+    } else {
+        ("DESC", "<")
+    };
     // Ties on a GSI's range key are broken by the primary key, so a cursor is exact.
-    let order_columns = if query.index == Index::Primary { "sk".to_owned() } else { format!("{range}, pk, sk") };
+    let order_columns = if query.index == Index::Primary {
+        "sk".to_owned()
+    } else {
+        format!("{range}, pk, sk")
+    };
     if let Some(after) = &query.after {
         if query.index == Index::Primary {
             sql.push_str(&format!(" AND sk {compare} ?"));
             args.push(Sql::Text(after.key.sk.clone()));
         } else {
             sql.push_str(&format!(" AND ({range}, pk, sk) {compare} (?, ?, ?)"));
-            args.extend([after.range.clone(), after.key.pk.clone(), after.key.sk.clone()].map(Sql::Text));
+            args.extend(
+                [
+                    after.range.clone(),
+                    after.key.pk.clone(),
+                    after.key.sk.clone(),
+                ]
+                .map(Sql::Text),
+            );
         }
     }
-    let columns: Vec<String> = order_columns.split(", ").map(|c| format!("{c} {direction}")).collect();
+    let columns: Vec<String> = order_columns
+        .split(", ")
+        .map(|c| format!("{c} {direction}"))
+        .collect();
     sql.push_str(&format!(" ORDER BY {}", columns.join(", ")));
     if let Some(limit) = query.limit {
         sql.push_str(&format!(" LIMIT {}", limit + 1));
@@ -236,7 +280,12 @@ fn run_query(connection: &Connection, query: &Query) -> Result<Page, TableError>
     let mut statement = connection.prepare(&sql).map_err(unavailable)?;
     let rows = statement
         .query_map(params_from_iter(args), |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?, row.get::<_, String>(3)?))
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+            ))
         })
         .map_err(unavailable)?;
     let mut items = Vec::new();
@@ -244,15 +293,28 @@ fn run_query(connection: &Connection, query: &Query) -> Result<Page, TableError>
     for row in rows {
         let (body, pk, sk, range_value) = row.map_err(unavailable)?;
         if query.limit.is_some_and(|limit| items.len() == limit) {
-            next = items.last().map(|(_, cursor): &(Item, Cursor)| cursor.clone());
+            next = items
+                .last()
+                .map(|(_, cursor): &(Item, Cursor)| cursor.clone());
             break;
         }
         let Ok(Value::Object(map)) = serde_json::from_str(&body) else {
-            return Err(TableError::Unavailable(format!("unreadable item {pk}/{sk}")));
+            return Err(TableError::Unavailable(format!(
+                "unreadable item {pk}/{sk}"
+            )));
         };
-        items.push((Item(map), Cursor { key: Key::new(pk, sk), range: range_value }));
+        items.push((
+            Item(map),
+            Cursor {
+                key: Key::new(pk, sk),
+                range: range_value,
+            },
+        ));
     }
-    Ok(Page { items: items.into_iter().map(|(item, _)| item).collect(), next })
+    Ok(Page {
+        items: items.into_iter().map(|(item, _)| item).collect(),
+        next,
+    })
 }
 
 impl Table for SqliteTable {
@@ -262,7 +324,8 @@ impl Table for SqliteTable {
     }
 
     async fn write(&self, write: Write) -> Result<(), TableError> {
-        self.run(move |c| run_writes(c, std::slice::from_ref(&write))).await
+        self.run(move |c| run_writes(c, std::slice::from_ref(&write)))
+            .await
     }
 
     async fn transact(&self, writes: Vec<Write>) -> Result<(), TableError> {
@@ -272,7 +335,9 @@ impl Table for SqliteTable {
 
     async fn batch_put(&self, items: Vec<Item>) -> Result<(), TableError> {
         self.run(move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(unavailable)?;
             for item in &items {
                 check_item(item)?;
                 store(&tx, &item.0)?;

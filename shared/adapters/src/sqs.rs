@@ -69,7 +69,7 @@ impl Queue for SqsQueue {
         Ok(())
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(max, wait_ms = wait.as_millis()))]
+    #[tracing::instrument(level = "debug", skip_all, fields(max = max, wait_ms = wait.as_millis()))]
     async fn receive(&self, max: usize, wait: Duration) -> Result<Vec<Delivery>, QueueError> {
         if max == 0 {
             return Ok(Vec::new());

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use tiketi_adapters::{clock::SystemClock, dynamodb::DynamoTable, pesapal::PesapalClient, sqs::SqsQueue};
+use tiketi_adapters::{
+    clock::SystemClock, dynamodb::DynamoTable, pesapal::PesapalClient, sqs::SqsQueue,
+};
 use tiketi_core::services::{Platform, Tiketi};
 
 use crate::config::{Config, ConfigError};
@@ -27,5 +29,11 @@ pub async fn from_env() -> Result<Tiketi<AwsPlatform>, ConfigError> {
     let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&sdk), table_name);
     let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), queue_url);
     let gateway = PesapalClient::new(&config.pesapal_base_url, Duration::from_secs(20));
-    Ok(Tiketi::new(table, queue, gateway, SystemClock, config.settings()))
+    Ok(Tiketi::new(
+        table,
+        queue,
+        gateway,
+        SystemClock,
+        config.settings(),
+    ))
 }

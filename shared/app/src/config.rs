@@ -27,7 +27,10 @@ pub struct Config {
 }
 
 fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
 }
 
 impl Config {
@@ -51,8 +54,14 @@ impl Config {
 /// `PESAPAL_CONSUMER_KEY` + `PESAPAL_CONSUMER_SECRET`, both or neither.
 pub fn merchant_from_env() -> Result<Option<MerchantAccount>, ConfigError> {
     match (var(PESAPAL_CONSUMER_KEY), var(PESAPAL_CONSUMER_SECRET)) {
-        (Some(consumer_key), Some(consumer_secret)) => Ok(Some(MerchantAccount { consumer_key, consumer_secret })),
+        (Some(consumer_key), Some(consumer_secret)) => Ok(Some(MerchantAccount {
+            consumer_key,
+            consumer_secret,
+        })),
         (None, None) => Ok(None),
-        _ => Err(ConfigError::Pair(PESAPAL_CONSUMER_KEY, PESAPAL_CONSUMER_SECRET)),
+        _ => Err(ConfigError::Pair(
+            PESAPAL_CONSUMER_KEY,
+            PESAPAL_CONSUMER_SECRET,
+        )),
     }
 }

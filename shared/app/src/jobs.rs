@@ -22,11 +22,18 @@ pub enum JobError {
 /// Handles one queue message body.
 pub async fn handle_message<P: Platform>(tiketi: &Tiketi<P>, body: &str) -> Result<(), JobError> {
     match serde_json::from_str::<Message>(body)? {
-        Message::IssueVoucher { operator_id, order_id } => {
+        Message::IssueVoucher {
+            operator_id,
+            order_id,
+        } => {
             match tiketi.issue_voucher(&operator_id, &order_id).await? {
                 Issued::Created(_) | Issued::Existing(_) => {}
                 Issued::NotPaid(status) => {
-                    tracing::warn!(order_id, status = status.as_str(), "issue request for an unpaid order; dropped");
+                    tracing::warn!(
+                        order_id,
+                        status = status.as_str(),
+                        "issue request for an unpaid order; dropped"
+                    );
                 }
             }
             Ok(())
@@ -36,13 +43,18 @@ pub async fn handle_message<P: Platform>(tiketi: &Tiketi<P>, body: &str) -> Resu
 
 /// The SQS batch handler: every message is handled; the failed ones are reported so SQS
 /// redelivers only those (and moves them to the dead-letter queue after `maxReceiveCount`).
-pub async fn handle_sqs_event<P: Platform>(tiketi: &Tiketi<P>, event: SqsEvent) -> SqsBatchResponse {
+pub async fn handle_sqs_event<P: Platform>(
+    tiketi: &Tiketi<P>,
+    event: SqsEvent,
+) -> SqsBatchResponse {
     let mut response = SqsBatchResponse::default();
     for record in event.records {
         let id = record.message_id.clone().unwrap_or_default();
         let result = match record.body.as_deref() {
             Some(body) => handle_message(tiketi, body).await,
-            None => Err(JobError::Service(ServiceError::Invalid("message without a body".into()))),
+            None => Err(JobError::Service(ServiceError::Invalid(
+                "message without a body".into(),
+            ))),
         };
         if let Err(error) = result {
             tracing::error!(message_id = %id, %error, "message failed; SQS will redeliver it");
@@ -55,9 +67,13 @@ pub async fn handle_sqs_event<P: Platform>(tiketi: &Tiketi<P>, event: SqsEvent) 
 }
 
 /// The scheduled reconciliation pass (Lambda `reconciler`).
-pub async fn handle_schedule<P: Platform>(tiketi: &Tiketi<P>) -> Result<serde_json::Value, ServiceError> {
+pub async fn handle_schedule<P: Platform>(
+    tiketi: &Tiketi<P>,
+) -> Result<serde_json::Value, ServiceError> {
     let report = tiketi.reconcile().await?;
-    Ok(serde_json::json!({"checked": report.checked, "reissued": report.reissued, "errors": report.errors}))
+    Ok(
+        serde_json::json!({"checked": report.checked, "reissued": report.reissued, "errors": report.errors}),
+    )
 }
 
 /// The local worker: receives from the queue and acknowledges what it handled. A failed

@@ -9,7 +9,10 @@ pub const VISIBILITY: Duration = Duration::from_secs(2);
 pub const MAX_RECEIVES: u32 = 2;
 const WAIT: Duration = Duration::from_secs(1);
 
-async fn receive_all<Q: Queue>(queue: &Q, expected: usize) -> Vec<tiketi_core::ports::queue::Delivery> {
+async fn receive_all<Q: Queue>(
+    queue: &Q,
+    expected: usize,
+) -> Vec<tiketi_core::ports::queue::Delivery> {
     let mut out = Vec::new();
     for _ in 0..10 {
         out.extend(queue.receive(10, WAIT).await.unwrap());
@@ -33,14 +36,27 @@ pub async fn sent_messages_are_received_and_acked<Q: Queue>(queue: &Q, _dead: &Q
         queue.ack(&delivery.receipt).await.unwrap();
     }
     tokio::time::sleep(VISIBILITY + Duration::from_millis(500)).await;
-    assert!(queue.receive(10, WAIT).await.unwrap().is_empty(), "acked messages are gone");
+    assert!(
+        queue.receive(10, WAIT).await.unwrap().is_empty(),
+        "acked messages are gone"
+    );
 }
 
-pub async fn unacked_messages_come_back_after_the_visibility_timeout<Q: Queue>(queue: &Q, _dead: &Q) {
+pub async fn unacked_messages_come_back_after_the_visibility_timeout<Q: Queue>(
+    queue: &Q,
+    _dead: &Q,
+) {
     queue.send("again".into()).await.unwrap();
     let first = receive_all(queue, 1).await;
     assert_eq!(first.len(), 1);
-    assert!(queue.receive(10, Duration::from_millis(300)).await.unwrap().is_empty(), "invisible while in flight");
+    assert!(
+        queue
+            .receive(10, Duration::from_millis(300))
+            .await
+            .unwrap()
+            .is_empty(),
+        "invisible while in flight"
+    );
     tokio::time::sleep(VISIBILITY).await;
     let second = receive_all(queue, 1).await;
     assert_eq!(second.len(), 1);
@@ -55,12 +71,19 @@ pub async fn released_messages_come_back_at_once<Q: Queue>(queue: &Q, _dead: &Q)
     let first = receive_all(queue, 1).await;
     queue.release(&first[0].receipt).await.unwrap();
     let second = receive_all(queue, 1).await;
-    assert_eq!(second.len(), 1, "released message is visible again before the timeout");
+    assert_eq!(
+        second.len(),
+        1,
+        "released message is visible again before the timeout"
+    );
     assert_eq!(second[0].body, "retry me");
     queue.ack(&second[0].receipt).await.unwrap();
 }
 
-pub async fn messages_received_too_often_go_to_the_dead_letter_queue<Q: Queue>(queue: &Q, dead: &Q) {
+pub async fn messages_received_too_often_go_to_the_dead_letter_queue<Q: Queue>(
+    queue: &Q,
+    dead: &Q,
+) {
     queue.send("poison".into()).await.unwrap();
     for attempt in 1..=MAX_RECEIVES {
         let got = receive_all(queue, 1).await;
@@ -69,7 +92,13 @@ pub async fn messages_received_too_often_go_to_the_dead_letter_queue<Q: Queue>(q
     }
     let mut dead_letters = Vec::new();
     for _ in 0..10 {
-        assert!(queue.receive(10, Duration::from_millis(200)).await.unwrap().is_empty());
+        assert!(
+            queue
+                .receive(10, Duration::from_millis(200))
+                .await
+                .unwrap()
+                .is_empty()
+        );
         dead_letters.extend(dead.receive(10, Duration::from_millis(500)).await.unwrap());
         if !dead_letters.is_empty() {
             break;

@@ -78,9 +78,8 @@ pub(super) async fn register_ipn(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let consumer_key = match sandbox.authenticate(&headers) {
-        Ok(key) => key,
-        Err(response) => return response,
+    let Some(consumer_key) = sandbox.authenticate(&headers) else {
+        return bad_token();
     };
     let body = serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null);
     let Some(url) = text(&body, "url").filter(|u| is_http_url(u)) else {
@@ -122,9 +121,8 @@ pub(super) async fn register_ipn(
 
 /// `GET /api/URLSetup/GetIpnList`: a JSON array.
 pub(super) async fn ipn_list(State(sandbox): State<Sandbox>, headers: HeaderMap) -> Response {
-    let consumer_key = match sandbox.authenticate(&headers) {
-        Ok(key) => key,
-        Err(response) => return response,
+    let Some(consumer_key) = sandbox.authenticate(&headers) else {
+        return bad_token();
     };
     let state = sandbox.lock();
     let rows: Vec<Value> = state
@@ -142,9 +140,8 @@ pub(super) async fn submit_order(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let consumer_key = match sandbox.authenticate(&headers) {
-        Ok(key) => key,
-        Err(response) => return response,
+    let Some(consumer_key) = sandbox.authenticate(&headers) else {
+        return bad_token();
     };
     let body = serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null);
     let invalid = |message: &str| error("invalid_request_error", BAD_PARAMETERS, message);
@@ -253,9 +250,8 @@ pub(super) async fn transaction_status(
         .shared
         .status_calls
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let consumer_key = match sandbox.authenticate(&headers) {
-        Ok(key) => key,
-        Err(response) => return response,
+    let Some(consumer_key) = sandbox.authenticate(&headers) else {
+        return bad_token();
     };
     let tracking_id = query.ok().and_then(|Query(q)| {
         q.into_iter()
@@ -287,31 +283,21 @@ pub(super) async fn transaction_status(
 }
 
 impl Sandbox {
-    /// The consumer key behind a valid, unexpired bearer token, or Pesapal's answer to a bad one.
-    fn authenticate(&self, headers: &HeaderMap) -> Result<String, Response> {
+    /// The consumer key behind a valid, unexpired bearer token.
+    fn authenticate(&self, headers: &HeaderMap) -> Option<String> {
         let token = headers
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim().to_owned());
+            .map(|(_, token)| token.trim().to_owned())?;
         let now = Timestamp::now();
         let state = self.lock();
-        token
-            .and_then(|token| {
-                state
-                    .grants
-                    .iter()
-                    .find(|g| g.token == token && g.expires_at > now)
-            })
+        state
+            .grants
+            .iter()
+            .find(|g| g.token == token && g.expires_at > now)
             .map(|g| g.consumer_key.clone())
-            .ok_or_else(|| {
-                error(
-                    "authentication_error",
-                    "invalid_api_credentials_provided",
-                    "Invalid Access Token",
-                )
-            })
     }
 }
 
@@ -458,6 +444,15 @@ fn error(error_type: &str, code: &str, message: &str) -> Response {
         "status": "500",
     });
     (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
+}
+
+/// Pesapal's answer to a missing, unknown or expired bearer token.
+fn bad_token() -> Response {
+    error(
+        "authentication_error",
+        "invalid_api_credentials_provided",
+        "Invalid Access Token",
+    )
 }
 
 fn bad_keys() -> Response {

@@ -18,10 +18,14 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tiketi_core::{
-    domain::{
-        catalog::describe_duration, money::Money, order::{Order, OrderStatus}, phone::Msisdn, voucher::Voucher,
-    },
     domain::payment::CheckSource,
+    domain::{
+        catalog::describe_duration,
+        money::Money,
+        order::{Order, OrderStatus},
+        phone::Msisdn,
+        voucher::Voucher,
+    },
     services::{Platform, ServiceError, Tiketi, checkout::OrderForm, payments::Notification},
 };
 
@@ -29,9 +33,15 @@ use super::{AppState, PageError, i18n::Lang, pages, valid_id};
 
 pub fn router<P: Platform>(state: AppState<P>) -> Router {
     Router::new()
-        .route("/checkout/{operator}/{router}", get(packages_page::<P>).post(place_order::<P>))
+        .route(
+            "/checkout/{operator}/{router}",
+            get(packages_page::<P>).post(place_order::<P>),
+        )
         .route("/checkout/{operator}/orders/{order}", get(order_page::<P>))
-        .route("/checkout/{operator}/recover", get(recover_page::<P>).post(recover::<P>))
+        .route(
+            "/checkout/{operator}/recover",
+            get(recover_page::<P>).post(recover::<P>),
+        )
         .with_state(state)
 }
 
@@ -61,7 +71,12 @@ pub struct OrderBody {
 }
 
 fn lang_of(explicit: Option<&str>, headers: &HeaderMap) -> Lang {
-    Lang::choose(explicit, headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
+    Lang::choose(
+        explicit,
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
 }
 
 fn money(amount: Money, currency: &str) -> String {
@@ -94,7 +109,10 @@ async fn render_packages<P: Platform>(
     form: Value,
 ) -> Result<String, PageError> {
     let (operator_id, router_id) = ids;
-    let store = tiketi.storefront(operator_id, router_id).await.map_err(|e| PageError::new(e, lang, uri))?;
+    let store = tiketi
+        .storefront(operator_id, router_id)
+        .await
+        .map_err(|e| PageError::new(e, lang, uri))?;
     let packages: Vec<Value> = store
         .ticket_types
         .iter()
@@ -115,7 +133,13 @@ async fn render_packages<P: Platform>(
     if let (Value::Object(values), Value::Object(form)) = (&mut values, form) {
         values.extend(form);
     }
-    Ok(pages::render("checkout.html", lang, &store.operator.business_name, uri, values))
+    Ok(pages::render(
+        "checkout.html",
+        lang,
+        &store.operator.business_name,
+        uri,
+        values,
+    ))
 }
 
 async fn packages_page<P: Platform>(
@@ -127,9 +151,21 @@ async fn packages_page<P: Platform>(
 ) -> Result<Html<String>, PageError> {
     let lang = lang_of(portal.lang.as_deref(), &headers);
     if !valid_id(&operator_id) || !valid_id(&router_id) {
-        return Err(PageError::new(ServiceError::NotFound("hotspot"), lang, &uri));
+        return Err(PageError::new(
+            ServiceError::NotFound("hotspot"),
+            lang,
+            &uri,
+        ));
     }
-    let html = render_packages(&tiketi, (&operator_id, &router_id), &portal, lang, &uri, json!({})).await?;
+    let html = render_packages(
+        &tiketi,
+        (&operator_id, &router_id),
+        &portal,
+        lang,
+        &uri,
+        json!({}),
+    )
+    .await?;
     Ok(Html(html))
 }
 
@@ -159,10 +195,23 @@ async fn place_order<P: Platform>(
 ) -> Result<Response, PageError> {
     let lang = lang_of(body.portal.lang.as_deref(), &headers);
     if !valid_id(&operator_id) || !valid_id(&router_id) {
-        return Err(PageError::new(ServiceError::NotFound("hotspot"), lang, &uri));
+        return Err(PageError::new(
+            ServiceError::NotFound("hotspot"),
+            lang,
+            &uri,
+        ));
     }
     if Msisdn::parse(&body.phone).is_err() {
-        return form_again(&tiketi, (&operator_id, &router_id), &body, lang, &uri, StatusCode::UNPROCESSABLE_ENTITY, "invalid_phone").await;
+        return form_again(
+            &tiketi,
+            (&operator_id, &router_id),
+            &body,
+            lang,
+            &uri,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_phone",
+        )
+        .await;
     }
     let form = OrderForm {
         operator_id: operator_id.clone(),
@@ -175,11 +224,23 @@ async fn place_order<P: Platform>(
         original_url: body.portal.dst.clone(),
         language: lang.code().into(),
     };
-    let order = tiketi.create_order(&form).await.map_err(|e| PageError::new(e, lang, &uri))?;
+    let order = tiketi
+        .create_order(&form)
+        .await
+        .map_err(|e| PageError::new(e, lang, &uri))?;
     match tiketi.submit_order(&order).await {
         Ok(redirect_url) => Ok(Redirect::to(&redirect_url).into_response()),
         Err(ServiceError::Gateway(_)) => {
-            form_again(&tiketi, (&operator_id, &router_id), &body, lang, &uri, StatusCode::BAD_GATEWAY, "gateway_down").await
+            form_again(
+                &tiketi,
+                (&operator_id, &router_id),
+                &body,
+                lang,
+                &uri,
+                StatusCode::BAD_GATEWAY,
+                "gateway_down",
+            )
+            .await
         }
         Err(other) => Err(PageError::new(other, lang, &uri)),
     }
@@ -217,12 +278,22 @@ async fn order_page<P: Platform>(
     if !valid_id(&operator_id) || !valid_id(&order_id) {
         return Err(fail(ServiceError::NotFound("order")));
     }
-    let (mut order, mut voucher) = tiketi.order_with_voucher(&operator_id, &order_id).await.map_err(fail)?;
+    let (mut order, mut voucher) = tiketi
+        .order_with_voucher(&operator_id, &order_id)
+        .await
+        .map_err(fail)?;
     if matches!(order.status, OrderStatus::Pending | OrderStatus::Failed)
         && let Some(tracking_id) = order.tracking_id.clone()
     {
-        if params.tracking_id.as_deref().is_some_and(|t| t != tracking_id) {
-            tracing::warn!(order_id, "callback carried another order's tracking id; ignored");
+        if params
+            .tracking_id
+            .as_deref()
+            .is_some_and(|t| t != tracking_id)
+        {
+            tracing::warn!(
+                order_id,
+                "callback carried another order's tracking id; ignored"
+            );
         }
         let notification = Notification {
             operator_id: operator_id.clone(),
@@ -233,17 +304,32 @@ async fn order_page<P: Platform>(
         };
         match tiketi.check_payment(&notification).await {
             Ok(checked) => order = checked,
-            Err(error) => tracing::warn!(%error, order_id, "status check from the callback page failed"),
+            Err(error) => {
+                tracing::warn!(%error, order_id, "status check from the callback page failed")
+            }
         }
         if order.status == OrderStatus::Fulfilled {
-            (order, voucher) = tiketi.order_with_voucher(&operator_id, &order_id).await.map_err(fail)?;
+            (order, voucher) = tiketi
+                .order_with_voucher(&operator_id, &order_id)
+                .await
+                .map_err(fail)?;
         }
     }
     let lang = params.lang.as_deref().map_or_else(
-        || if order.language == "sw" { Lang::Sw } else { Lang::En },
+        || {
+            if order.language == "sw" {
+                Lang::Sw
+            } else {
+                Lang::En
+            }
+        },
         |explicit| Lang::choose(Some(explicit), None),
     );
-    let operator = tiketi.store.operator(&operator_id).await.map_err(|e| PageError::new(e, lang, &uri))?;
+    let operator = tiketi
+        .store
+        .operator(&operator_id)
+        .await
+        .map_err(|e| PageError::new(e, lang, &uri))?;
     let business_name = operator.map_or_else(|| "Tiketi".to_owned(), |o| o.business_name);
     let state = match order.status {
         OrderStatus::Pending => "pending",
@@ -251,7 +337,8 @@ async fn order_page<P: Platform>(
         OrderStatus::Failed => "failed",
         OrderStatus::Reversed => "reversed",
     };
-    let waiting = voucher.is_none() && matches!(order.status, OrderStatus::Pending | OrderStatus::Paid);
+    let waiting =
+        voucher.is_none() && matches!(order.status, OrderStatus::Pending | OrderStatus::Paid);
     let portal = PortalParams {
         mac: order.mac.clone(),
         login_url: order.login_url.clone(),
@@ -268,7 +355,13 @@ async fn order_page<P: Platform>(
         "order_code": order.code,
         "amount": money(order.amount, &order.currency),
     });
-    Ok(Html(pages::render("order.html", lang, &business_name, &uri, values)))
+    Ok(Html(pages::render(
+        "order.html",
+        lang,
+        &business_name,
+        &uri,
+        values,
+    )))
 }
 
 #[derive(Debug, Deserialize)]
@@ -281,9 +374,20 @@ pub struct RecoverBody {
     lang: Option<String>,
 }
 
-async fn business_name<P: Platform>(tiketi: &Tiketi<P>, operator_id: &str, lang: Lang, uri: &Uri) -> Result<String, PageError> {
-    let operator = tiketi.store.operator(operator_id).await.map_err(|e| PageError::new(e, lang, uri))?;
-    operator.map(|o| o.business_name).ok_or_else(|| PageError::new(ServiceError::NotFound("hotspot"), lang, uri))
+async fn business_name<P: Platform>(
+    tiketi: &Tiketi<P>,
+    operator_id: &str,
+    lang: Lang,
+    uri: &Uri,
+) -> Result<String, PageError> {
+    let operator = tiketi
+        .store
+        .operator(operator_id)
+        .await
+        .map_err(|e| PageError::new(e, lang, uri))?;
+    operator
+        .map(|o| o.business_name)
+        .ok_or_else(|| PageError::new(ServiceError::NotFound("hotspot"), lang, uri))
 }
 
 async fn recover_page<P: Platform>(
@@ -295,11 +399,22 @@ async fn recover_page<P: Platform>(
 ) -> Result<Html<String>, PageError> {
     let lang = lang_of(portal.lang.as_deref(), &headers);
     if !valid_id(&operator_id) {
-        return Err(PageError::new(ServiceError::NotFound("hotspot"), lang, &uri));
+        return Err(PageError::new(
+            ServiceError::NotFound("hotspot"),
+            lang,
+            &uri,
+        ));
     }
     let name = business_name(&tiketi, &operator_id, lang, &uri).await?;
-    let values = json!({"form_action": format!("/checkout/{operator_id}/recover"), "phone": "", "code": ""});
-    Ok(Html(pages::render("recover.html", lang, &name, &uri, values)))
+    let values =
+        json!({"form_action": format!("/checkout/{operator_id}/recover"), "phone": "", "code": ""});
+    Ok(Html(pages::render(
+        "recover.html",
+        lang,
+        &name,
+        &uri,
+        values,
+    )))
 }
 
 async fn recover<P: Platform>(
@@ -311,7 +426,11 @@ async fn recover<P: Platform>(
 ) -> Result<Response, PageError> {
     let lang = lang_of(body.lang.as_deref(), &headers);
     if !valid_id(&operator_id) {
-        return Err(PageError::new(ServiceError::NotFound("hotspot"), lang, &uri));
+        return Err(PageError::new(
+            ServiceError::NotFound("hotspot"),
+            lang,
+            &uri,
+        ));
     }
     let name = business_name(&tiketi, &operator_id, lang, &uri).await?;
     let mut values = json!({
@@ -321,7 +440,10 @@ async fn recover<P: Platform>(
         values["error"] = lang.texts()["invalid_phone"].clone();
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
-        match tiketi.recover_voucher(&operator_id, &body.phone, &body.code).await {
+        match tiketi
+            .recover_voucher(&operator_id, &body.phone, &body.code)
+            .await
+        {
             Ok(Some((order, voucher))) => {
                 values["voucher"] = voucher_view(&order, &voucher, lang);
                 StatusCode::OK
@@ -333,5 +455,9 @@ async fn recover<P: Platform>(
             Err(other) => return Err(PageError::new(other, lang, &uri)),
         }
     };
-    Ok((status, Html(pages::render("recover.html", lang, &name, &uri, values))).into_response())
+    Ok((
+        status,
+        Html(pages::render("recover.html", lang, &name, &uri, values)),
+    )
+        .into_response())
 }

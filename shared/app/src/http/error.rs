@@ -19,7 +19,11 @@ pub struct PageError {
 
 impl PageError {
     pub fn new(error: impl Into<ServiceError>, lang: Lang, uri: &Uri) -> Self {
-        Self { error: error.into(), lang, uri: uri.clone() }
+        Self {
+            error: error.into(),
+            lang,
+            uri: uri.clone(),
+        }
     }
 
     /// The status and the localized text key for an error.
@@ -27,9 +31,13 @@ impl PageError {
         match error {
             ServiceError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ServiceError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "server_error"),
-            ServiceError::NoMerchantAccount => (StatusCode::SERVICE_UNAVAILABLE, "no_payment_account"),
+            ServiceError::NoMerchantAccount => {
+                (StatusCode::SERVICE_UNAVAILABLE, "no_payment_account")
+            }
             ServiceError::Gateway(_) => (StatusCode::BAD_GATEWAY, "gateway_down"),
-            ServiceError::Store(_) | ServiceError::Queue(_) => (StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
+            ServiceError::Store(_) | ServiceError::Queue(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "server_error")
+            }
         }
     }
 }
@@ -42,9 +50,18 @@ impl IntoResponse for PageError {
         }
         let message = match &self.error {
             ServiceError::Invalid(text) => text.clone(),
-            _ => self.lang.texts()[key].as_str().unwrap_or_default().to_owned(),
+            _ => self.lang.texts()[key]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
         };
-        let html = pages::render("error.html", self.lang, "Tiketi", &self.uri, json!({ "message": message }));
+        let html = pages::render(
+            "error.html",
+            self.lang,
+            "Tiketi",
+            &self.uri,
+            json!({ "message": message }),
+        );
         (status, Html(html)).into_response()
     }
 }

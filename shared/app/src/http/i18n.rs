@@ -57,8 +57,10 @@ impl Lang {
     /// The page texts, for templates as `t.<key>`.
     pub fn texts(self) -> Value {
         let column = usize::from(self == Self::Sw);
-        let map: Map<String, Value> =
-            TEXTS.iter().map(|(key, texts)| ((*key).to_owned(), Value::from(texts[column]))).collect();
+        let map: Map<String, Value> = TEXTS
+            .iter()
+            .map(|(key, texts)| ((*key).to_owned(), Value::from(texts[column])))
+            .collect();
         Value::Object(map)
     }
 
@@ -66,19 +68,19 @@ impl Lang {
     pub fn allowance(self, allowance: Allowance) -> String {
         match (self, allowance) {
             (Self::En, a) => a.describe(),
-            (Self::Sw, Allowance::Data { .. }) => allowance.describe().split_once(' ').map_or_else(
-                || allowance.describe(),
-                |(n, unit)| format!("{unit} {n}"),
-            ),
+            (Self::Sw, Allowance::Data { .. }) => allowance
+                .describe()
+                .split_once(' ')
+                .map_or_else(|| allowance.describe(), |(n, unit)| format!("{unit} {n}")),
             (Self::Sw, Allowance::Time { seconds }) => swahili_duration(seconds),
         }
     }
 }
 
 fn swahili_duration(seconds: u64) -> String {
-    if seconds % 86_400 == 0 {
+    if seconds.is_multiple_of(86_400) {
         format!("siku {}", seconds / 86_400)
-    } else if seconds % 3_600 == 0 {
+    } else if seconds.is_multiple_of(3_600) {
         format!("saa {}", seconds / 3_600)
     } else {
         format!("dakika {}", seconds.div_ceil(60))
@@ -89,82 +91,166 @@ fn swahili_duration(seconds: u64) -> String {
 const TEXTS: &[(&str, [&str; 2])] = &[
     ("buy_title", ["Buy WiFi access", "Nunua muda wa WiFi"]),
     ("choose_package", ["Choose a package", "Chagua kifurushi"]),
-    ("phone_label", ["Phone number for M-Pesa / Airtel Money", "Nambari ya simu ya M-Pesa / Airtel Money"]),
+    (
+        "phone_label",
+        [
+            "Phone number for M-Pesa / Airtel Money",
+            "Nambari ya simu ya M-Pesa / Airtel Money",
+        ],
+    ),
     ("phone_hint", ["e.g. 0712 345 678", "mf. 0712 345 678"]),
-    ("email_label", ["Email (optional)", "Barua pepe (si lazima)"]),
+    (
+        "email_label",
+        ["Email (optional)", "Barua pepe (si lazima)"],
+    ),
     ("pay", ["Pay", "Lipa"]),
-    ("pay_note", [
-        "You will pay on Pesapal's secure page (M-Pesa, Airtel Money or card).",
-        "Utalipa kwenye ukurasa salama wa Pesapal (M-Pesa, Airtel Money au kadi).",
-    ]),
+    (
+        "pay_note",
+        [
+            "You will pay on Pesapal's secure page (M-Pesa, Airtel Money or card).",
+            "Utalipa kwenye ukurasa salama wa Pesapal (M-Pesa, Airtel Money au kadi).",
+        ],
+    ),
     ("valid_for", ["valid", "inatumika"]),
-    ("after_first_login", ["after first login", "baada ya kuingia mara ya kwanza"]),
-    ("no_packages", ["No packages are on sale here right now.", "Hakuna vifurushi vinavyouzwa hapa kwa sasa."]),
-    ("waiting_title", ["Waiting for your payment", "Tunasubiri malipo yako"]),
-    ("waiting_text", [
-        "Approve the payment on your phone. This page updates by itself.",
-        "Thibitisha malipo kwenye simu yako. Ukurasa huu utajisasisha wenyewe.",
-    ]),
+    (
+        "after_first_login",
+        ["after first login", "baada ya kuingia mara ya kwanza"],
+    ),
+    (
+        "no_packages",
+        [
+            "No packages are on sale here right now.",
+            "Hakuna vifurushi vinavyouzwa hapa kwa sasa.",
+        ],
+    ),
+    (
+        "waiting_title",
+        ["Waiting for your payment", "Tunasubiri malipo yako"],
+    ),
+    (
+        "waiting_text",
+        [
+            "Approve the payment on your phone. This page updates by itself.",
+            "Thibitisha malipo kwenye simu yako. Ukurasa huu utajisasisha wenyewe.",
+        ],
+    ),
     ("refresh", ["Refresh", "Sasisha"]),
     ("paid_title", ["Payment received", "Malipo yamepokelewa"]),
-    ("paid_text", ["Your voucher is being created…", "Vocha yako inatengenezwa…"]),
+    (
+        "paid_text",
+        [
+            "Your voucher is being created…",
+            "Vocha yako inatengenezwa…",
+        ],
+    ),
     ("voucher_title", ["Your WiFi voucher", "Vocha yako ya WiFi"]),
     ("username", ["Username", "Jina la mtumiaji"]),
     ("password", ["Password", "Nenosiri"]),
     ("voucher_code", ["Voucher code", "Msimbo wa vocha"]),
-    ("save_hint", [
-        "Write this code down: you need it to log in again.",
-        "Andika msimbo huu: utauhitaji kuingia tena.",
-    ]),
+    (
+        "save_hint",
+        [
+            "Write this code down: you need it to log in again.",
+            "Andika msimbo huu: utauhitaji kuingia tena.",
+        ],
+    ),
     ("connect", ["Connect now", "Unganisha sasa"]),
-    ("connect_manual", [
-        "Open the hotspot login page and enter the code above.",
-        "Fungua ukurasa wa kuingia wa hotspot na uweke msimbo hapo juu.",
-    ]),
-    ("failed_title", ["Payment not completed", "Malipo hayajakamilika"]),
-    ("failed_text", [
-        "The payment did not go through. No voucher was created. You can try again.",
-        "Malipo hayakufanikiwa. Hakuna vocha iliyotengenezwa. Unaweza kujaribu tena.",
-    ]),
-    ("reversed_title", ["Payment reversed", "Malipo yamerejeshwa"]),
-    ("reversed_text", [
-        "This payment was reversed, so its voucher is no longer valid.",
-        "Malipo haya yamerejeshwa, kwa hivyo vocha yake haitumiki tena.",
-    ]),
+    (
+        "connect_manual",
+        [
+            "Open the hotspot login page and enter the code above.",
+            "Fungua ukurasa wa kuingia wa hotspot na uweke msimbo hapo juu.",
+        ],
+    ),
+    (
+        "failed_title",
+        ["Payment not completed", "Malipo hayajakamilika"],
+    ),
+    (
+        "failed_text",
+        [
+            "The payment did not go through. No voucher was created. You can try again.",
+            "Malipo hayakufanikiwa. Hakuna vocha iliyotengenezwa. Unaweza kujaribu tena.",
+        ],
+    ),
+    (
+        "reversed_title",
+        ["Payment reversed", "Malipo yamerejeshwa"],
+    ),
+    (
+        "reversed_text",
+        [
+            "This payment was reversed, so its voucher is no longer valid.",
+            "Malipo haya yamerejeshwa, kwa hivyo vocha yake haitumiki tena.",
+        ],
+    ),
     ("try_again", ["Try again", "Jaribu tena"]),
     ("order_code", ["Order code", "Msimbo wa oda"]),
     ("amount", ["Amount", "Kiasi"]),
-    ("recover_link", ["Lost your voucher?", "Umepoteza vocha yako?"]),
-    ("recover_title", ["Get your voucher back", "Pata vocha yako tena"]),
-    ("recover_text", [
-        "Enter the phone number you paid with and the M-Pesa confirmation code (or your order code).",
-        "Weka nambari ya simu uliyolipa nayo na msimbo wa uthibitisho wa M-Pesa (au msimbo wa oda).",
-    ]),
-    ("code_label", ["Confirmation code or order code", "Msimbo wa uthibitisho au wa oda"]),
+    (
+        "recover_link",
+        ["Lost your voucher?", "Umepoteza vocha yako?"],
+    ),
+    (
+        "recover_title",
+        ["Get your voucher back", "Pata vocha yako tena"],
+    ),
+    (
+        "recover_text",
+        [
+            "Enter the phone number you paid with and the M-Pesa confirmation code (or your order code).",
+            "Weka nambari ya simu uliyolipa nayo na msimbo wa uthibitisho wa M-Pesa (au msimbo wa oda).",
+        ],
+    ),
+    (
+        "code_label",
+        [
+            "Confirmation code or order code",
+            "Msimbo wa uthibitisho au wa oda",
+        ],
+    ),
     ("find", ["Find my voucher", "Tafuta vocha yangu"]),
-    ("recover_none", [
-        "No paid order matches that phone number and code.",
-        "Hakuna oda iliyolipwa inayolingana na nambari hiyo na msimbo huo.",
-    ]),
+    (
+        "recover_none",
+        [
+            "No paid order matches that phone number and code.",
+            "Hakuna oda iliyolipwa inayolingana na nambari hiyo na msimbo huo.",
+        ],
+    ),
     ("back", ["Back to packages", "Rudi kwenye vifurushi"]),
     ("error_title", ["Something went wrong", "Kuna tatizo"]),
-    ("not_found", ["This page does not exist.", "Ukurasa huu haupo."]),
-    ("invalid_phone", [
-        "That is not a phone number: use 07XX XXX XXX or +254 7XX XXX XXX.",
-        "Hiyo si nambari ya simu: tumia 07XX XXX XXX au +254 7XX XXX XXX.",
-    ]),
-    ("gateway_down", [
-        "The payment service is not answering. Nothing was charged; please try again in a moment.",
-        "Huduma ya malipo haijibu. Hakuna pesa iliyotozwa; tafadhali jaribu tena baada ya muda mfupi.",
-    ]),
-    ("server_error", [
-        "We could not complete this. Please try again in a moment.",
-        "Hatukuweza kukamilisha hili. Tafadhali jaribu tena baada ya muda mfupi.",
-    ]),
-    ("no_payment_account", [
-        "This hotspot cannot take payments yet. Please ask the operator.",
-        "Hotspot hii bado haiwezi kupokea malipo. Tafadhali muulize mwendeshaji.",
-    ]),
+    (
+        "not_found",
+        ["This page does not exist.", "Ukurasa huu haupo."],
+    ),
+    (
+        "invalid_phone",
+        [
+            "That is not a phone number: use 07XX XXX XXX or +254 7XX XXX XXX.",
+            "Hiyo si nambari ya simu: tumia 07XX XXX XXX au +254 7XX XXX XXX.",
+        ],
+    ),
+    (
+        "gateway_down",
+        [
+            "The payment service is not answering. Nothing was charged; please try again in a moment.",
+            "Huduma ya malipo haijibu. Hakuna pesa iliyotozwa; tafadhali jaribu tena baada ya muda mfupi.",
+        ],
+    ),
+    (
+        "server_error",
+        [
+            "We could not complete this. Please try again in a moment.",
+            "Hatukuweza kukamilisha hili. Tafadhali jaribu tena baada ya muda mfupi.",
+        ],
+    ),
+    (
+        "no_payment_account",
+        [
+            "This hotspot cannot take payments yet. Please ask the operator.",
+            "Hotspot hii bado haiwezi kupokea malipo. Tafadhali muulize mwendeshaji.",
+        ],
+    ),
     ("other_language", ["Kiswahili", "English"]),
 ];
 
@@ -174,8 +260,14 @@ mod tests {
 
     #[test]
     fn language_follows_parameter_then_browser() {
-        assert_eq!(Lang::choose(None, Some("sw-KE,sw;q=0.9,en;q=0.8")), Lang::Sw);
-        assert_eq!(Lang::choose(None, Some("en-US,en;q=0.9,sw;q=0.5")), Lang::En);
+        assert_eq!(
+            Lang::choose(None, Some("sw-KE,sw;q=0.9,en;q=0.8")),
+            Lang::Sw
+        );
+        assert_eq!(
+            Lang::choose(None, Some("en-US,en;q=0.9,sw;q=0.5")),
+            Lang::En
+        );
         assert_eq!(Lang::choose(None, Some("fr;q=1,sw;q=0.4")), Lang::Sw);
         assert_eq!(Lang::choose(Some("en"), Some("sw")), Lang::En);
         assert_eq!(Lang::choose(None, None), Lang::En);
@@ -190,8 +282,21 @@ mod tests {
 
     #[test]
     fn allowances_in_swahili() {
-        assert_eq!(Lang::Sw.allowance(Allowance::Time { seconds: 3600 }), "saa 1");
-        assert_eq!(Lang::Sw.allowance(Allowance::Time { seconds: 86_400 * 7 }), "siku 7");
-        assert_eq!(Lang::Sw.allowance(Allowance::Data { bytes: 5_000_000_000 }), "GB 5");
+        assert_eq!(
+            Lang::Sw.allowance(Allowance::Time { seconds: 3600 }),
+            "saa 1"
+        );
+        assert_eq!(
+            Lang::Sw.allowance(Allowance::Time {
+                seconds: 86_400 * 7
+            }),
+            "siku 7"
+        );
+        assert_eq!(
+            Lang::Sw.allowance(Allowance::Data {
+                bytes: 5_000_000_000
+            }),
+            "GB 5"
+        );
     }
 }

@@ -24,7 +24,12 @@ use tiketi_core::{
 use super::{AppState, valid_id};
 
 pub fn router<P: Platform>(state: AppState<P>) -> Router {
-    Router::new().route("/pesapal/ipn/{operator}", get(notify::<P>).post(notify::<P>)).with_state(state)
+    Router::new()
+        .route(
+            "/pesapal/ipn/{operator}",
+            get(notify::<P>).post(notify::<P>),
+        )
+        .with_state(state)
 }
 
 /// The notification's fields, from the query (GET) or the body (POST, JSON or form).
@@ -32,9 +37,17 @@ pub fn router<P: Platform>(state: AppState<P>) -> Router {
 pub struct IpnParams {
     #[serde(rename = "OrderTrackingId", alias = "orderTrackingId", default)]
     tracking_id: Option<String>,
-    #[serde(rename = "OrderMerchantReference", alias = "orderMerchantReference", default)]
+    #[serde(
+        rename = "OrderMerchantReference",
+        alias = "orderMerchantReference",
+        default
+    )]
     merchant_reference: Option<String>,
-    #[serde(rename = "OrderNotificationType", alias = "orderNotificationType", default)]
+    #[serde(
+        rename = "OrderNotificationType",
+        alias = "orderNotificationType",
+        default
+    )]
     notification_type: Option<String>,
 }
 
@@ -56,7 +69,11 @@ fn body_params(headers: &HeaderMap, body: &[u8]) -> IpnParams {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let parsed = if is_form { serde_urlencoded::from_bytes(body).ok() } else { serde_json::from_slice(body).ok() };
+    let parsed = if is_form {
+        serde_urlencoded::from_bytes(body).ok()
+    } else {
+        serde_json::from_slice(body).ok()
+    };
     parsed.unwrap_or_default()
 }
 

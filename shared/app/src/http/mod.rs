@@ -25,7 +25,10 @@ impl<P: Platform> Clone for AppState<P> {
 /// Only ids made by Tiketi reach the store: letters, digits, `-` and `_`, so a crafted id can
 /// never reach into another key (the keys use `#` as separator).
 pub(crate) fn valid_id(id: &str) -> bool {
-    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// The health check route of every HTTP function.

@@ -24,7 +24,13 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
 
 /// Renders `template` with the page-wide variables (language, texts, business name, the link
 /// to the other language) plus `values`.
-pub(crate) fn render(template: &str, lang: Lang, business_name: &str, uri: &Uri, values: Value) -> String {
+pub(crate) fn render(
+    template: &str,
+    lang: Lang,
+    business_name: &str,
+    uri: &Uri,
+    values: Value,
+) -> String {
     let mut context = Context::new();
     context.insert("lang", lang.code());
     context.insert("other_lang", lang.other().code());
@@ -40,7 +46,10 @@ pub(crate) fn render(template: &str, lang: Lang, business_name: &str, uri: &Uri,
         Ok(html) => html,
         Err(error) => {
             tracing::error!(%error, template, "template failed to render");
-            format!("<!doctype html><title>Error</title><p>{}</p>", lang.texts()["server_error"].as_str().unwrap_or(""))
+            format!(
+                "<!doctype html><title>Error</title><p>{}</p>",
+                lang.texts()["server_error"].as_str().unwrap_or("")
+            )
         }
     }
 }
@@ -48,7 +57,8 @@ pub(crate) fn render(template: &str, lang: Lang, business_name: &str, uri: &Uri,
 /// The same page in another language: the URI with `lang` replaced.
 fn with_lang(uri: &Uri, lang: Lang) -> String {
     let mut pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str::<Vec<(String, String)>>(uri.query().unwrap_or("")).unwrap_or_default();
+        serde_urlencoded::from_str::<Vec<(String, String)>>(uri.query().unwrap_or(""))
+            .unwrap_or_default();
     pairs.retain(|(k, _)| k != "lang");
     pairs.push(("lang".into(), lang.code().into()));
     let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
@@ -57,9 +67,18 @@ fn with_lang(uri: &Uri, lang: Lang) -> String {
 
 /// Builds a query string from pairs, skipping empty values.
 pub(crate) fn query(pairs: &[(&str, Option<&str>)]) -> String {
-    let present: Vec<(&str, &str)> =
-        pairs.iter().filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (*k, v))).collect();
-    if present.is_empty() { String::new() } else { format!("?{}", serde_urlencoded::to_string(present).unwrap_or_default()) }
+    let present: Vec<(&str, &str)> = pairs
+        .iter()
+        .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (*k, v)))
+        .collect();
+    if present.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "?{}",
+            serde_urlencoded::to_string(present).unwrap_or_default()
+        )
+    }
 }
 
 #[cfg(test)]
@@ -70,7 +89,13 @@ mod tests {
     #[test]
     fn values_are_html_escaped() {
         let uri: Uri = "/x".parse().unwrap();
-        let html = render("error.html", Lang::En, "<b>Shop</b>", &uri, json!({"message": "<script>alert(1)</script>"}));
+        let html = render(
+            "error.html",
+            Lang::En,
+            "<b>Shop</b>",
+            &uri,
+            json!({"message": "<script>alert(1)</script>"}),
+        );
         assert!(!html.contains("<script>alert"), "{html}");
         assert!(html.contains("&lt;script&gt;"));
         assert!(!html.contains("<b>Shop</b>"));
@@ -79,6 +104,9 @@ mod tests {
     #[test]
     fn language_link_keeps_the_other_parameters() {
         let uri: Uri = "/checkout/a/b?mac=AA%3ABB&lang=en".parse().unwrap();
-        assert_eq!(with_lang(&uri, Lang::Sw), "/checkout/a/b?mac=AA%3ABB&lang=sw");
+        assert_eq!(
+            with_lang(&uri, Lang::Sw),
+            "/checkout/a/b?mac=AA%3ABB&lang=sw"
+        );
     }
 }

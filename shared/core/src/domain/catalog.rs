@@ -1,7 +1,7 @@
 //! Operators (tenants), their routers (sites) and the ticket types they sell.
 
-use serde::{Deserialize, Serialize};
 use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
 
 use super::money::Money;
 
@@ -54,10 +54,16 @@ impl Allowance {
 
 /// `1 hour`, `90 minutes`, `2 days`.
 pub fn describe_duration(seconds: u64) -> String {
-    let plural = |n: u64, unit: &str| if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") };
-    if seconds % 86_400 == 0 {
+    let plural = |n: u64, unit: &str| {
+        if n == 1 {
+            format!("1 {unit}")
+        } else {
+            format!("{n} {unit}s")
+        }
+    };
+    if seconds.is_multiple_of(86_400) {
         plural(seconds / 86_400, "day")
-    } else if seconds % 3_600 == 0 {
+    } else if seconds.is_multiple_of(3_600) {
         plural(seconds / 3_600, "hour")
     } else {
         plural(seconds.div_ceil(60), "minute")
@@ -68,7 +74,7 @@ pub fn describe_duration(seconds: u64) -> String {
 pub fn describe_bytes(bytes: u64) -> String {
     const GB: u64 = 1_000_000_000;
     const MB: u64 = 1_000_000;
-    if bytes % GB == 0 {
+    if bytes.is_multiple_of(GB) {
         format!("{} GB", bytes / GB)
     } else {
         format!("{} MB", bytes.div_ceil(MB))
@@ -142,9 +148,21 @@ mod tests {
     fn allowances_read_naturally() {
         assert_eq!(Allowance::Time { seconds: 3600 }.describe(), "1 hour");
         assert_eq!(Allowance::Time { seconds: 7200 }.describe(), "2 hours");
-        assert_eq!(Allowance::Time { seconds: 86_400 * 7 }.describe(), "7 days");
+        assert_eq!(
+            Allowance::Time {
+                seconds: 86_400 * 7
+            }
+            .describe(),
+            "7 days"
+        );
         assert_eq!(Allowance::Time { seconds: 5400 }.describe(), "90 minutes");
-        assert_eq!(Allowance::Data { bytes: 5_000_000_000 }.describe(), "5 GB");
+        assert_eq!(
+            Allowance::Data {
+                bytes: 5_000_000_000
+            }
+            .describe(),
+            "5 GB"
+        );
         assert_eq!(Allowance::Data { bytes: 500_000_000 }.describe(), "500 MB");
     }
 }

@@ -21,7 +21,11 @@ impl Money {
     /// The decimal text of the amount: `50`, `1500.50`.
     pub fn decimal(self) -> String {
         let (major, cents) = (self.0 / 100, (self.0 % 100).abs());
-        if cents == 0 { major.to_string() } else { format!("{major}.{cents:02}") }
+        if cents == 0 {
+            major.to_string()
+        } else {
+            format!("{major}.{cents:02}")
+        }
     }
 
     /// Parses a decimal amount as a gateway writes it (`100`, `1500.5`, `"80.00"`).

@@ -1,7 +1,7 @@
 //! Checkout orders and the rules of their payment state machine.
 
-use serde::{Deserialize, Serialize};
 use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
 
 use super::{catalog::TicketTerms, money::Money, phone::Msisdn};
 use crate::ports::gateway::{PaymentState, TransactionStatus};
@@ -87,7 +87,9 @@ impl Order {
 
     /// The order id inside a merchant reference we issued.
     pub fn id_from_reference(reference: &str) -> Option<&str> {
-        reference.strip_prefix("TK-").filter(|id| ulid::Ulid::from_string(id).is_ok())
+        reference
+            .strip_prefix("TK-")
+            .filter(|id| ulid::Ulid::from_string(id).is_ok())
     }
 }
 
@@ -95,11 +97,20 @@ impl Order {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Mismatch {
     #[error("merchant reference {found:?} is not the order's {expected}")]
-    Reference { expected: String, found: Option<String> },
+    Reference {
+        expected: String,
+        found: Option<String>,
+    },
     #[error("amount {found:?} is not the order's {expected}")]
-    Amount { expected: Money, found: Option<Money> },
+    Amount {
+        expected: Money,
+        found: Option<Money>,
+    },
     #[error("currency {found:?} is not the order's {expected}")]
-    Currency { expected: String, found: Option<String> },
+    Currency {
+        expected: String,
+        found: Option<String>,
+    },
 }
 
 /// Checks that a gateway status is about this order, and — for a completed payment — that the
@@ -116,10 +127,15 @@ pub fn verify_status(order: &Order, status: &TransactionStatus) -> Result<(), Mi
     }
     if status.state == PaymentState::Completed {
         if status.amount != Some(order.amount) {
-            return Err(Mismatch::Amount { expected: order.amount, found: status.amount });
+            return Err(Mismatch::Amount {
+                expected: order.amount,
+                found: status.amount,
+            });
         }
-        let currency_ok =
-            status.currency.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(&order.currency));
+        let currency_ok = status
+            .currency
+            .as_deref()
+            .is_some_and(|c| c.eq_ignore_ascii_case(&order.currency));
         if !currency_ok {
             return Err(Mismatch::Currency {
                 expected: order.currency.clone(),
@@ -146,18 +162,28 @@ mod tests {
 
     #[test]
     fn paid_orders_move_only_on_reversal() {
-        for state in [PaymentState::Completed, PaymentState::Failed, PaymentState::Pending] {
+        for state in [
+            PaymentState::Completed,
+            PaymentState::Failed,
+            PaymentState::Pending,
+        ] {
             assert_eq!(Paid.after_payment(state), None);
             assert_eq!(Fulfilled.after_payment(state), None);
         }
-        assert_eq!(Fulfilled.after_payment(PaymentState::Reversed), Some(Reversed));
+        assert_eq!(
+            Fulfilled.after_payment(PaymentState::Reversed),
+            Some(Reversed)
+        );
         assert_eq!(Reversed.after_payment(PaymentState::Completed), None);
     }
 
     #[test]
     fn references_carry_the_order_id() {
         let id = ulid::Ulid::new().to_string();
-        assert_eq!(Order::id_from_reference(&Order::reference_for(&id)), Some(id.as_str()));
+        assert_eq!(
+            Order::id_from_reference(&Order::reference_for(&id)),
+            Some(id.as_str())
+        );
         assert_eq!(Order::id_from_reference("TK-nope"), None);
         assert!(Order::reference_for(&id).len() <= 50);
     }

@@ -1,7 +1,7 @@
 //! Payment events: the audit trail of every verified gateway status an order received.
 
-use serde::{Deserialize, Serialize};
 use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
 
 use super::money::Money;
 use crate::ports::gateway::PaymentState;

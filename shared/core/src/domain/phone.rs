@@ -16,8 +16,10 @@ impl Msisdn {
     /// Accepts Kenyan local forms (`0712 345 678`, `712345678`) and international forms
     /// (`+254712345678`, `254-712-345-678`, other country codes), ignoring spaces and dashes.
     pub fn parse(input: &str) -> Result<Self, InvalidPhone> {
-        let compact: String =
-            input.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.')).collect();
+        let compact: String = input
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
+            .collect();
         let (international, digits) = match compact.strip_prefix('+') {
             Some(rest) => (true, rest.to_owned()),
             None => match compact.strip_prefix("00") {
@@ -72,16 +74,41 @@ mod tests {
 
     #[test]
     fn kenyan_forms_are_canonical() {
-        for input in ["0712345678", "0712 345 678", "+254712345678", "254712345678", "712345678", "+254 712-345-678"] {
-            assert_eq!(Msisdn::parse(input).unwrap().as_str(), "254712345678", "{input}");
+        for input in [
+            "0712345678",
+            "0712 345 678",
+            "+254712345678",
+            "254712345678",
+            "712345678",
+            "+254 712-345-678",
+        ] {
+            assert_eq!(
+                Msisdn::parse(input).unwrap().as_str(),
+                "254712345678",
+                "{input}"
+            );
         }
-        assert_eq!(Msisdn::parse("0110123456").unwrap().as_str(), "254110123456");
-        assert_eq!(Msisdn::parse("+256772123456").unwrap().as_str(), "256772123456");
+        assert_eq!(
+            Msisdn::parse("0110123456").unwrap().as_str(),
+            "254110123456"
+        );
+        assert_eq!(
+            Msisdn::parse("+256772123456").unwrap().as_str(),
+            "256772123456"
+        );
     }
 
     #[test]
     fn garbage_is_refused() {
-        for input in ["", "abc", "12345", "07123", "+2547123456789", "0812345678", "07x2345678"] {
+        for input in [
+            "",
+            "abc",
+            "12345",
+            "07123",
+            "+2547123456789",
+            "0812345678",
+            "07x2345678",
+        ] {
             assert!(Msisdn::parse(input).is_err(), "{input}");
         }
     }

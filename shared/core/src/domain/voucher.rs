@@ -1,7 +1,7 @@
 //! Vouchers (hotspot users) and the sale records an online purchase leaves.
 
-use serde::{Deserialize, Serialize};
 use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
 
 use super::{catalog::TicketTerms, money::Money};
 

@@ -61,7 +61,12 @@ impl VoucherCode {
 
     /// The code in groups of four for reading aloud and printing: `ABCD-EFGH-JK`.
     pub fn grouped(&self) -> String {
-        self.0.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c)).collect::<Vec<_>>().join("-")
+        self.0
+            .as_bytes()
+            .chunks(4)
+            .map(|c| String::from_utf8_lossy(c))
+            .collect::<Vec<_>>()
+            .join("-")
     }
 }
 
@@ -81,7 +86,10 @@ mod tests {
         for _ in 0..1000 {
             let code = VoucherCode::generate(&mut rng, DEFAULT_LENGTH);
             assert_eq!(code.as_str().len(), DEFAULT_LENGTH);
-            assert!(code.as_str().bytes().all(|b| ALPHABET.contains(&b)), "{code}");
+            assert!(
+                code.as_str().bytes().all(|b| ALPHABET.contains(&b)),
+                "{code}"
+            );
         }
     }
 
@@ -96,8 +104,9 @@ mod tests {
     #[test]
     fn codes_are_not_repeated_in_practice() {
         let mut rng = rand::rng();
-        let codes: std::collections::HashSet<_> =
-            (0..10_000).map(|_| VoucherCode::generate(&mut rng, DEFAULT_LENGTH)).collect();
+        let codes: std::collections::HashSet<_> = (0..10_000)
+            .map(|_| VoucherCode::generate(&mut rng, DEFAULT_LENGTH))
+            .collect();
         assert_eq!(codes.len(), 10_000);
     }
 
@@ -115,6 +124,9 @@ mod tests {
     fn length_is_configurable_within_bounds() {
         let mut rng = rand::rng();
         assert_eq!(VoucherCode::generate(&mut rng, 8).as_str().len(), 8);
-        assert_eq!(VoucherCode::generate(&mut rng, 2).as_str().len(), MIN_LENGTH);
+        assert_eq!(
+            VoucherCode::generate(&mut rng, 2).as_str().len(),
+            MIN_LENGTH
+        );
     }
 }

@@ -9,7 +9,10 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Message {
     /// An order is PAID: turn it into exactly one voucher (see `services::issuance`).
-    IssueVoucher { operator_id: String, order_id: String },
+    IssueVoucher {
+        operator_id: String,
+        order_id: String,
+    },
 }
 
 /// One received message, to be acknowledged with its receipt once handled.

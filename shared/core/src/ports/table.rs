@@ -30,7 +30,10 @@ pub struct Key {
 
 impl Key {
     pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
-        Self { pk: pk.into(), sk: sk.into() }
+        Self {
+            pk: pk.into(),
+            sk: sk.into(),
+        }
     }
 }
 
@@ -62,16 +65,22 @@ pub enum Condition {
     /// An item exists under the key (`attribute_exists(pk)`).
     Exists,
     /// The item exists and `attribute` equals one of `values`.
-    AttrIn { attribute: String, values: Vec<Value> },
+    AttrIn {
+        attribute: String,
+        values: Vec<Value>,
+    },
     /// The item exists and has no attribute named so (`attribute_not_exists(name)`).
     AttrAbsent(String),
     /// Every condition holds.
-    All(Vec<Condition>),
+    All(Vec<Self>),
 }
 
 impl Condition {
     pub fn attr_eq(attribute: &str, value: impl Into<Value>) -> Self {
-        Self::AttrIn { attribute: attribute.to_owned(), values: vec![value.into()] }
+        Self::AttrIn {
+            attribute: attribute.to_owned(),
+            values: vec![value.into()],
+        }
     }
 }
 
@@ -90,22 +99,38 @@ pub enum Change {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Write {
     /// Replace (or create) the whole item.
-    Put { item: Item, condition: Option<Condition> },
+    Put {
+        item: Item,
+        condition: Option<Condition>,
+    },
     /// Change some attributes, creating the item when absent (like DynamoDB `UpdateItem`).
-    Update { key: Key, changes: Vec<(String, Change)>, condition: Option<Condition> },
+    Update {
+        key: Key,
+        changes: Vec<(String, Change)>,
+        condition: Option<Condition>,
+    },
     /// Delete the item (a no-op when absent, unless a condition says otherwise).
-    Delete { key: Key, condition: Option<Condition> },
+    Delete {
+        key: Key,
+        condition: Option<Condition>,
+    },
     /// Write nothing; only check a condition inside a transaction.
     Check { key: Key, condition: Condition },
 }
 
 impl Write {
     pub fn put(item: Item) -> Self {
-        Self::Put { item, condition: None }
+        Self::Put {
+            item,
+            condition: None,
+        }
     }
 
     pub fn put_new(item: Item) -> Self {
-        Self::Put { item, condition: Some(Condition::NotExists) }
+        Self::Put {
+            item,
+            condition: Some(Condition::NotExists),
+        }
     }
 
     pub fn key(&self) -> Option<Key> {
@@ -168,7 +193,14 @@ pub struct Query {
 
 impl Query {
     pub fn partition(index: Index, partition: impl Into<String>) -> Self {
-        Self { index, partition: partition.into(), range: None, ascending: true, limit: None, after: None }
+        Self {
+            index,
+            partition: partition.into(),
+            range: None,
+            ascending: true,
+            limit: None,
+            after: None,
+        }
     }
 
     pub fn begins_with(mut self, prefix: impl Into<String>) -> Self {
@@ -255,9 +287,14 @@ pub fn validate_transaction(writes: &[Write]) -> Result<(), TableError> {
     }
     let mut seen = std::collections::HashSet::new();
     for write in writes {
-        let key = write.key().ok_or_else(|| TableError::Invalid("item without pk/sk".into()))?;
+        let key = write
+            .key()
+            .ok_or_else(|| TableError::Invalid("item without pk/sk".into()))?;
         if !seen.insert(key.clone()) {
-            return Err(TableError::Invalid(format!("two writes on {}/{}", key.pk, key.sk)));
+            return Err(TableError::Invalid(format!(
+                "two writes on {}/{}",
+                key.pk, key.sk
+            )));
         }
     }
     Ok(())

@@ -49,9 +49,21 @@ const ORDER_CODE_LENGTH: usize = 8;
 
 impl<P: Platform> Tiketi<P> {
     /// The operator, router and packages of a router's checkout.
-    pub async fn storefront(&self, operator_id: &str, router_id: &str) -> Result<Storefront, ServiceError> {
-        let operator = self.store.operator(operator_id).await?.ok_or(ServiceError::NotFound("hotspot"))?;
-        let router = self.store.router(operator_id, router_id).await?.ok_or(ServiceError::NotFound("hotspot"))?;
+    pub async fn storefront(
+        &self,
+        operator_id: &str,
+        router_id: &str,
+    ) -> Result<Storefront, ServiceError> {
+        let operator = self
+            .store
+            .operator(operator_id)
+            .await?
+            .ok_or(ServiceError::NotFound("hotspot"))?;
+        let router = self
+            .store
+            .router(operator_id, router_id)
+            .await?
+            .ok_or(ServiceError::NotFound("hotspot"))?;
         let ticket_types = self
             .store
             .ticket_types(operator_id)
@@ -59,14 +71,22 @@ impl<P: Platform> Tiketi<P> {
             .into_iter()
             .filter(|t| t.sold_at(router_id))
             .collect();
-        Ok(Storefront { operator, router, ticket_types })
+        Ok(Storefront {
+            operator,
+            router,
+            ticket_types,
+        })
     }
 
     /// Stores a PENDING order for the form; the price is the stored ticket type's.
     #[instrument(skip_all, fields(operator_id = %form.operator_id, router_id = %form.router_id))]
     pub async fn create_order(&self, form: &OrderForm) -> Result<Order, ServiceError> {
         let phone = Msisdn::parse(&form.phone).map_err(|e| ServiceError::Invalid(e.to_string()))?;
-        let email = form.email.as_deref().map(str::trim).filter(|e| !e.is_empty());
+        let email = form
+            .email
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty());
         if let Some(email) = email
             && (email.len() > 254 || !email.contains('@') || email.contains(char::is_whitespace))
         {
@@ -81,7 +101,9 @@ impl<P: Platform> Tiketi<P> {
         let id = ulid::Ulid::new().to_string();
         let code = {
             let mut rng = rand::rng();
-            (0..ORDER_CODE_LENGTH).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect()
+            (0..ORDER_CODE_LENGTH)
+                .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+                .collect()
         };
         let order = Order {
             reference: Order::reference_for(&id),
@@ -95,9 +117,21 @@ impl<P: Platform> Tiketi<P> {
             phone,
             email: email.map(str::to_owned),
             mac: clean(form.mac.as_deref(), 32),
-            login_url: form.login_url.as_deref().filter(|u| is_http_url(u)).and_then(|u| clean(Some(u), 512)),
-            original_url: form.original_url.as_deref().filter(|u| is_http_url(u)).and_then(|u| clean(Some(u), 1024)),
-            language: if form.language == "sw" { "sw".into() } else { "en".into() },
+            login_url: form
+                .login_url
+                .as_deref()
+                .filter(|u| is_http_url(u))
+                .and_then(|u| clean(Some(u), 512)),
+            original_url: form
+                .original_url
+                .as_deref()
+                .filter(|u| is_http_url(u))
+                .and_then(|u| clean(Some(u), 1024)),
+            language: if form.language == "sw" {
+                "sw".into()
+            } else {
+                "en".into()
+            },
             status: OrderStatus::Pending,
             tracking_id: None,
             redirect_url: None,
@@ -117,9 +151,15 @@ impl<P: Platform> Tiketi<P> {
     pub async fn submit_order(&self, order: &Order) -> Result<String, ServiceError> {
         let merchant = self.merchant_for(&order.operator_id)?;
         let notification_id = self.ipn_id(&order.operator_id, &merchant).await?;
-        let operator = self.store.operator(&order.operator_id).await?.ok_or(ServiceError::NotFound("hotspot"))?;
-        let description: String =
-            format!("{} - {}", operator.business_name, order.terms.name).chars().take(100).collect();
+        let operator = self
+            .store
+            .operator(&order.operator_id)
+            .await?
+            .ok_or(ServiceError::NotFound("hotspot"))?;
+        let description: String = format!("{} - {}", operator.business_name, order.terms.name)
+            .chars()
+            .take(100)
+            .collect();
         let request = PaymentRequest {
             merchant_reference: order.reference.clone(),
             amount: order.amount,
@@ -135,13 +175,19 @@ impl<P: Platform> Tiketi<P> {
         let submitted = self.gateway.submit_order(&merchant, &request).await.inspect_err(|error| {
             warn!(%error, "gateway refused or did not answer the order; it stays pending without a tracking id");
         })?;
-        self.store.set_order_submitted(order, &submitted.tracking_id, &submitted.redirect_url).await?;
+        self.store
+            .set_order_submitted(order, &submitted.tracking_id, &submitted.redirect_url)
+            .await?;
         info!(tracking_id = %submitted.tracking_id, "order submitted to the gateway");
         Ok(submitted.redirect_url)
     }
 
     /// The `notification_id` of the operator's merchant account, registering the IPN URL once.
-    async fn ipn_id(&self, operator_id: &str, merchant: &MerchantAccount) -> Result<String, ServiceError> {
+    async fn ipn_id(
+        &self,
+        operator_id: &str,
+        merchant: &MerchantAccount,
+    ) -> Result<String, ServiceError> {
         let account = merchant.fingerprint();
         let url = self.settings.ipn_url(operator_id);
         let existing = self.store.ipn_registration(operator_id, &account).await?;
@@ -156,7 +202,11 @@ impl<P: Platform> Tiketi<P> {
             method: method.as_str().into(),
             registered_at: self.clock.now(),
         };
-        match self.store.save_ipn_registration(operator_id, &account, &registration, existing.as_ref()).await {
+        match self
+            .store
+            .save_ipn_registration(operator_id, &account, &registration, existing.as_ref())
+            .await
+        {
             Ok(()) => Ok(registration.ipn_id),
             // A concurrent request registered first: both ids are valid; keep using the stored one.
             Err(StoreError::ConditionFailed { .. }) => {
@@ -169,10 +219,14 @@ impl<P: Platform> Tiketi<P> {
 }
 
 fn clean(value: Option<&str>, max: usize) -> Option<String> {
-    value.map(str::trim).filter(|v| !v.is_empty() && v.len() <= max).map(str::to_owned)
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && v.len() <= max)
+        .map(str::to_owned)
 }
 
 fn is_http_url(url: &str) -> bool {
     let url = url.trim();
-    (url.starts_with("http://") || url.starts_with("https://")) && !url.contains(char::is_whitespace)
+    (url.starts_with("http://") || url.starts_with("https://"))
+        && !url.contains(char::is_whitespace)
 }

@@ -29,14 +29,50 @@ const GB: u64 = 1_000_000_000;
 
 /// (id, name, allowance, price in KES, validity after first login)
 const DEMO_TICKETS: [(&str, &str, Allowance, i64, u64); 8] = [
-    ("1h", "1 Hour WiFi", Allowance::Time { seconds: HOUR }, 50, DAY),
-    ("2h", "2 Hours", Allowance::Time { seconds: 2 * HOUR }, 80, DAY),
+    (
+        "1h",
+        "1 Hour WiFi",
+        Allowance::Time { seconds: HOUR },
+        50,
+        DAY,
+    ),
+    (
+        "2h",
+        "2 Hours",
+        Allowance::Time { seconds: 2 * HOUR },
+        80,
+        DAY,
+    ),
     ("1d", "1 Day", Allowance::Time { seconds: DAY }, 200, DAY),
     ("1gb", "1 GB", Allowance::Data { bytes: GB }, 100, 7 * DAY),
-    ("5gb", "5 GB", Allowance::Data { bytes: 5 * GB }, 400, 30 * DAY),
-    ("10gb", "10 GB", Allowance::Data { bytes: 10 * GB }, 700, 30 * DAY),
-    ("week", "Weekly Pass", Allowance::Time { seconds: 7 * DAY }, 1_000, 7 * DAY),
-    ("month", "Monthly Pass", Allowance::Time { seconds: 30 * DAY }, 3_000, 30 * DAY),
+    (
+        "5gb",
+        "5 GB",
+        Allowance::Data { bytes: 5 * GB },
+        400,
+        30 * DAY,
+    ),
+    (
+        "10gb",
+        "10 GB",
+        Allowance::Data { bytes: 10 * GB },
+        700,
+        30 * DAY,
+    ),
+    (
+        "week",
+        "Weekly Pass",
+        Allowance::Time { seconds: 7 * DAY },
+        1_000,
+        7 * DAY,
+    ),
+    (
+        "month",
+        "Monthly Pass",
+        Allowance::Time { seconds: 30 * DAY },
+        3_000,
+        30 * DAY,
+    ),
 ];
 
 impl<P: Platform> Tiketi<P> {
@@ -64,7 +100,8 @@ impl<P: Platform> Tiketi<P> {
             location: "Nairobi".into(),
         };
         self.store.put_router(&router).await?;
-        for (order, (id, name, allowance, price, validity)) in DEMO_TICKETS.into_iter().enumerate() {
+        for (order, (id, name, allowance, price, validity)) in DEMO_TICKETS.into_iter().enumerate()
+        {
             let ticket = TicketType {
                 id: id.into(),
                 operator_id: operator.id.clone(),

@@ -34,8 +34,16 @@ const MAX_CODE_DRAWS: usize = 8;
 
 impl<P: Platform> Tiketi<P> {
     #[instrument(skip_all, fields(operator_id, order_id))]
-    pub async fn issue_voucher(&self, operator_id: &str, order_id: &str) -> Result<Issued, ServiceError> {
-        let operator = self.store.operator(operator_id).await?.ok_or(ServiceError::NotFound("operator"))?;
+    pub async fn issue_voucher(
+        &self,
+        operator_id: &str,
+        order_id: &str,
+    ) -> Result<Issued, ServiceError> {
+        let operator = self
+            .store
+            .operator(operator_id)
+            .await?
+            .ok_or(ServiceError::NotFound("operator"))?;
         let mut order = self.load_order(operator_id, order_id).await?;
         for _ in 0..MAX_CODE_DRAWS {
             match order.status {
@@ -44,7 +52,11 @@ impl<P: Platform> Tiketi<P> {
                 other => return Ok(Issued::NotPaid(other)),
             }
             let now = self.clock.now();
-            let length = if operator.voucher_code_length == 0 { DEFAULT_LENGTH } else { operator.voucher_code_length };
+            let length = if operator.voucher_code_length == 0 {
+                DEFAULT_LENGTH
+            } else {
+                operator.voucher_code_length
+            };
             let code = VoucherCode::generate(&mut rand::rng(), length).to_string();
             let voucher = Voucher {
                 password: code.clone(),
@@ -53,7 +65,9 @@ impl<P: Platform> Tiketi<P> {
                 router_id: order.router_id.clone(),
                 terms: order.terms.clone(),
                 status: VoucherStatus::Unused,
-                origin: Origin::Sale { order_id: order.id.clone() },
+                origin: Origin::Sale {
+                    order_id: order.id.clone(),
+                },
                 phone: Some(order.phone.as_str().to_owned()),
                 created_at: now,
                 activated_at: None,
@@ -87,16 +101,28 @@ impl<P: Platform> Tiketi<P> {
             }
             order = self.load_order(operator_id, order_id).await?;
         }
-        Err(ServiceError::Invalid("could not issue a voucher after several attempts".into()))
+        Err(ServiceError::Invalid(
+            "could not issue a voucher after several attempts".into(),
+        ))
     }
 
     async fn load_order(&self, operator_id: &str, order_id: &str) -> Result<Order, ServiceError> {
-        self.store.order(operator_id, order_id).await?.ok_or(ServiceError::NotFound("order"))
+        self.store
+            .order(operator_id, order_id)
+            .await?
+            .ok_or(ServiceError::NotFound("order"))
     }
 
     async fn existing_voucher(&self, order: &Order) -> Result<Issued, ServiceError> {
-        let code = order.voucher_code.as_deref().ok_or(ServiceError::NotFound("voucher"))?;
-        let voucher = self.store.voucher(&order.operator_id, code).await?.ok_or(ServiceError::NotFound("voucher"))?;
+        let code = order
+            .voucher_code
+            .as_deref()
+            .ok_or(ServiceError::NotFound("voucher"))?;
+        let voucher = self
+            .store
+            .voucher(&order.operator_id, code)
+            .await?
+            .ok_or(ServiceError::NotFound("voucher"))?;
         Ok(Issued::Existing(voucher))
     }
 }
@@ -114,7 +140,10 @@ mod tests {
     #[test]
     fn business_days_follow_the_operator_zone() {
         let late_evening_utc: jiff::Timestamp = "2026-11-25T22:30:00Z".parse().unwrap();
-        assert_eq!(business_day(late_evening_utc, "Africa/Nairobi"), "2026-11-26");
+        assert_eq!(
+            business_day(late_evening_utc, "Africa/Nairobi"),
+            "2026-11-26"
+        );
         assert_eq!(business_day(late_evening_utc, "UTC"), "2026-11-25");
         assert_eq!(business_day(late_evening_utc, "Nowhere/Else"), "2026-11-25");
     }

@@ -13,7 +13,10 @@ use std::time::Duration;
 pub use error::ServiceError;
 
 use crate::{
-    ports::{Clock, PaymentGateway, Queue, Table, gateway::{IpnMethod, MerchantAccount}},
+    ports::{
+        Clock, PaymentGateway, Queue, Table,
+        gateway::{IpnMethod, MerchantAccount},
+    },
     store::Repository,
 };
 
@@ -57,7 +60,10 @@ impl Settings {
     }
 
     pub fn callback_url(&self, operator_id: &str, order_id: &str) -> String {
-        format!("{}/checkout/{operator_id}/orders/{order_id}", self.public_base_url)
+        format!(
+            "{}/checkout/{operator_id}/orders/{order_id}",
+            self.public_base_url
+        )
     }
 }
 
@@ -72,12 +78,27 @@ pub struct Tiketi<P: Platform> {
 }
 
 impl<P: Platform> Tiketi<P> {
-    pub fn new(table: P::Table, queue: P::Queue, gateway: P::Gateway, clock: P::Clock, settings: Settings) -> Self {
-        Self { store: Repository::new(table), queue, gateway, clock, settings }
+    pub fn new(
+        table: P::Table,
+        queue: P::Queue,
+        gateway: P::Gateway,
+        clock: P::Clock,
+        settings: Settings,
+    ) -> Self {
+        Self {
+            store: Repository::new(table),
+            queue,
+            gateway,
+            clock,
+            settings,
+        }
     }
 
     /// The merchant account an operator's customers pay into.
     pub(crate) fn merchant_for(&self, _operator_id: &str) -> Result<MerchantAccount, ServiceError> {
-        self.settings.default_merchant.clone().ok_or(ServiceError::NoMerchantAccount)
+        self.settings
+            .default_merchant
+            .clone()
+            .ok_or(ServiceError::NoMerchantAccount)
     }
 }

@@ -50,9 +50,15 @@ impl<P: Platform> Tiketi<P> {
     /// stands afterwards. `NotFound` when no order of the operator has this tracking id.
     #[instrument(skip_all, fields(operator_id = %n.operator_id, tracking_id = %n.tracking_id, source = ?n.source))]
     pub async fn check_payment(&self, n: &Notification) -> Result<Order, ServiceError> {
-        let order = self.find_order(n).await?.ok_or(ServiceError::NotFound("order"))?;
+        let order = self
+            .find_order(n)
+            .await?
+            .ok_or(ServiceError::NotFound("order"))?;
         let merchant = self.merchant_for(&order.operator_id)?;
-        let status = self.gateway.transaction_status(&merchant, &n.tracking_id).await?;
+        let status = self
+            .gateway
+            .transaction_status(&merchant, &n.tracking_id)
+            .await?;
         let event = |outcome: Outcome, at| PaymentEvent {
             id: ulid::Ulid::new().to_string(),
             operator_id: order.operator_id.clone(),
@@ -70,7 +76,12 @@ impl<P: Platform> Tiketi<P> {
         };
         if let Err(mismatch) = verify_status(&order, &status) {
             warn!(%mismatch, "gateway status does not match the order; nothing applied");
-            let rejected = event(Outcome::Rejected { reason: mismatch.to_string() }, self.clock.now());
+            let rejected = event(
+                Outcome::Rejected {
+                    reason: mismatch.to_string(),
+                },
+                self.clock.now(),
+            );
             self.store.record_payment_event(&rejected).await?;
             return Ok(order);
         }
@@ -78,14 +89,29 @@ impl<P: Platform> Tiketi<P> {
         for _ in 0..MAX_TRANSITION_ATTEMPTS {
             let now = self.clock.now();
             let Some(next) = current.status.after_payment(status.state) else {
-                let outcome = Outcome::NoChange { status: current.status.as_str().into() };
-                self.store.record_payment_event(&event(outcome, now)).await?;
+                let outcome = Outcome::NoChange {
+                    status: current.status.as_str().into(),
+                };
+                self.store
+                    .record_payment_event(&event(outcome, now))
+                    .await?;
                 break;
             };
-            let outcome = Outcome::Transition { from: current.status.as_str().into(), to: next.as_str().into() };
-            match self.store.transition_order(&current, current.status, next, &event(outcome, now)).await {
+            let outcome = Outcome::Transition {
+                from: current.status.as_str().into(),
+                to: next.as_str().into(),
+            };
+            match self
+                .store
+                .transition_order(&current, current.status, next, &event(outcome, now))
+                .await
+            {
                 Ok(()) => {
-                    info!(from = current.status.as_str(), to = next.as_str(), "order status changed");
+                    info!(
+                        from = current.status.as_str(),
+                        to = next.as_str(),
+                        "order status changed"
+                    );
                     current = self.reload(&current).await?;
                     break;
                 }
@@ -101,22 +127,37 @@ impl<P: Platform> Tiketi<P> {
     }
 
     async fn find_order(&self, n: &Notification) -> Result<Option<Order>, ServiceError> {
-        let by_reference = match n.merchant_reference.as_deref().and_then(Order::id_from_reference) {
+        let by_reference = match n
+            .merchant_reference
+            .as_deref()
+            .and_then(Order::id_from_reference)
+        {
             Some(id) => self.store.order(&n.operator_id, id).await?,
             None => None,
         };
-        if let Some(order) = by_reference.filter(|o| o.tracking_id.as_deref() == Some(n.tracking_id.as_str())) {
+        if let Some(order) =
+            by_reference.filter(|o| o.tracking_id.as_deref() == Some(n.tracking_id.as_str()))
+        {
             return Ok(Some(order));
         }
-        Ok(self.store.order_by_tracking_id(&n.operator_id, &n.tracking_id).await?)
+        Ok(self
+            .store
+            .order_by_tracking_id(&n.operator_id, &n.tracking_id)
+            .await?)
     }
 
     async fn reload(&self, order: &Order) -> Result<Order, ServiceError> {
-        self.store.order(&order.operator_id, &order.id).await?.ok_or(ServiceError::NotFound("order"))
+        self.store
+            .order(&order.operator_id, &order.id)
+            .await?
+            .ok_or(ServiceError::NotFound("order"))
     }
 
     pub(crate) async fn enqueue_issue(&self, order: &Order) -> Result<(), ServiceError> {
-        let message = Message::IssueVoucher { operator_id: order.operator_id.clone(), order_id: order.id.clone() };
+        let message = Message::IssueVoucher {
+            operator_id: order.operator_id.clone(),
+            order_id: order.id.clone(),
+        };
         send_message(&self.queue, &message).await?;
         Ok(())
     }
@@ -127,13 +168,21 @@ impl<P: Platform> Tiketi<P> {
     pub async fn reconcile(&self) -> Result<ReconcileReport, ServiceError> {
         let now = self.clock.now();
         let ago = |d: Duration| now - jiff::SignedDuration::try_from(d).unwrap_or_default();
-        let (settled_before, window_start) = (ago(self.settings.reconcile_after), ago(self.settings.reconcile_window));
+        let (settled_before, window_start) = (
+            ago(self.settings.reconcile_after),
+            ago(self.settings.reconcile_window),
+        );
         let mut report = ReconcileReport::default();
         for operator in self.store.operators().await? {
             for status in [OrderStatus::Pending, OrderStatus::Failed] {
-                let orders = self.store.orders_in_status(&operator.id, status, settled_before, 200).await?;
+                let orders = self
+                    .store
+                    .orders_in_status(&operator.id, status, settled_before, 200)
+                    .await?;
                 for order in orders.iter().filter(|o| o.created_at >= window_start) {
-                    let Some(tracking_id) = order.tracking_id.clone() else { continue };
+                    let Some(tracking_id) = order.tracking_id.clone() else {
+                        continue;
+                    };
                     let notification = Notification {
                         operator_id: operator.id.clone(),
                         tracking_id,
@@ -149,8 +198,11 @@ impl<P: Platform> Tiketi<P> {
                     }
                 }
             }
-            let stuck = ago(Duration::from_secs(60));
-            for order in self.store.orders_in_status(&operator.id, OrderStatus::Paid, stuck, 200).await? {
+            for order in self
+                .store
+                .orders_in_status(&operator.id, OrderStatus::Paid, settled_before, 200)
+                .await?
+            {
                 warn!(order_id = %order.id, "paid order without a voucher; enqueueing issuance again");
                 self.enqueue_issue(&order).await?;
                 report.reissued += 1;

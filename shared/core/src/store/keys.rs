@@ -68,7 +68,10 @@ pub fn order(op: &str, order: &str) -> Key {
 }
 
 pub fn order_by_tracking(op: &str, tracking_id: &str) -> (String, String) {
-    (format!("OP#{op}#TRACKING#{tracking_id}"), "ORDER".to_owned())
+    (
+        format!("OP#{op}#TRACKING#{tracking_id}"),
+        "ORDER".to_owned(),
+    )
 }
 
 pub fn orders_by_status(op: &str, status: &str) -> String {
@@ -140,7 +143,10 @@ pub fn customer(op: &str, msisdn: &str) -> Key {
 }
 
 pub fn customer_order(op: &str, msisdn: &str, created: Timestamp, order: &str) -> Key {
-    Key::new(customer_pk(op, msisdn), format!("ORDER#{}#{order}", time(created)))
+    Key::new(
+        customer_pk(op, msisdn),
+        format!("ORDER#{}#{order}", time(created)),
+    )
 }
 
 pub fn customer_partition(op: &str, msisdn: &str) -> String {

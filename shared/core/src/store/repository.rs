@@ -13,9 +13,7 @@ use crate::{
         payment::PaymentEvent,
         voucher::{Sale, Voucher},
     },
-    ports::table::{
-        Change, Condition, Index, Item, Key, Query, Table, TableError, Write, attr,
-    },
+    ports::table::{Change, Condition, Index, Item, Key, Query, Table, TableError, Write, attr},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -26,7 +24,11 @@ pub enum StoreError {
     #[error(transparent)]
     Table(TableError),
     #[error("stored item {pk}/{sk} is unreadable: {error}")]
-    Corrupt { pk: String, sk: String, error: String },
+    Corrupt {
+        pk: String,
+        sk: String,
+        error: String,
+    },
 }
 
 impl From<TableError> for StoreError {
@@ -73,15 +75,27 @@ fn item<E: Serialize>(entity: &E, key: Key, kind: &str, index: &[(&str, String)]
 }
 
 fn entity<E: DeserializeOwned>(item: Item) -> Result<E> {
-    let (pk, sk) = (item.str(attr::PK).unwrap_or("").to_owned(), item.str(attr::SK).unwrap_or("").to_owned());
-    serde_json::from_value(Value::Object(item.0))
-        .map_err(|error| StoreError::Corrupt { pk, sk, error: error.to_string() })
+    let (pk, sk) = (
+        item.str(attr::PK).unwrap_or("").to_owned(),
+        item.str(attr::SK).unwrap_or("").to_owned(),
+    );
+    serde_json::from_value(Value::Object(item.0)).map_err(|error| StoreError::Corrupt {
+        pk,
+        sk,
+        error: error.to_string(),
+    })
 }
 
 fn order_index(order: &Order) -> Vec<(&'static str, String)> {
     let mut index = vec![
-        (attr::GSI2PK, keys::orders_by_status(&order.operator_id, order.status.as_str())),
-        (attr::GSI2SK, keys::order_status_sort(order.created_at, &order.id)),
+        (
+            attr::GSI2PK,
+            keys::orders_by_status(&order.operator_id, order.status.as_str()),
+        ),
+        (
+            attr::GSI2SK,
+            keys::order_status_sort(order.created_at, &order.id),
+        ),
     ];
     if let Some(tracking) = &order.tracking_id {
         let (pk, sk) = keys::order_by_tracking(&order.operator_id, tracking);
@@ -98,10 +112,19 @@ fn voucher_item(voucher: &Voucher) -> Item {
         keys::voucher(op, &voucher.code),
         "voucher",
         &[
-            (attr::GSI1PK, keys::vouchers_by_status(op, voucher.status.as_str())),
-            (attr::GSI1SK, keys::voucher_date_sort(voucher.created_at, &voucher.code)),
+            (
+                attr::GSI1PK,
+                keys::vouchers_by_status(op, voucher.status.as_str()),
+            ),
+            (
+                attr::GSI1SK,
+                keys::voucher_date_sort(voucher.created_at, &voucher.code),
+            ),
             (attr::GSI2PK, keys::vouchers_by_date(op)),
-            (attr::GSI2SK, keys::voucher_date_sort(voucher.created_at, &voucher.code)),
+            (
+                attr::GSI2SK,
+                keys::voucher_date_sort(voucher.created_at, &voucher.code),
+            ),
         ],
     )
 }
@@ -152,7 +175,10 @@ impl<T: Table> Repository<T> {
             operator,
             keys::operator(&operator.id),
             "operator",
-            &[(attr::GSI1PK, keys::OPERATORS_PARTITION.into()), (attr::GSI1SK, operator.id.clone())],
+            &[
+                (attr::GSI1PK, keys::OPERATORS_PARTITION.into()),
+                (attr::GSI1SK, operator.id.clone()),
+            ],
         );
         Ok(self.table.write(Write::put_new(item)).await?)
     }
@@ -163,11 +189,17 @@ impl<T: Table> Repository<T> {
 
     /// Every operator (for scheduled passes only; tenant-facing code never lists operators).
     pub async fn operators(&self) -> Result<Vec<Operator>> {
-        self.query_entities(&Query::partition(Index::Gsi1, keys::OPERATORS_PARTITION)).await
+        self.query_entities(&Query::partition(Index::Gsi1, keys::OPERATORS_PARTITION))
+            .await
     }
 
     pub async fn put_router(&self, router: &Router) -> Result<()> {
-        let item = item(router, keys::router(&router.operator_id, &router.id), "router", &[]);
+        let item = item(
+            router,
+            keys::router(&router.operator_id, &router.id),
+            "router",
+            &[],
+        );
         Ok(self.table.write(Write::put(item)).await?)
     }
 
@@ -183,7 +215,10 @@ impl<T: Table> Repository<T> {
 
     pub async fn put_ticket_type(&self, ticket: &TicketType) -> Result<()> {
         let key = keys::ticket_type(&ticket.operator_id, &ticket.id);
-        Ok(self.table.write(Write::put(item(ticket, key, "ticket_type", &[]))).await?)
+        Ok(self
+            .table
+            .write(Write::put(item(ticket, key, "ticket_type", &[])))
+            .await?)
     }
 
     pub async fn ticket_type(&self, operator_id: &str, id: &str) -> Result<Option<TicketType>> {
@@ -195,12 +230,17 @@ impl<T: Table> Repository<T> {
         let query = Query::partition(Index::Primary, keys::operator_partition(operator_id))
             .begins_with(keys::TICKET_TYPE_PREFIX);
         let mut types: Vec<TicketType> = self.query_entities(&query).await?;
-        types.sort_by(|a, b| (a.sort_order, a.price).cmp(&(b.sort_order, b.price)));
+        types.sort_by_key(|t| (t.sort_order, t.price));
         Ok(types)
     }
 
-    pub async fn ipn_registration(&self, operator_id: &str, account: &str) -> Result<Option<IpnRegistration>> {
-        self.get_entity(&keys::ipn_registration(operator_id, account)).await
+    pub async fn ipn_registration(
+        &self,
+        operator_id: &str,
+        account: &str,
+    ) -> Result<Option<IpnRegistration>> {
+        self.get_entity(&keys::ipn_registration(operator_id, account))
+            .await
     }
 
     /// Saves a registration: the first of an account, or one `replacing` a stale one. A
@@ -218,7 +258,13 @@ impl<T: Table> Repository<T> {
             Some(old) => Condition::attr_eq("ipn_id", old.ipn_id.as_str()),
         };
         let item = item(registration, key, "ipn_registration", &[]);
-        Ok(self.table.write(Write::Put { item, condition: Some(condition) }).await?)
+        Ok(self
+            .table
+            .write(Write::Put {
+                item,
+                condition: Some(condition),
+            })
+            .await?)
     }
 
     // --- orders ---
@@ -233,8 +279,16 @@ impl<T: Table> Repository<T> {
             "customer_order",
             &[],
         );
-        let order_item = item(order, keys::order(op, &order.id), "order", &order_index(order));
-        Ok(self.table.transact(vec![Write::put_new(order_item), Write::put_new(link)]).await?)
+        let order_item = item(
+            order,
+            keys::order(op, &order.id),
+            "order",
+            &order_index(order),
+        );
+        Ok(self
+            .table
+            .transact(vec![Write::put_new(order_item), Write::put_new(link)])
+            .await?)
     }
 
     pub async fn order(&self, operator_id: &str, id: &str) -> Result<Option<Order>> {
@@ -242,7 +296,11 @@ impl<T: Table> Repository<T> {
     }
 
     /// The order a gateway tracking id belongs to (GSI: may lag a just-submitted order).
-    pub async fn order_by_tracking_id(&self, operator_id: &str, tracking_id: &str) -> Result<Option<Order>> {
+    pub async fn order_by_tracking_id(
+        &self,
+        operator_id: &str,
+        tracking_id: &str,
+    ) -> Result<Option<Order>> {
         let (pk, _) = keys::order_by_tracking(operator_id, tracking_id);
         let query = Query::partition(Index::Gsi1, pk).limit(1);
         Ok(self.query_entities(&query).await?.pop())
@@ -256,14 +314,22 @@ impl<T: Table> Repository<T> {
         created_before: Timestamp,
         limit: usize,
     ) -> Result<Vec<Order>> {
-        let query = Query::partition(Index::Gsi2, keys::orders_by_status(operator_id, status.as_str()))
-            .between("0", format!("{}~", keys::time(created_before)))
-            .limit(limit);
+        let query = Query::partition(
+            Index::Gsi2,
+            keys::orders_by_status(operator_id, status.as_str()),
+        )
+        .between("0", format!("{}~", keys::time(created_before)))
+        .limit(limit);
         self.query_entities(&query).await
     }
 
     /// Records the gateway's acceptance of a pending order.
-    pub async fn set_order_submitted(&self, order: &Order, tracking_id: &str, redirect_url: &str) -> Result<()> {
+    pub async fn set_order_submitted(
+        &self,
+        order: &Order,
+        tracking_id: &str,
+        redirect_url: &str,
+    ) -> Result<()> {
         let (gsi1pk, gsi1sk) = keys::order_by_tracking(&order.operator_id, tracking_id);
         let write = Write::Update {
             key: keys::order(&order.operator_id, &order.id),
@@ -292,7 +358,10 @@ impl<T: Table> Repository<T> {
     ) -> Result<()> {
         let mut changes = vec![
             ("status".into(), set(to)),
-            (attr::GSI2PK.into(), set(keys::orders_by_status(&order.operator_id, to.as_str()))),
+            (
+                attr::GSI2PK.into(),
+                set(keys::orders_by_status(&order.operator_id, to.as_str())),
+            ),
         ];
         if let Some(code) = &event.confirmation_code {
             changes.push(("confirmation_code".into(), set(code)));
@@ -308,31 +377,54 @@ impl<T: Table> Repository<T> {
             changes,
             condition: Some(Condition::attr_eq("status", from.as_str())),
         };
-        Ok(self.table.transact(vec![update, Write::put_new(self.event_item(event))]).await?)
+        Ok(self
+            .table
+            .transact(vec![update, Write::put_new(self.event_item(event))])
+            .await?)
     }
 
     fn event_item(&self, event: &PaymentEvent) -> Item {
-        let key = keys::payment_event(&event.operator_id, &event.order_id, event.received_at, &event.id);
+        let key = keys::payment_event(
+            &event.operator_id,
+            &event.order_id,
+            event.received_at,
+            &event.id,
+        );
         item(event, key, "payment_event", &[])
     }
 
     /// Records a payment event that changed nothing.
     pub async fn record_payment_event(&self, event: &PaymentEvent) -> Result<()> {
-        Ok(self.table.write(Write::put_new(self.event_item(event))).await?)
+        Ok(self
+            .table
+            .write(Write::put_new(self.event_item(event)))
+            .await?)
     }
 
-    pub async fn payment_events(&self, operator_id: &str, order_id: &str) -> Result<Vec<PaymentEvent>> {
+    pub async fn payment_events(
+        &self,
+        operator_id: &str,
+        order_id: &str,
+    ) -> Result<Vec<PaymentEvent>> {
         let query = Query::partition(Index::Primary, keys::order_partition(operator_id, order_id))
             .begins_with(keys::PAYMENT_EVENT_PREFIX);
         self.query_entities(&query).await
     }
 
     /// The orders a customer placed, newest first (their code and reference).
-    pub async fn customer_orders(&self, operator_id: &str, msisdn: &str, limit: usize) -> Result<Vec<Order>> {
-        let query = Query::partition(Index::Primary, keys::customer_partition(operator_id, msisdn))
-            .begins_with(keys::CUSTOMER_ORDER_PREFIX)
-            .descending()
-            .limit(limit);
+    pub async fn customer_orders(
+        &self,
+        operator_id: &str,
+        msisdn: &str,
+        limit: usize,
+    ) -> Result<Vec<Order>> {
+        let query = Query::partition(
+            Index::Primary,
+            keys::customer_partition(operator_id, msisdn),
+        )
+        .begins_with(keys::CUSTOMER_ORDER_PREFIX)
+        .descending()
+        .limit(limit);
         let page = self.table.query(&query).await?;
         let mut orders = Vec::new();
         for link in page.items {
@@ -351,7 +443,13 @@ impl<T: Table> Repository<T> {
     /// per router) and the customer's counters, in one transaction. Fails with
     /// `ConditionFailed { index: 0 }` if the order is not PAID or already has a voucher, and
     /// `{ index: 1 }` if the voucher code is taken.
-    pub async fn fulfil_order(&self, order: &Order, voucher: &Voucher, sale: &Sale, day: &str) -> Result<()> {
+    pub async fn fulfil_order(
+        &self,
+        order: &Order,
+        voucher: &Voucher,
+        sale: &Sale,
+        day: &str,
+    ) -> Result<()> {
         let op = &order.operator_id;
         let fulfilled = OrderStatus::Fulfilled;
         let update_order = Write::Update {
@@ -359,14 +457,22 @@ impl<T: Table> Repository<T> {
             changes: vec![
                 ("status".into(), set(fulfilled)),
                 ("voucher_code".into(), set(&voucher.code)),
-                (attr::GSI2PK.into(), set(keys::orders_by_status(op, fulfilled.as_str()))),
+                (
+                    attr::GSI2PK.into(),
+                    set(keys::orders_by_status(op, fulfilled.as_str())),
+                ),
             ],
             condition: Some(Condition::All(vec![
                 Condition::attr_eq("status", OrderStatus::Paid.as_str()),
                 Condition::AttrAbsent("voucher_code".into()),
             ])),
         };
-        let sale_item = item(sale, keys::sale(op, day, sale.sold_at, &order.id), "sale", &[]);
+        let sale_item = item(
+            sale,
+            keys::sale(op, day, sale.sold_at, &order.id),
+            "sale",
+            &[],
+        );
         let counter = |key: Key| Write::Update {
             key,
             changes: vec![
@@ -392,7 +498,11 @@ impl<T: Table> Repository<T> {
             Write::put_new(voucher_item(voucher)),
             Write::put_new(sale_item),
             counter(keys::day_total(op, day)),
-            counter(keys::day_total_by_ticket_type(op, day, &sale.ticket_type_id)),
+            counter(keys::day_total_by_ticket_type(
+                op,
+                day,
+                &sale.ticket_type_id,
+            )),
             counter(keys::day_total_by_router(op, day, &sale.router_id)),
             customer,
         ];
@@ -418,9 +528,17 @@ impl<T: Table> Repository<T> {
     }
 
     /// A customer's purchase counters: (purchases, spent in minor units).
-    pub async fn customer_totals(&self, operator_id: &str, msisdn: &str) -> Result<Option<(i64, i64)>> {
+    pub async fn customer_totals(
+        &self,
+        operator_id: &str,
+        msisdn: &str,
+    ) -> Result<Option<(i64, i64)>> {
         let item = self.table.get(&keys::customer(operator_id, msisdn)).await?;
-        Ok(item.map(|i| (i.int("purchases").unwrap_or(0), i.int("spent_minor").unwrap_or(0))))
+        Ok(item.map(|i| {
+            (
+                i.int("purchases").unwrap_or(0),
+                i.int("spent_minor").unwrap_or(0),
+            )
+        }))
     }
 }
-

@@ -1,0 +1,232 @@
+//! Every sample event in `events/` (the ones `cargo lambda invoke --data-file` uses) runs through
+//! its function's real handler, on the AWS adapters: DynamoDB and SQS served by moto, and
+//! Pesapal played by the sandbox stand-in over HTTP.
+
+use std::{sync::Arc, time::Duration};
+
+use aws_lambda_events::event::{eventbridge::EventBridgeEvent, sqs::SqsEvent};
+use axum::body::Body;
+use tiketi_adapters::{
+    clock::SystemClock,
+    dynamodb::{DynamoTable, create_table},
+    pesapal::PesapalClient,
+    sqs::{SqsQueue, create_queue_with_dlq},
+};
+use tiketi_app::{aws::AwsPlatform, http, jobs};
+use tiketi_core::{
+    domain::{
+        catalog::TicketTerms,
+        money::Money,
+        order::{Order, OrderStatus},
+        phone::Msisdn,
+    },
+    ports::{Clock, gateway::MerchantAccount, queue::Queue},
+    services::{Settings, Tiketi},
+};
+use tiketi_local::pesapal_sandbox::Sandbox;
+use tiketi_tests::moto::{Moto, unique_name};
+use tower::ServiceExt;
+
+struct Deployment {
+    tiketi: Arc<Tiketi<AwsPlatform>>,
+    queue: SqsQueue,
+    _moto: Moto,
+}
+
+async fn deployment() -> Deployment {
+    let moto = Moto::start().await;
+    let (dynamodb, sqs) = (moto.dynamodb().await, moto.sqs().await);
+    let table_name = unique_name("tiketi");
+    create_table(&dynamodb, &table_name).await.unwrap();
+    let (queue_url, _) = create_queue_with_dlq(&sqs, &unique_name("issue"), 30, 3)
+        .await
+        .unwrap();
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mount = format!("http://{}/pesapal-sandbox", listener.local_addr().unwrap());
+    let sandbox = Sandbox::new(mount);
+    let app = axum::Router::new().nest("/pesapal-sandbox", sandbox.router());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let merchant = MerchantAccount {
+        consumer_key: "key".into(),
+        consumer_secret: "secret".into(),
+    };
+    let tiketi = Tiketi::<AwsPlatform>::new(
+        DynamoTable::new(dynamodb, table_name),
+        SqsQueue::new(sqs.clone(), queue_url.clone()),
+        PesapalClient::new(&sandbox.api_base_url(), Duration::from_secs(5)),
+        SystemClock,
+        Settings::new(
+            "https://abc123.execute-api.us-east-1.amazonaws.com",
+            Some(merchant),
+        ),
+    );
+    tiketi.ensure_demo().await.unwrap();
+    Deployment {
+        tiketi: Arc::new(tiketi),
+        queue: SqsQueue::new(sqs, queue_url),
+        _moto: moto,
+    }
+}
+
+fn event(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/../events/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+async fn invoke_http(router: axum::Router, name: &str) -> (u16, axum::http::HeaderMap, String) {
+    let request = lambda_http::request::from_str(&event(name)).unwrap();
+    let (parts, body) = request.into_parts();
+    let request = axum::http::Request::from_parts(parts, Body::from(body.to_vec()));
+    let response = router.oneshot(request).await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (
+        status,
+        headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+fn checkout(d: &Deployment) -> axum::Router {
+    http::checkout::router(http::AppState(Arc::clone(&d.tiketi))).merge(http::health_router())
+}
+
+fn ipn(d: &Deployment) -> axum::Router {
+    http::ipn::router(http::AppState(Arc::clone(&d.tiketi))).merge(http::health_router())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkout_events_run_through_the_checkout_function() {
+    let d = deployment().await;
+    let (status, _, body) = invoke_http(checkout(&d), "checkout-health.json").await;
+    assert_eq!((status, body.as_str()), (200, "ok"));
+
+    let (status, _, html) = invoke_http(checkout(&d), "checkout-page.json").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Chagua kifurushi"),
+        "the sample asks for Swahili"
+    );
+    assert!(
+        html.contains("AA:BB:CC:DD:EE:FF"),
+        "the MAC is carried into the order form"
+    );
+
+    let (status, headers, _) = invoke_http(checkout(&d), "checkout-order.json").await;
+    assert_eq!(status, 303);
+    assert!(
+        headers["location"]
+            .to_str()
+            .unwrap()
+            .contains("/pesapal-sandbox/pay/")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ipn_events_run_through_the_ipn_function() {
+    let d = deployment().await;
+    for name in ["pesapal-ipn-get.json", "pesapal-ipn-post.json"] {
+        let (status, headers, body) = invoke_http(ipn(&d), name).await;
+        assert_eq!(status, 200, "{name}");
+        assert_eq!(headers["content-type"], "application/json");
+        let ack: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            ack["orderTrackingId"], "b945e4af-80a5-4ec1-8706-e03f8332fb04",
+            "{name}"
+        );
+        assert_eq!(
+            ack["orderMerchantReference"], "TK-01JDQ7Z8X1V9K3M2N4P5Q6R7S8",
+            "{name}"
+        );
+        assert_eq!(ack["orderNotificationType"], "IPNCHANGE", "{name}");
+        assert_eq!(
+            ack["status"], 500,
+            "{name}: no such order in this deployment"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sqs_event_runs_through_the_issuer_and_reports_the_bad_message() {
+    let d = deployment().await;
+    // The sample's first message names this order, paid and waiting for its voucher.
+    let ticket = d
+        .tiketi
+        .store
+        .ticket_type("demo", "1h")
+        .await
+        .unwrap()
+        .unwrap();
+    let order = Order {
+        id: "01JDQ7Z8X1V9K3M2N4P5Q6R7S8".into(),
+        operator_id: "demo".into(),
+        router_id: "demo-router".into(),
+        reference: "TK-01JDQ7Z8X1V9K3M2N4P5Q6R7S8".into(),
+        code: "ABCD2345".into(),
+        terms: TicketTerms::from(&ticket),
+        amount: Money::from_major(50),
+        currency: "KES".into(),
+        phone: Msisdn::parse("0712345678").unwrap(),
+        email: None,
+        mac: None,
+        login_url: None,
+        original_url: None,
+        language: "en".into(),
+        status: OrderStatus::Paid,
+        tracking_id: Some("b945e4af-80a5-4ec1-8706-e03f8332fb04".into()),
+        redirect_url: None,
+        confirmation_code: None,
+        payment_method: None,
+        voucher_code: None,
+        created_at: d.tiketi.clock.now(),
+        paid_at: None,
+    };
+    d.tiketi.store.create_order(&order).await.unwrap();
+
+    let sqs_event: SqsEvent = serde_json::from_str(&event("issuer-sqs.json")).unwrap();
+    let bad_id = sqs_event.records[1].message_id.clone().unwrap();
+    let response = jobs::handle_sqs_event(&d.tiketi, sqs_event.clone()).await;
+    let failed: Vec<_> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    assert_eq!(failed, [bad_id], "only the malformed message is retried");
+    let (order, voucher) = d
+        .tiketi
+        .order_with_voucher("demo", &order.id)
+        .await
+        .unwrap();
+    assert_eq!(order.status, OrderStatus::Fulfilled);
+    let voucher = voucher.expect("voucher issued on DynamoDB");
+
+    // Redelivery of the whole batch: still one voucher.
+    jobs::handle_sqs_event(&d.tiketi, sqs_event).await;
+    let (again, _) = d
+        .tiketi
+        .order_with_voucher("demo", &order.id)
+        .await
+        .unwrap();
+    assert_eq!(again.voucher_code.as_deref(), Some(voucher.code.as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_schedule_event_runs_the_reconciliation_pass() {
+    let d = deployment().await;
+    let schedule: EventBridgeEvent =
+        serde_json::from_str(&event("reconciler-schedule.json")).unwrap();
+    assert_eq!(schedule.detail_type, "Scheduled Event");
+    let report = jobs::handle_schedule(&d.tiketi).await.unwrap();
+    assert_eq!(report["errors"], 0);
+    assert!(
+        d.queue
+            .receive(10, Duration::from_millis(100))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
