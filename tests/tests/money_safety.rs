@@ -345,7 +345,13 @@ async fn a_crash_between_paid_and_issuance_is_repaired_by_reconciliation() {
     app.host
         .tiketi
         .store
-        .transition_order(&order, OrderStatus::Pending, OrderStatus::Paid, &event)
+        .transition_order(
+            &order,
+            OrderStatus::Pending,
+            OrderStatus::Paid,
+            &event,
+            None,
+        )
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -404,4 +410,76 @@ async fn a_message_that_keeps_failing_lands_in_the_dead_letter_queue() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("the failing message did not reach the dead-letter queue");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reversed_payment_cancels_its_unused_voucher_and_is_counted() {
+    let app = spawn_app().await;
+    let placed = app.place_order("1d", "0712345678").await;
+    app.click_on_pay_page(&placed, "pay").await;
+    let voucher = app.assert_exactly_one_voucher(&placed.order_id).await;
+    app.sandbox()
+        .reverse(&placed.tracking_id, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.order(&placed.order_id).await.status,
+        OrderStatus::Reversed
+    );
+    let after = app
+        .host
+        .tiketi
+        .store
+        .voucher("demo", &voucher.code)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        after.status,
+        tiketi_core::domain::voucher::VoucherStatus::Cancelled
+    );
+    let day =
+        tiketi_core::services::issuance::business_day(jiff::Timestamp::now(), "Africa/Nairobi");
+    let totals = app
+        .host
+        .tiketi
+        .store
+        .day_totals("demo", &day)
+        .await
+        .unwrap();
+    assert_eq!((totals.reversed_count, totals.reversed_minor), (1, 20_000));
+    // The same reversal notified again changes nothing more.
+    app.send_ipn(&placed.tracking_id, &format!("TK-{}", placed.order_id))
+        .await;
+    let totals = app
+        .host
+        .tiketi
+        .store
+        .day_totals("demo", &day)
+        .await
+        .unwrap();
+    assert_eq!(totals.reversed_count, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconciliation_reaches_fresh_orders_behind_many_abandoned_ones() {
+    let app = spawn_app_with(|o| o.reconcile_after = Duration::ZERO).await;
+    // Orders abandoned more than a day ago are outside the window and never crowd it out.
+    let store = &app.host.tiketi.store;
+    let old = app.place_order("1h", "0712345678").await;
+    let mut stale = app.order(&old.order_id).await;
+    for i in 0..210 {
+        stale.id = ulid::Ulid::new().to_string();
+        stale.reference = format!("TK-{}", stale.id);
+        stale.created_at = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(48)
+            + jiff::SignedDuration::from_secs(i);
+        store.create_order(&stale).await.unwrap();
+    }
+    let fresh = app.place_order("1h", "0712345678").await;
+    app.sandbox()
+        .complete(&fresh.tracking_id, false)
+        .await
+        .unwrap();
+    app.host.tiketi.reconcile().await.unwrap();
+    app.assert_exactly_one_voucher(&fresh.order_id).await;
 }

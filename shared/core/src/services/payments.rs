@@ -101,11 +101,21 @@ impl<P: Platform> Tiketi<P> {
                 from: current.status.as_str().into(),
                 to: next.as_str().into(),
             };
-            match self
-                .store
-                .transition_order(&current, current.status, next, &event(outcome, now))
-                .await
-            {
+            let reversal_day = match next {
+                OrderStatus::Reversed => {
+                    Some(self.business_day_of(&current.operator_id, now).await?)
+                }
+                _ => None,
+            };
+            let applied = event(outcome, now);
+            let transition = self.store.transition_order(
+                &current,
+                current.status,
+                next,
+                &applied,
+                reversal_day.as_deref(),
+            );
+            match transition.await {
                 Ok(()) => {
                     info!(
                         from = current.status.as_str(),
@@ -113,6 +123,9 @@ impl<P: Platform> Tiketi<P> {
                         "order status changed"
                     );
                     current = self.reload(&current).await?;
+                    if next == OrderStatus::Reversed {
+                        self.revoke_reversed(&current).await?;
+                    }
                     break;
                 }
                 // Someone else moved the order first: look again at where it stands now.
@@ -124,6 +137,42 @@ impl<P: Platform> Tiketi<P> {
             self.enqueue_issue(&current).await?;
         }
         Ok(current)
+    }
+
+    async fn business_day_of(
+        &self,
+        operator_id: &str,
+        at: jiff::Timestamp,
+    ) -> Result<String, ServiceError> {
+        let operator = self
+            .store
+            .operator(operator_id)
+            .await?
+            .ok_or(ServiceError::NotFound("operator"))?;
+        Ok(super::issuance::business_day(at, &operator.time_zone))
+    }
+
+    /// A reversed payment's voucher stops working if it was never used; a voucher already in
+    /// use is left for the operator (the payment event and the day's reversal counter show it).
+    async fn revoke_reversed(&self, order: &Order) -> Result<(), ServiceError> {
+        let Some(code) = &order.voucher_code else {
+            return Ok(());
+        };
+        let cancelled = self
+            .store
+            .cancel_unused_voucher(
+                &order.operator_id,
+                code,
+                "payment reversed",
+                self.clock.now(),
+            )
+            .await?;
+        if cancelled {
+            info!(voucher = %code, "voucher of a reversed payment cancelled");
+        } else {
+            warn!(voucher = %code, "payment reversed but its voucher is already in use");
+        }
+        Ok(())
     }
 
     async fn find_order(&self, n: &Notification) -> Result<Option<Order>, ServiceError> {
@@ -177,9 +226,9 @@ impl<P: Platform> Tiketi<P> {
             for status in [OrderStatus::Pending, OrderStatus::Failed] {
                 let orders = self
                     .store
-                    .orders_in_status(&operator.id, status, settled_before, 200)
+                    .orders_in_status(&operator.id, status, window_start, settled_before, 200)
                     .await?;
-                for order in orders.iter().filter(|o| o.created_at >= window_start) {
+                for order in &orders {
                     let Some(tracking_id) = order.tracking_id.clone() else {
                         continue;
                     };
@@ -200,7 +249,13 @@ impl<P: Platform> Tiketi<P> {
             }
             for order in self
                 .store
-                .orders_in_status(&operator.id, OrderStatus::Paid, settled_before, 200)
+                .orders_in_status(
+                    &operator.id,
+                    OrderStatus::Paid,
+                    window_start,
+                    settled_before,
+                    200,
+                )
                 .await?
             {
                 warn!(order_id = %order.id, "paid order without a voucher; enqueueing issuance again");

@@ -11,7 +11,7 @@ use crate::{
         catalog::{Operator, Router, TicketType},
         order::{Order, OrderStatus},
         payment::PaymentEvent,
-        voucher::{Sale, Voucher},
+        voucher::{Sale, Voucher, VoucherStatus},
     },
     ports::table::{Change, Condition, Index, Item, Key, Query, Table, TableError, Write, attr},
 };
@@ -51,11 +51,14 @@ pub struct IpnRegistration {
     pub registered_at: Timestamp,
 }
 
-/// Sales counters of one business day (all, or one ticket type / router).
+/// Sales counters of one business day (all, or one ticket type / router). Reversals are
+/// counted apart: net revenue is `amount_minor - reversed_minor`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct DayTotals {
     pub count: i64,
     pub amount_minor: i64,
+    pub reversed_count: i64,
+    pub reversed_minor: i64,
 }
 
 /// Builds an item from an entity, its key, its type tag and index attributes.
@@ -306,20 +309,22 @@ impl<T: Table> Repository<T> {
         Ok(self.query_entities(&query).await?.pop())
     }
 
-    /// Orders in `status`, oldest first, created up to `created_before`.
+    /// Orders in `status` created in `[created_from, created_to]`, oldest first.
     pub async fn orders_in_status(
         &self,
         operator_id: &str,
         status: OrderStatus,
-        created_before: Timestamp,
+        created_from: Timestamp,
+        created_to: Timestamp,
         limit: usize,
     ) -> Result<Vec<Order>> {
-        let query = Query::partition(
-            Index::Gsi2,
-            keys::orders_by_status(operator_id, status.as_str()),
-        )
-        .between("0", format!("{}~", keys::time(created_before)))
-        .limit(limit);
+        let partition = keys::orders_by_status(operator_id, status.as_str());
+        let query = Query::partition(Index::Gsi2, partition)
+            .between(
+                keys::time(created_from),
+                format!("{}~", keys::time(created_to)),
+            )
+            .limit(limit);
         self.query_entities(&query).await
     }
 
@@ -348,13 +353,15 @@ impl<T: Table> Repository<T> {
     }
 
     /// Moves an order from `from` to `to` and records the payment event, atomically; fails
-    /// with `ConditionFailed { index: 0 }` if the order is no longer in `from`.
+    /// with `ConditionFailed { index: 0 }` if the order is no longer in `from`. A reversal also
+    /// counts the returned money in the totals of `reversal_day`.
     pub async fn transition_order(
         &self,
         order: &Order,
         from: OrderStatus,
         to: OrderStatus,
         event: &PaymentEvent,
+        reversal_day: Option<&str>,
     ) -> Result<()> {
         let mut changes = vec![
             ("status".into(), set(to)),
@@ -377,10 +384,49 @@ impl<T: Table> Repository<T> {
             changes,
             condition: Some(Condition::attr_eq("status", from.as_str())),
         };
-        Ok(self
-            .table
-            .transact(vec![update, Write::put_new(self.event_item(event))])
-            .await?)
+        let mut writes = vec![update, Write::put_new(self.event_item(event))];
+        if let (OrderStatus::Reversed, Some(day)) = (to, reversal_day) {
+            writes.push(Write::Update {
+                key: keys::day_total(&order.operator_id, day),
+                changes: vec![
+                    ("reversed_count".into(), Change::Add(1)),
+                    ("reversed_minor".into(), Change::Add(order.amount.minor())),
+                    ("entity".into(), set("day_total")),
+                ],
+                condition: None,
+            });
+        }
+        Ok(self.table.transact(writes).await?)
+    }
+
+    /// Cancels a voucher that was never used (e.g. its payment was reversed). Returns whether it
+    /// was cancelled; a voucher already in use is left alone for the operator to handle.
+    pub async fn cancel_unused_voucher(
+        &self,
+        operator_id: &str,
+        code: &str,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<bool> {
+        let cancelled = VoucherStatus::Cancelled;
+        let write = Write::Update {
+            key: keys::voucher(operator_id, code),
+            changes: vec![
+                ("status".into(), set(cancelled)),
+                ("cancel_reason".into(), set(reason)),
+                ("cancelled_at".into(), set(at)),
+                (
+                    attr::GSI1PK.into(),
+                    set(keys::vouchers_by_status(operator_id, cancelled.as_str())),
+                ),
+            ],
+            condition: Some(Condition::attr_eq("status", VoucherStatus::Unused.as_str())),
+        };
+        match self.table.write(write).await {
+            Ok(()) => Ok(true),
+            Err(TableError::ConditionFailed { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
     }
 
     fn event_item(&self, event: &PaymentEvent) -> Item {
@@ -524,6 +570,8 @@ impl<T: Table> Repository<T> {
         Ok(item.map_or_else(DayTotals::default, |item| DayTotals {
             count: item.int("count").unwrap_or(0),
             amount_minor: item.int("amount_minor").unwrap_or(0),
+            reversed_count: item.int("reversed_count").unwrap_or(0),
+            reversed_minor: item.int("reversed_minor").unwrap_or(0),
         }))
     }
 
