@@ -14,7 +14,7 @@ pub struct TestApp {
     pub host: Host,
     /// A browser that does not follow redirects, so each hop is visible.
     pub http: reqwest::Client,
-    _data_dir: tempfile::TempDir,
+    _data_dir: Option<tempfile::TempDir>,
 }
 
 /// Options of a test host: timer off (tests run reconciliation explicitly), short timeouts.
@@ -38,6 +38,18 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Options)) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut options = test_options(data_dir.path());
     adjust(&mut options);
+    start(options, Some(data_dir)).await
+}
+
+/// A host on an existing data directory and a given port (0: any), e.g. to restart on them;
+/// the caller keeps the directory.
+pub async fn spawn_app_in(data_dir: &std::path::Path, port: u16) -> TestApp {
+    let mut options = test_options(data_dir);
+    options.port = port;
+    start(options, None).await
+}
+
+async fn start(options: Options, data_dir: Option<tempfile::TempDir>) -> TestApp {
     let host = Host::start(options).await.expect("host starts");
     let http = reqwest::Client::builder()
         .redirect(Policy::none())

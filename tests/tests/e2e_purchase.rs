@@ -201,3 +201,49 @@ async fn unknown_hotspots_and_orders_are_404_pages() {
         assert_eq!(answer.status(), StatusCode::NOT_FOUND, "{path}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn purchases_work_after_a_restart_on_the_same_data_directory() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let first = tiketi_tests::app::spawn_app_in(data_dir.path(), 0).await;
+    let port = first.host.addr.port();
+    let placed = first.place_order("1h", "0712345678").await;
+    first.click_on_pay_page(&placed, "pay").await;
+    let voucher = first.assert_exactly_one_voucher(&placed.order_id).await;
+    drop(first);
+
+    // Same URL, but a fresh stand-in that knows nothing of the stored IPN registration:
+    // Pesapal refuses the stored notification id, and Tiketi registers again.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let second = tiketi_tests::app::spawn_app_in(data_dir.path(), port).await;
+    let placed = second.place_order("2h", "0712345678").await;
+    second.click_on_pay_page(&placed, "pay").await;
+    second.assert_exactly_one_voucher(&placed.order_id).await;
+    assert_eq!(second.sandbox().ipn_registrations().len(), 1, "registered again after the refusal");
+    let (_, kept) = second
+        .host
+        .tiketi
+        .order_with_voucher("demo", &voucher_order(&second, &voucher.code).await)
+        .await
+        .unwrap();
+    assert_eq!(
+        kept.unwrap().code,
+        voucher.code,
+        "the first voucher survived the restart"
+    );
+}
+
+async fn voucher_order(app: &tiketi_tests::app::TestApp, code: &str) -> String {
+    let voucher = app
+        .host
+        .tiketi
+        .store
+        .voucher("demo", code)
+        .await
+        .unwrap()
+        .expect("voucher kept");
+    match voucher.origin {
+        tiketi_core::domain::voucher::Origin::Sale { order_id } => order_id,
+        other => panic!("unexpected origin {other:?}"),
+    }
+}

@@ -109,24 +109,23 @@ pub struct Host {
 /// Merchant keys the host uses with its own sandbox stand-in.
 pub const SANDBOX_MERCHANT_KEY: &str = "tiketi-sandbox-key";
 
-impl Host {
-    pub async fn start(options: Options) -> Result<Self, HostError> {
+/// The local system, opened but not yet serving: the store (with the demo seeded), the queue,
+/// the use cases, and the sandbox stand-in when no Pesapal keys are set.
+#[derive(Debug)]
+pub struct System {
+    pub base_url: String,
+    pub tiketi: Arc<Tiketi<LocalPlatform>>,
+    pub sandbox: Option<Sandbox>,
+    pub demo: DemoIds,
+    pub queue: InProcessQueue,
+}
+
+impl System {
+    /// Opens the data directory and wires the adapters for `base_url`.
+    pub async fn open(options: &Options, base_url: &str) -> Result<Self, HostError> {
         std::fs::create_dir_all(&options.data_dir)
             .map_err(|e| HostError::DataDir(options.data_dir.clone(), e))?;
-        let address = format!("{}:{}", options.host, options.port);
-        let listener = TcpListener::bind(&address)
-            .await
-            .map_err(|e| HostError::Listen(address.clone(), e))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| HostError::Listen(address, e))?;
-        let base_url = options
-            .public_base_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{}", addr))
-            .trim_end_matches('/')
-            .to_owned();
-
+        let base_url = base_url.trim_end_matches('/').to_owned();
         let (sandbox, merchant, pesapal_base_url) = match options.merchant.clone() {
             Some(merchant) => (None, merchant, options.pesapal_base_url.clone()),
             None => {
@@ -152,6 +151,41 @@ impl Host {
             settings,
         ));
         let demo = tiketi.ensure_demo().await?;
+        Ok(Self {
+            base_url,
+            tiketi,
+            sandbox,
+            demo,
+            queue,
+        })
+    }
+
+    /// The demo hotspot's checkout, as the router's login page links to it.
+    pub fn demo_checkout_url(&self) -> String {
+        demo_router::checkout_url(&self.base_url, &self.demo)
+    }
+}
+
+impl Host {
+    pub async fn start(options: Options) -> Result<Self, HostError> {
+        let address = format!("{}:{}", options.host, options.port);
+        let listener = TcpListener::bind(&address)
+            .await
+            .map_err(|e| HostError::Listen(address.clone(), e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| HostError::Listen(address, e))?;
+        let base_url = options
+            .public_base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"));
+        let System {
+            base_url,
+            tiketi,
+            sandbox,
+            demo,
+            queue,
+        } = System::open(&options, &base_url).await?;
 
         let state = AppState(Arc::clone(&tiketi));
         let mut app = Router::new()

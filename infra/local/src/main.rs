@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use serde_json::json;
-use tiketi_local::host::{Host, Options};
+use tiketi_local::host::{Host, Options, System};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -86,23 +86,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         Command::Demo { common, json } => {
-            let mut options = options(common)?;
-            let port = options.port;
-            options.port = 0;
-            if options.public_base_url.is_none() {
-                options.public_base_url = Some(format!("http://{}:{port}", options.host));
-            }
-            let host = Host::start(options).await?;
+            let options = options(common)?;
+            let base_url = options
+                .public_base_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}:{}", options.host, options.port));
+            let system = System::open(&options, &base_url).await?;
             let info = json!({
-                "operator_id": host.demo.operator_id,
-                "router_id": host.demo.router_id,
-                "ticket_type_ids": host.demo.ticket_type_ids,
-                "base_url": host.base_url,
-                "checkout_url": host.demo_checkout_url(),
-                "login_url": format!("{}/demo-router/login", host.base_url),
-                "recover_url": format!("{}/checkout/{}/recover", host.base_url, host.demo.operator_id),
-                "ipn_url": host.tiketi.settings.ipn_url(&host.demo.operator_id),
-                "payments": if host.sandbox.is_some() { "sandbox-stand-in" } else { "pesapal" },
+                "operator_id": system.demo.operator_id,
+                "router_id": system.demo.router_id,
+                "ticket_type_ids": system.demo.ticket_type_ids,
+                "base_url": system.base_url,
+                "checkout_url": system.demo_checkout_url(),
+                "login_url": format!("{}/demo-router/login", system.base_url),
+                "recover_url": format!("{}/checkout/{}/recover", system.base_url, system.demo.operator_id),
+                "ipn_url": system.tiketi.settings.ipn_url(&system.demo.operator_id),
+                "payments": if system.sandbox.is_some() { "sandbox-stand-in" } else { "pesapal" },
             });
             if json {
                 println!("{}", serde_json::to_string_pretty(&info)?);

@@ -17,7 +17,7 @@ use crate::{
     },
     ports::{
         Clock, PaymentGateway,
-        gateway::{MerchantAccount, PaymentRequest},
+        gateway::{GatewayError, MerchantAccount, PaymentRequest},
     },
     store::{IpnRegistration, StoreError},
 };
@@ -46,6 +46,8 @@ pub struct OrderForm {
 }
 
 const ORDER_CODE_LENGTH: usize = 8;
+/// Pesapal's error code for invalid fields, among them an unknown `notification_id`.
+const INVALID_PARAMETERS: &str = "invalid_api_request_parameters";
 
 impl<P: Platform> Tiketi<P> {
     /// The operator, router and packages of a router's checkout.
@@ -150,7 +152,7 @@ impl<P: Platform> Tiketi<P> {
     #[instrument(skip_all, fields(order_id = %order.id))]
     pub async fn submit_order(&self, order: &Order) -> Result<String, ServiceError> {
         let merchant = self.merchant_for(&order.operator_id)?;
-        let notification_id = self.ipn_id(&order.operator_id, &merchant).await?;
+        let notification_id = self.ipn_id(&order.operator_id, &merchant, None).await?;
         let operator = self
             .store
             .operator(&order.operator_id)
@@ -160,7 +162,7 @@ impl<P: Platform> Tiketi<P> {
             .chars()
             .take(100)
             .collect();
-        let request = PaymentRequest {
+        let mut request = PaymentRequest {
             merchant_reference: order.reference.clone(),
             amount: order.amount,
             currency: order.currency.clone(),
@@ -172,7 +174,21 @@ impl<P: Platform> Tiketi<P> {
             email: order.email.clone(),
             country_code: operator.country_code.clone(),
         };
-        let submitted = self.gateway.submit_order(&merchant, &request).await.inspect_err(|error| {
+        let mut submitted = self.gateway.submit_order(&merchant, &request).await;
+        if let Err(GatewayError::Rejected { code, .. }) = &submitted
+            && code == INVALID_PARAMETERS
+        {
+            // The gateway may have forgotten our IPN registration (a reset sandbox, a deleted
+            // URL): register again and retry once. A rejected order was not created, so the
+            // same reference is still unused.
+            warn!("gateway rejected the order; registering the IPN URL again and retrying once");
+            let stale = request.notification_id.clone();
+            request.notification_id = self
+                .ipn_id(&order.operator_id, &merchant, Some(&stale))
+                .await?;
+            submitted = self.gateway.submit_order(&merchant, &request).await;
+        }
+        let submitted = submitted.inspect_err(|error| {
             warn!(%error, "gateway refused or did not answer the order; it stays pending without a tracking id");
         })?;
         self.store
@@ -182,16 +198,19 @@ impl<P: Platform> Tiketi<P> {
         Ok(submitted.redirect_url)
     }
 
-    /// The `notification_id` of the operator's merchant account, registering the IPN URL once.
+    /// The `notification_id` of the operator's merchant account, registering the IPN URL once
+    /// (or again, when the stored one is the `stale` id the gateway just refused).
     async fn ipn_id(
         &self,
         operator_id: &str,
         merchant: &MerchantAccount,
+        stale: Option<&str>,
     ) -> Result<String, ServiceError> {
         let account = merchant.fingerprint();
         let url = self.settings.ipn_url(operator_id);
         let existing = self.store.ipn_registration(operator_id, &account).await?;
-        if let Some(existing) = existing.as_ref().filter(|e| e.url == url) {
+        let usable = |e: &&IpnRegistration| e.url == url && Some(e.ipn_id.as_str()) != stale;
+        if let Some(existing) = existing.as_ref().filter(usable) {
             return Ok(existing.ipn_id.clone());
         }
         let method = self.settings.ipn_method;
