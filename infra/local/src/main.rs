@@ -108,7 +108,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             } else {
                 println!(
                     "Demo hotspot: operator {} router {}",
-                    host.demo.operator_id, host.demo.router_id
+                    system.demo.operator_id, system.demo.router_id
                 );
                 println!(
                     "Checkout: {}",
