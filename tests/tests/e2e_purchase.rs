@@ -219,7 +219,11 @@ async fn purchases_work_after_a_restart_on_the_same_data_directory() {
     let placed = second.place_order("2h", "0712345678").await;
     second.click_on_pay_page(&placed, "pay").await;
     second.assert_exactly_one_voucher(&placed.order_id).await;
-    assert_eq!(second.sandbox().ipn_registrations().len(), 1, "registered again after the refusal");
+    assert_eq!(
+        second.sandbox().ipn_registrations().len(),
+        1,
+        "registered again after the refusal"
+    );
     let (_, kept) = second
         .host
         .tiketi

@@ -448,6 +448,15 @@ async fn a_reversed_payment_cancels_its_unused_voucher_and_is_counted() {
         .await
         .unwrap();
     assert_eq!((totals.reversed_count, totals.reversed_minor), (1, 20_000));
+    // The cancelled voucher is not handed out by recovery.
+    let order = app.order(&placed.order_id).await;
+    let found = app
+        .post_form(
+            "/checkout/demo/recover",
+            &[("phone", "0712345678"), ("code", &order.code)],
+        )
+        .await;
+    assert_eq!(found.status(), StatusCode::NOT_FOUND);
     // The same reversal notified again changes nothing more.
     app.send_ipn(&placed.tracking_id, &format!("TK-{}", placed.order_id))
         .await;
@@ -482,4 +491,56 @@ async fn reconciliation_reaches_fresh_orders_behind_many_abandoned_ones() {
         .unwrap();
     app.host.tiketi.reconcile().await.unwrap();
     app.assert_exactly_one_voucher(&fresh.order_id).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reversal_before_the_voucher_exists_counts_no_money_and_issues_nothing() {
+    let app = spawn_app().await;
+    let placed = app.place_order("1h", "0712345678").await;
+    app.sandbox()
+        .complete(&placed.tracking_id, false)
+        .await
+        .unwrap();
+    let order = app.order(&placed.order_id).await;
+    let paid = PaymentEvent {
+        id: ulid::Ulid::new().to_string(),
+        operator_id: "demo".into(),
+        order_id: order.id.clone(),
+        source: CheckSource::Ipn,
+        notification_type: None,
+        state: PaymentState::Completed,
+        amount: Some(order.amount),
+        currency: Some("KES".into()),
+        confirmation_code: None,
+        payment_method: None,
+        description: None,
+        outcome: Outcome::Transition {
+            from: "PENDING".into(),
+            to: "PAID".into(),
+        },
+        received_at: jiff::Timestamp::now(),
+    };
+    let store = &app.host.tiketi.store;
+    store
+        .transition_order(&order, OrderStatus::Pending, OrderStatus::Paid, &paid, None)
+        .await
+        .unwrap();
+    app.sandbox()
+        .reverse(&placed.tracking_id, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.order(&placed.order_id).await.status,
+        OrderStatus::Reversed
+    );
+    app.host.tiketi.reconcile().await.unwrap();
+    app.assert_no_voucher(&placed.order_id).await;
+    let day =
+        tiketi_core::services::issuance::business_day(jiff::Timestamp::now(), "Africa/Nairobi");
+    let totals = store.day_totals("demo", &day).await.unwrap();
+    assert_eq!(
+        (totals.count, totals.reversed_count),
+        (0, 0),
+        "no sale, so nothing to reverse"
+    );
 }

@@ -141,7 +141,8 @@ impl System {
         let table = SqliteTable::open(&options.data_dir.join("tiketi.db"))?;
         let queue = InProcessQueue::new(options.queue_visibility, options.queue_max_receives);
         let gateway = PesapalClient::new(&pesapal_base_url, options.gateway_timeout);
-        let mut settings = Settings::new(&base_url, Some(merchant));
+        let mut settings = Settings::new(&base_url, Some(merchant.clone()));
+        settings.sandbox_merchant = sandbox.as_ref().map(|_| merchant);
         settings.reconcile_after = options.reconcile_after;
         let tiketi = Arc::new(Tiketi::<LocalPlatform>::new(
             table,
@@ -175,10 +176,17 @@ impl Host {
         let addr = listener
             .local_addr()
             .map_err(|e| HostError::Listen(address, e))?;
-        let base_url = options
-            .public_base_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{addr}"));
+        let base_url = options.public_base_url.clone().unwrap_or_else(|| {
+            if addr.ip().is_unspecified() {
+                tracing::warn!(
+                    "listening on all interfaces without PUBLIC_BASE_URL: links use 127.0.0.1; \
+                     set PUBLIC_BASE_URL to the address phones and Pesapal reach"
+                );
+                format!("http://127.0.0.1:{}", addr.port())
+            } else {
+                format!("http://{addr}")
+            }
+        });
         let System {
             base_url,
             tiketi,

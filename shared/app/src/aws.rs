@@ -10,6 +10,14 @@ use tiketi_core::services::{Platform, Tiketi};
 
 use crate::config::{Config, ConfigError};
 
+/// `true`: create the demo hotspot at cold start if it is missing (template parameter
+/// `SeedDemoOperator`), so a fresh stack can sell the demo packages.
+pub const SEED_DEMO_OPERATOR: &str = "SEED_DEMO_OPERATOR";
+
+/// Per Pesapal call: a checkout may make three (token, IPN registration, order) and must answer
+/// within the HTTP API's 29 s.
+const PESAPAL_TIMEOUT: Duration = Duration::from_secs(8);
+
 #[derive(Debug)]
 pub struct AwsPlatform;
 
@@ -28,7 +36,7 @@ pub async fn from_env() -> Result<Tiketi<AwsPlatform>, ConfigError> {
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&sdk), table_name);
     let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), queue_url);
-    let gateway = PesapalClient::new(&config.pesapal_base_url, Duration::from_secs(20));
+    let gateway = PesapalClient::new(&config.pesapal_base_url, PESAPAL_TIMEOUT);
     Ok(Tiketi::new(
         table,
         queue,

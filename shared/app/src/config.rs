@@ -16,6 +16,8 @@ pub enum ConfigError {
     Missing(&'static str),
     #[error("{0} and {1} must be set together")]
     Pair(&'static str, &'static str),
+    #[error("cannot prepare the store: {0}")]
+    Setup(#[from] tiketi_core::services::ServiceError),
 }
 
 #[derive(Debug, Clone)]

@@ -10,7 +10,7 @@
 use axum::{
     Json, Router,
     body::Bytes,
-    extract::{Path, Query, State},
+    extract::{Path, RawQuery, State},
     http::{HeaderMap, header},
     routing::get,
 };
@@ -89,11 +89,13 @@ fn acknowledgement(params: &IpnParams, status: u16) -> Json<Value> {
 async fn notify<P: Platform>(
     State(AppState(tiketi)): State<AppState<P>>,
     Path(operator_id): Path<String>,
-    Query(query): Query<IpnParams>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Json<Value> {
-    let params = query.merge(body_params(&headers, &body));
+    // Read leniently: a malformed notification still gets the JSON acknowledgement.
+    let query = serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
+    let params = IpnParams::merge(query, body_params(&headers, &body));
     let Some(tracking_id) = params.tracking_id.clone().filter(|t| valid_id(t)) else {
         tracing::warn!(operator_id, "IPN without a usable OrderTrackingId");
         return acknowledgement(&params, 500);

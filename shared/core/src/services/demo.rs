@@ -76,7 +76,8 @@ const DEMO_TICKETS: [(&str, &str, Allowance, i64, u64); 8] = [
 ];
 
 impl<P: Platform> Tiketi<P> {
-    /// Creates the demo operator, router and ticket types unless they exist. Idempotent.
+    /// Creates the demo operator, router and ticket types (in one transaction) unless they
+    /// exist. Idempotent.
     pub async fn ensure_demo(&self) -> Result<DemoIds, ServiceError> {
         let operator = Operator {
             id: DEMO_OPERATOR_ID.into(),
@@ -87,11 +88,6 @@ impl<P: Platform> Tiketi<P> {
             voucher_code_length: DEFAULT_LENGTH,
             created_at: self.clock.now(),
         };
-        match self.store.create_operator(&operator).await {
-            Ok(()) => {}
-            Err(StoreError::ConditionFailed { .. }) => return self.demo_ids().await,
-            Err(e) => return Err(e.into()),
-        }
         let router = Router {
             id: DEMO_ROUTER_ID.into(),
             operator_id: operator.id.clone(),
@@ -99,24 +95,33 @@ impl<P: Platform> Tiketi<P> {
             hotspot_dns: "login.wifi".into(),
             location: "Nairobi".into(),
         };
-        self.store.put_router(&router).await?;
-        for (order, (id, name, allowance, price, validity)) in DEMO_TICKETS.into_iter().enumerate()
+        let tickets: Vec<TicketType> = DEMO_TICKETS
+            .into_iter()
+            .enumerate()
+            .map(
+                |(order, (id, name, allowance, price, validity))| TicketType {
+                    id: id.into(),
+                    operator_id: operator.id.clone(),
+                    name: name.into(),
+                    allowance,
+                    price: Money::from_major(price),
+                    validity_seconds: validity,
+                    rate_limit: Some("5M/5M".into()),
+                    shared_users: 1,
+                    router_ids: Vec::new(),
+                    on_checkout: true,
+                    archived: false,
+                    sort_order: u32::try_from(order).unwrap_or(u32::MAX),
+                },
+            )
+            .collect();
+        match self
+            .store
+            .create_operator_with(&operator, &[router], &tickets)
+            .await
         {
-            let ticket = TicketType {
-                id: id.into(),
-                operator_id: operator.id.clone(),
-                name: name.into(),
-                allowance,
-                price: Money::from_major(price),
-                validity_seconds: validity,
-                rate_limit: Some("5M/5M".into()),
-                shared_users: 1,
-                router_ids: Vec::new(),
-                on_checkout: true,
-                archived: false,
-                sort_order: u32::try_from(order).unwrap_or(u32::MAX),
-            };
-            self.store.put_ticket_type(&ticket).await?;
+            Ok(()) | Err(StoreError::ConditionFailed { index: 0 }) => {}
+            Err(e) => return Err(e.into()),
         }
         self.demo_ids().await
     }

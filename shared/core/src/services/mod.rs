@@ -34,24 +34,32 @@ pub struct Settings {
     /// The externally reachable base URL of Tiketi (no trailing slash), for the gateway's
     /// callback and IPN URLs.
     pub public_base_url: String,
-    /// The merchant account of operators without their own (the demo operator's keys from
-    /// `PESAPAL_CONSUMER_KEY` / `PESAPAL_CONSUMER_SECRET`).
-    pub default_merchant: Option<MerchantAccount>,
+    /// The demo operator's merchant account (`PESAPAL_CONSUMER_KEY` / `PESAPAL_CONSUMER_SECRET`,
+    /// or the local stand-in's).
+    pub demo_merchant: Option<MerchantAccount>,
+    /// The account of every other operator, set only for the local Pesapal sandbox stand-in
+    /// (no real money moves there). Real operators are paid into their own merchant accounts.
+    pub sandbox_merchant: Option<MerchantAccount>,
     pub ipn_method: IpnMethod,
     /// Pending orders older than this are asked about by the reconciliation pass.
     pub reconcile_after: Duration,
     /// Pending orders older than this are given up by the reconciliation pass.
     pub reconcile_window: Duration,
+    /// A pass starts no new gateway checks after this long (it must end within the
+    /// scheduler's timeout); the next pass continues.
+    pub reconcile_budget: Duration,
 }
 
 impl Settings {
-    pub fn new(public_base_url: &str, default_merchant: Option<MerchantAccount>) -> Self {
+    pub fn new(public_base_url: &str, demo_merchant: Option<MerchantAccount>) -> Self {
         Self {
             public_base_url: public_base_url.trim_end_matches('/').to_owned(),
-            default_merchant,
+            demo_merchant,
+            sandbox_merchant: None,
             ipn_method: IpnMethod::Get,
             reconcile_after: Duration::from_secs(180),
             reconcile_window: Duration::from_secs(24 * 3600),
+            reconcile_budget: Duration::from_secs(150),
         }
     }
 
@@ -94,11 +102,15 @@ impl<P: Platform> Tiketi<P> {
         }
     }
 
-    /// The merchant account an operator's customers pay into.
-    pub(crate) fn merchant_for(&self, _operator_id: &str) -> Result<MerchantAccount, ServiceError> {
-        self.settings
-            .default_merchant
-            .clone()
-            .ok_or(ServiceError::NoMerchantAccount)
+    /// The merchant account an operator's customers pay into: each operator is paid into its
+    /// own. Operators' stored keys arrive with the operator portal; until then only the demo
+    /// operator (and, locally, every operator on the sandbox stand-in) can take payments.
+    pub(crate) fn merchant_for(&self, operator_id: &str) -> Result<MerchantAccount, ServiceError> {
+        let account = if operator_id == demo::DEMO_OPERATOR_ID {
+            self.settings.demo_merchant.as_ref()
+        } else {
+            self.settings.sandbox_merchant.as_ref()
+        };
+        account.cloned().ok_or(ServiceError::NoMerchantAccount)
     }
 }

@@ -10,6 +10,7 @@
 
 use std::time::Duration;
 
+use futures::StreamExt;
 use tracing::{info, instrument, warn};
 
 use super::{Platform, ServiceError, Tiketi};
@@ -17,12 +18,14 @@ use crate::{
     domain::{
         order::{Order, OrderStatus, verify_status},
         payment::{CheckSource, Outcome, PaymentEvent},
+        voucher::VoucherStatus,
     },
     ports::{
         Clock, PaymentGateway,
+        gateway::PaymentState,
         queue::{Message, send_message},
     },
-    store::StoreError,
+    store::{Reversal, StoreError},
 };
 
 /// A payment notification as received: nothing in it is trusted.
@@ -44,6 +47,10 @@ pub struct ReconcileReport {
 }
 
 const MAX_TRANSITION_ATTEMPTS: usize = 5;
+/// Orders of one status read per operator and pass.
+const RECONCILE_BATCH: usize = 500;
+/// Gateway status checks in flight at once during a pass.
+const RECONCILE_CONCURRENCY: usize = 8;
 
 impl<P: Platform> Tiketi<P> {
     /// Verifies a notification against the gateway and applies it. Returns the order as it
@@ -89,21 +96,25 @@ impl<P: Platform> Tiketi<P> {
         for _ in 0..MAX_TRANSITION_ATTEMPTS {
             let now = self.clock.now();
             let Some(next) = current.status.after_payment(status.state) else {
-                let outcome = Outcome::NoChange {
-                    status: current.status.as_str().into(),
-                };
-                self.store
-                    .record_payment_event(&event(outcome, now))
-                    .await?;
+                // A still-pending answer to a page refresh or a scheduled pass is not news;
+                // every notification from the gateway itself is kept.
+                if status.state != PaymentState::Pending || n.source == CheckSource::Ipn {
+                    let outcome = Outcome::NoChange {
+                        status: current.status.as_str().into(),
+                    };
+                    self.store
+                        .record_payment_event(&event(outcome, now))
+                        .await?;
+                }
                 break;
             };
             let outcome = Outcome::Transition {
                 from: current.status.as_str().into(),
                 to: next.as_str().into(),
             };
-            let reversal_day = match next {
-                OrderStatus::Reversed => {
-                    Some(self.business_day_of(&current.operator_id, now).await?)
+            let reversal = match (next, current.status) {
+                (OrderStatus::Reversed, OrderStatus::Fulfilled) => {
+                    Some(self.reversal(&current, now).await?)
                 }
                 _ => None,
             };
@@ -113,7 +124,7 @@ impl<P: Platform> Tiketi<P> {
                 current.status,
                 next,
                 &applied,
-                reversal_day.as_deref(),
+                reversal.as_ref(),
             );
             match transition.await {
                 Ok(()) => {
@@ -123,12 +134,9 @@ impl<P: Platform> Tiketi<P> {
                         "order status changed"
                     );
                     current = self.reload(&current).await?;
-                    if next == OrderStatus::Reversed {
-                        self.revoke_reversed(&current).await?;
-                    }
                     break;
                 }
-                // Someone else moved the order first: look again at where it stands now.
+                // Someone else moved the order (or used its voucher) first: look again.
                 Err(StoreError::ConditionFailed { .. }) => current = self.reload(&current).await?,
                 Err(e) => return Err(e.into()),
             }
@@ -139,40 +147,29 @@ impl<P: Platform> Tiketi<P> {
         Ok(current)
     }
 
-    async fn business_day_of(
-        &self,
-        operator_id: &str,
-        at: jiff::Timestamp,
-    ) -> Result<String, ServiceError> {
+    /// What reversing a fulfilled order changes: the day's totals count the returned money, and
+    /// its voucher stops working if it was never used. A voucher already in use is left for the
+    /// operator; the payment event and the reversal counter show it.
+    async fn reversal(&self, order: &Order, at: jiff::Timestamp) -> Result<Reversal, ServiceError> {
         let operator = self
             .store
-            .operator(operator_id)
+            .operator(&order.operator_id)
             .await?
             .ok_or(ServiceError::NotFound("operator"))?;
-        Ok(super::issuance::business_day(at, &operator.time_zone))
-    }
-
-    /// A reversed payment's voucher stops working if it was never used; a voucher already in
-    /// use is left for the operator (the payment event and the day's reversal counter show it).
-    async fn revoke_reversed(&self, order: &Order) -> Result<(), ServiceError> {
-        let Some(code) = &order.voucher_code else {
-            return Ok(());
+        let voucher = match &order.voucher_code {
+            Some(code) => self.store.voucher(&order.operator_id, code).await?,
+            None => None,
         };
-        let cancelled = self
-            .store
-            .cancel_unused_voucher(
-                &order.operator_id,
-                code,
-                "payment reversed",
-                self.clock.now(),
-            )
-            .await?;
-        if cancelled {
-            info!(voucher = %code, "voucher of a reversed payment cancelled");
-        } else {
-            warn!(voucher = %code, "payment reversed but its voucher is already in use");
+        let cancel_voucher = voucher
+            .filter(|v| v.status == VoucherStatus::Unused)
+            .map(|v| v.code);
+        if cancel_voucher.is_none() {
+            warn!(order_id = %order.id, "payment reversed but its voucher is already in use");
         }
-        Ok(())
+        Ok(Reversal {
+            day: super::issuance::business_day(at, &operator.time_zone),
+            cancel_voucher,
+        })
     }
 
     async fn find_order(&self, n: &Notification) -> Result<Option<Order>, ServiceError> {
@@ -215,6 +212,7 @@ impl<P: Platform> Tiketi<P> {
     /// and re-enqueues PAID orders whose issuance did not happen (a crash, a lost message).
     #[instrument(skip_all)]
     pub async fn reconcile(&self) -> Result<ReconcileReport, ServiceError> {
+        let started = std::time::Instant::now();
         let now = self.clock.now();
         let ago = |d: Duration| now - jiff::SignedDuration::try_from(d).unwrap_or_default();
         let (settled_before, window_start) = (
@@ -223,41 +221,54 @@ impl<P: Platform> Tiketi<P> {
         );
         let mut report = ReconcileReport::default();
         for operator in self.store.operators().await? {
+            let mut unsettled = Vec::new();
             for status in [OrderStatus::Pending, OrderStatus::Failed] {
                 let orders = self
                     .store
-                    .orders_in_status(&operator.id, status, window_start, settled_before, 200)
+                    .orders_in_status(
+                        &operator.id,
+                        status,
+                        window_start,
+                        settled_before,
+                        RECONCILE_BATCH,
+                    )
                     .await?;
-                for order in &orders {
-                    let Some(tracking_id) = order.tracking_id.clone() else {
-                        continue;
-                    };
+                unsettled.extend(orders.into_iter().filter(|o| o.tracking_id.is_some()));
+            }
+            // Newest first: the customer most likely still waiting is checked first.
+            unsettled.sort_by_key(|o| std::cmp::Reverse(o.created_at));
+            let checks = futures::stream::iter(unsettled)
+                .take_while(|_| std::future::ready(started.elapsed() < self.settings.reconcile_budget))
+                .map(|order| async move {
                     let notification = Notification {
-                        operator_id: operator.id.clone(),
-                        tracking_id,
+                        operator_id: order.operator_id.clone(),
+                        tracking_id: order.tracking_id.clone().unwrap_or_default(),
                         merchant_reference: Some(order.reference.clone()),
                         notification_type: None,
                         source: CheckSource::Reconciliation,
                     };
-                    report.checked += 1;
                     // Boxed: keeps the pass's future shallow (it nests the whole payment check).
-                    if let Err(error) = Box::pin(self.check_payment(&notification)).await {
+                    let result = Box::pin(self.check_payment(&notification)).await;
+                    if let Err(error) = &result {
                         warn!(order_id = %order.id, %error, "reconciliation check failed; next pass retries");
-                        report.errors += 1;
                     }
-                }
-            }
-            for order in self
+                    result.is_ok()
+                })
+                .buffer_unordered(RECONCILE_CONCURRENCY);
+            let results: Vec<bool> = checks.collect().await;
+            report.checked += results.len();
+            report.errors += results.iter().filter(|ok| !**ok).count();
+            let paid = self
                 .store
                 .orders_in_status(
                     &operator.id,
                     OrderStatus::Paid,
                     window_start,
                     settled_before,
-                    200,
+                    RECONCILE_BATCH,
                 )
-                .await?
-            {
+                .await?;
+            for order in paid {
                 warn!(order_id = %order.id, "paid order without a voucher; enqueueing issuance again");
                 self.enqueue_issue(&order).await?;
                 report.reissued += 1;

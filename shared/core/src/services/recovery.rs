@@ -2,7 +2,11 @@
 //! holds (the payment's confirmation code, e.g. the M-Pesa receipt, or the order code).
 
 use super::{Platform, ServiceError, Tiketi};
-use crate::domain::{order::Order, phone::Msisdn, voucher::Voucher};
+use crate::domain::{
+    order::{Order, OrderStatus},
+    phone::Msisdn,
+    voucher::Voucher,
+};
 
 impl<P: Platform> Tiketi<P> {
     /// An order and, once issued, its voucher.
@@ -49,6 +53,7 @@ impl<P: Platform> Tiketi<P> {
                     .as_deref()
                     .is_some_and(|c| normalize(c) == wanted);
             if matches
+                && order.status == OrderStatus::Fulfilled
                 && let (order, Some(voucher)) =
                     self.order_with_voucher(operator_id, &order.id).await?
             {

@@ -4,4 +4,4 @@
 pub mod keys;
 mod repository;
 
-pub use repository::{DayTotals, IpnRegistration, Repository, StoreError};
+pub use repository::{DayTotals, IpnRegistration, Repository, Reversal, StoreError};

@@ -51,6 +51,14 @@ pub struct IpnRegistration {
     pub registered_at: Timestamp,
 }
 
+/// What a reversal changes besides the order: the day whose totals count the returned money,
+/// and the voucher to cancel if it was never used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reversal {
+    pub day: String,
+    pub cancel_voucher: Option<String>,
+}
+
 /// Sales counters of one business day (all, or one ticket type / router). Reversals are
 /// counted apart: net revenue is `amount_minor - reversed_minor`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -174,7 +182,18 @@ impl<T: Table> Repository<T> {
 
     /// Creates an operator; fails with `ConditionFailed` if the id exists.
     pub async fn create_operator(&self, operator: &Operator) -> Result<()> {
-        let item = item(
+        self.create_operator_with(operator, &[], &[]).await
+    }
+
+    /// Creates an operator together with its routers and ticket types, all or nothing; fails
+    /// with `ConditionFailed { index: 0 }` if the operator exists.
+    pub async fn create_operator_with(
+        &self,
+        operator: &Operator,
+        routers: &[Router],
+        ticket_types: &[TicketType],
+    ) -> Result<()> {
+        let operator_item = item(
             operator,
             keys::operator(&operator.id),
             "operator",
@@ -183,7 +202,21 @@ impl<T: Table> Repository<T> {
                 (attr::GSI1SK, operator.id.clone()),
             ],
         );
-        Ok(self.table.write(Write::put_new(item)).await?)
+        let mut writes = vec![Write::put_new(operator_item)];
+        writes.extend(
+            routers
+                .iter()
+                .map(|r| Write::put(item(r, keys::router(&r.operator_id, &r.id), "router", &[]))),
+        );
+        writes.extend(ticket_types.iter().map(|t| {
+            Write::put(item(
+                t,
+                keys::ticket_type(&t.operator_id, &t.id),
+                "ticket_type",
+                &[],
+            ))
+        }));
+        Ok(self.table.transact(writes).await?)
     }
 
     pub async fn operator(&self, id: &str) -> Result<Option<Operator>> {
@@ -354,14 +387,15 @@ impl<T: Table> Repository<T> {
 
     /// Moves an order from `from` to `to` and records the payment event, atomically; fails
     /// with `ConditionFailed { index: 0 }` if the order is no longer in `from`. A reversal also
-    /// counts the returned money in the totals of `reversal_day`.
+    /// counts the returned money and cancels the unused voucher in the same transaction
+    /// (`ConditionFailed { index: 3 }` if that voucher was meanwhile used).
     pub async fn transition_order(
         &self,
         order: &Order,
         from: OrderStatus,
         to: OrderStatus,
         event: &PaymentEvent,
-        reversal_day: Option<&str>,
+        reversal: Option<&Reversal>,
     ) -> Result<()> {
         let mut changes = vec![
             ("status".into(), set(to)),
@@ -385,9 +419,10 @@ impl<T: Table> Repository<T> {
             condition: Some(Condition::attr_eq("status", from.as_str())),
         };
         let mut writes = vec![update, Write::put_new(self.event_item(event))];
-        if let (OrderStatus::Reversed, Some(day)) = (to, reversal_day) {
+        if let Some(reversal) = reversal {
+            let op = &order.operator_id;
             writes.push(Write::Update {
-                key: keys::day_total(&order.operator_id, day),
+                key: keys::day_total(op, &reversal.day),
                 changes: vec![
                     ("reversed_count".into(), Change::Add(1)),
                     ("reversed_minor".into(), Change::Add(order.amount.minor())),
@@ -395,38 +430,24 @@ impl<T: Table> Repository<T> {
                 ],
                 condition: None,
             });
+            if let Some(code) = &reversal.cancel_voucher {
+                let cancelled = VoucherStatus::Cancelled;
+                writes.push(Write::Update {
+                    key: keys::voucher(op, code),
+                    changes: vec![
+                        ("status".into(), set(cancelled)),
+                        ("cancel_reason".into(), set("payment reversed")),
+                        ("cancelled_at".into(), set(event.received_at)),
+                        (
+                            attr::GSI1PK.into(),
+                            set(keys::vouchers_by_status(op, cancelled.as_str())),
+                        ),
+                    ],
+                    condition: Some(Condition::attr_eq("status", VoucherStatus::Unused.as_str())),
+                });
+            }
         }
         Ok(self.table.transact(writes).await?)
-    }
-
-    /// Cancels a voucher that was never used (e.g. its payment was reversed). Returns whether it
-    /// was cancelled; a voucher already in use is left alone for the operator to handle.
-    pub async fn cancel_unused_voucher(
-        &self,
-        operator_id: &str,
-        code: &str,
-        reason: &str,
-        at: Timestamp,
-    ) -> Result<bool> {
-        let cancelled = VoucherStatus::Cancelled;
-        let write = Write::Update {
-            key: keys::voucher(operator_id, code),
-            changes: vec![
-                ("status".into(), set(cancelled)),
-                ("cancel_reason".into(), set(reason)),
-                ("cancelled_at".into(), set(at)),
-                (
-                    attr::GSI1PK.into(),
-                    set(keys::vouchers_by_status(operator_id, cancelled.as_str())),
-                ),
-            ],
-            condition: Some(Condition::attr_eq("status", VoucherStatus::Unused.as_str())),
-        };
-        match self.table.write(write).await {
-            Ok(()) => Ok(true),
-            Err(TableError::ConditionFailed { .. }) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
     }
 
     fn event_item(&self, event: &PaymentEvent) -> Item {
