@@ -4,7 +4,14 @@
 use std::time::Duration;
 
 use reqwest::{StatusCode, redirect::Policy};
-use tiketi_core::domain::{order::Order, voucher::Voucher};
+use tiketi_core::{
+    domain::{
+        order::{Order, OrderStatus},
+        payment::{CheckSource, Outcome, PaymentEvent},
+        voucher::Voucher,
+    },
+    ports::gateway::PaymentState,
+};
 use tiketi_local::{
     host::{Host, Options},
     pesapal_sandbox::Sandbox,
@@ -199,6 +206,42 @@ impl TestApp {
             .await
             .expect("store")
             .expect("order exists")
+    }
+
+    /// What an IPN handler does before it enqueues issuance: the order becomes PAID (with its
+    /// payment event). Used to simulate a crash right after that write.
+    pub async fn mark_paid_without_issuing(&self, order_id: &str) {
+        let order = self.order(order_id).await;
+        let event = PaymentEvent {
+            id: ulid::Ulid::new().to_string(),
+            operator_id: order.operator_id.clone(),
+            order_id: order.id.clone(),
+            source: CheckSource::Ipn,
+            notification_type: Some("IPNCHANGE".into()),
+            state: PaymentState::Completed,
+            amount: Some(order.amount),
+            currency: Some(order.currency.clone()),
+            confirmation_code: None,
+            payment_method: None,
+            description: None,
+            outcome: Outcome::Transition {
+                from: "PENDING".into(),
+                to: "PAID".into(),
+            },
+            received_at: jiff::Timestamp::now(),
+        };
+        self.host
+            .tiketi
+            .store
+            .transition_order(
+                &order,
+                OrderStatus::Pending,
+                OrderStatus::Paid,
+                &event,
+                None,
+            )
+            .await
+            .expect("order moved to PAID");
     }
 
     /// Waits (bounded) until the worker has issued the order's voucher.

@@ -9,12 +9,9 @@ use tiketi_core::{
         catalog::{Allowance, Operator, TicketType},
         money::Money,
         order::OrderStatus,
-        payment::{CheckSource, Outcome, PaymentEvent},
+        payment::Outcome,
     },
-    ports::{
-        gateway::PaymentState,
-        queue::{Message, send_message},
-    },
+    ports::queue::{Message, send_message},
 };
 use tiketi_tests::app::{spawn_app, spawn_app_with};
 
@@ -323,37 +320,7 @@ async fn a_crash_between_paid_and_issuance_is_repaired_by_reconciliation() {
         .await
         .unwrap();
     // The IPN handler wrote PAID, then crashed before enqueueing the issue message.
-    let order = app.order(&placed.order_id).await;
-    let event = PaymentEvent {
-        id: ulid::Ulid::new().to_string(),
-        operator_id: "demo".into(),
-        order_id: order.id.clone(),
-        source: CheckSource::Ipn,
-        notification_type: Some("IPNCHANGE".into()),
-        state: PaymentState::Completed,
-        amount: Some(order.amount),
-        currency: Some("KES".into()),
-        confirmation_code: None,
-        payment_method: None,
-        description: None,
-        outcome: Outcome::Transition {
-            from: "PENDING".into(),
-            to: "PAID".into(),
-        },
-        received_at: jiff::Timestamp::now(),
-    };
-    app.host
-        .tiketi
-        .store
-        .transition_order(
-            &order,
-            OrderStatus::Pending,
-            OrderStatus::Paid,
-            &event,
-            None,
-        )
-        .await
-        .unwrap();
+    app.mark_paid_without_issuing(&placed.order_id).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         app.order(&placed.order_id).await.voucher_code,
@@ -501,30 +468,8 @@ async fn a_reversal_before_the_voucher_exists_counts_no_money_and_issues_nothing
         .complete(&placed.tracking_id, false)
         .await
         .unwrap();
-    let order = app.order(&placed.order_id).await;
-    let paid = PaymentEvent {
-        id: ulid::Ulid::new().to_string(),
-        operator_id: "demo".into(),
-        order_id: order.id.clone(),
-        source: CheckSource::Ipn,
-        notification_type: None,
-        state: PaymentState::Completed,
-        amount: Some(order.amount),
-        currency: Some("KES".into()),
-        confirmation_code: None,
-        payment_method: None,
-        description: None,
-        outcome: Outcome::Transition {
-            from: "PENDING".into(),
-            to: "PAID".into(),
-        },
-        received_at: jiff::Timestamp::now(),
-    };
+    app.mark_paid_without_issuing(&placed.order_id).await;
     let store = &app.host.tiketi.store;
-    store
-        .transition_order(&order, OrderStatus::Pending, OrderStatus::Paid, &paid, None)
-        .await
-        .unwrap();
     app.sandbox()
         .reverse(&placed.tracking_id, true)
         .await
