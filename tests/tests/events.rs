@@ -7,12 +7,14 @@ use std::{sync::Arc, time::Duration};
 use aws_lambda_events::event::{eventbridge::EventBridgeEvent, sqs::SqsEvent};
 use axum::body::Body;
 use tiketi_adapters::{
-    clock::SystemClock,
-    dynamodb::{DynamoTable, create_table},
-    pesapal::PesapalClient,
+    dynamodb::create_table,
     sqs::{SqsQueue, create_queue_with_dlq},
 };
-use tiketi_app::{aws::AwsPlatform, http, jobs};
+use tiketi_app::{
+    aws::{self, AwsConfig, AwsPlatform},
+    config::Config,
+    http, jobs,
+};
 use tiketi_core::{
     domain::{
         catalog::TicketTerms,
@@ -21,7 +23,7 @@ use tiketi_core::{
         phone::Msisdn,
     },
     ports::{Clock, gateway::MerchantAccount, queue::Queue},
-    services::{Settings, Tiketi},
+    services::Tiketi,
 };
 use tiketi_local::pesapal_sandbox::Sandbox;
 use tiketi_tests::moto::{Moto, unique_name};
@@ -48,21 +50,23 @@ async fn deployment() -> Deployment {
     let app = axum::Router::new().nest("/pesapal-sandbox", sandbox.router());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
-    let merchant = MerchantAccount {
-        consumer_key: "key".into(),
-        consumer_secret: "secret".into(),
+    // The Lambda functions' own wiring, as `template.yaml` configures it (demo seeding on).
+    let aws = AwsConfig {
+        config: Config {
+            public_base_url: "https://abc123.execute-api.us-east-1.amazonaws.com".into(),
+            pesapal_base_url: sandbox.api_base_url(),
+            merchant: Some(MerchantAccount {
+                consumer_key: "key".into(),
+                consumer_secret: "secret".into(),
+            }),
+        },
+        table_name,
+        queue_url: queue_url.clone(),
+        seed_demo: true,
     };
-    let tiketi = Tiketi::<AwsPlatform>::new(
-        DynamoTable::new(dynamodb, table_name),
-        SqsQueue::new(sqs.clone(), queue_url.clone()),
-        PesapalClient::new(&sandbox.api_base_url(), Duration::from_secs(5)),
-        SystemClock,
-        Settings::new(
-            "https://abc123.execute-api.us-east-1.amazonaws.com",
-            Some(merchant),
-        ),
-    );
-    tiketi.ensure_demo().await.unwrap();
+    let tiketi = aws::build(&aws, &moto.sdk_config().await)
+        .await
+        .expect("the functions' wiring");
     Deployment {
         tiketi: Arc::new(tiketi),
         queue: SqsQueue::new(sqs, queue_url),

@@ -28,20 +28,48 @@ impl Platform for AwsPlatform {
     type Clock = SystemClock;
 }
 
+/// Everything a Lambda function reads from its environment (set by `template.yaml`).
+#[derive(Debug, Clone)]
+pub struct AwsConfig {
+    pub config: Config,
+    pub table_name: String,
+    pub queue_url: String,
+    /// Create the demo hotspot at cold start if it is missing.
+    pub seed_demo: bool,
+}
+
+impl AwsConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let config = Config::from_env()?;
+        Ok(Self {
+            table_name: config.require("TABLE_NAME")?,
+            queue_url: config.require("QUEUE_URL")?,
+            seed_demo: config
+                .require(SEED_DEMO_OPERATOR)
+                .is_ok_and(|v| v == "true"),
+            config,
+        })
+    }
+}
+
 /// Builds Tiketi's use cases for a Lambda function from its environment.
 pub async fn from_env() -> Result<Tiketi<AwsPlatform>, ConfigError> {
-    let config = Config::from_env()?;
-    let table_name = config.require("TABLE_NAME")?;
-    let queue_url = config.require("QUEUE_URL")?;
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&sdk), table_name);
-    let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), queue_url);
-    let gateway = PesapalClient::new(&config.pesapal_base_url, PESAPAL_TIMEOUT);
-    Ok(Tiketi::new(
-        table,
-        queue,
-        gateway,
-        SystemClock,
-        config.settings(),
-    ))
+    build(&AwsConfig::from_env()?, &sdk).await
+}
+
+/// Wires DynamoDB, SQS, Pesapal and the clock, and seeds the demo if asked to.
+pub async fn build(
+    aws: &AwsConfig,
+    sdk: &aws_config::SdkConfig,
+) -> Result<Tiketi<AwsPlatform>, ConfigError> {
+    let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(sdk), aws.table_name.clone());
+    let queue = SqsQueue::new(aws_sdk_sqs::Client::new(sdk), aws.queue_url.clone());
+    let gateway = PesapalClient::new(&aws.config.pesapal_base_url, PESAPAL_TIMEOUT);
+    let tiketi = Tiketi::new(table, queue, gateway, SystemClock, aws.config.settings());
+    if aws.seed_demo {
+        // Idempotent: one conditional write when the demo exists.
+        tiketi.ensure_demo().await?;
+    }
+    Ok(tiketi)
 }
