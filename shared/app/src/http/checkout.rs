@@ -29,7 +29,7 @@ use tiketi_core::{
     services::{Platform, ServiceError, Tiketi, checkout::OrderForm, payments::Notification},
 };
 
-use super::{AppState, PageError, i18n::Lang, pages, valid_id};
+use super::{AppState, PageError, i18n::Lang, pages, require_ids};
 
 pub fn router<P: Platform>(state: AppState<P>) -> Router {
     Router::new()
@@ -150,13 +150,7 @@ async fn packages_page<P: Platform>(
     uri: Uri,
 ) -> Result<Html<String>, PageError> {
     let lang = lang_of(portal.lang.as_deref(), &headers);
-    if !valid_id(&operator_id) || !valid_id(&router_id) {
-        return Err(PageError::new(
-            ServiceError::NotFound("hotspot"),
-            lang,
-            &uri,
-        ));
-    }
+    require_ids(&[&operator_id, &router_id], "hotspot", lang, &uri)?;
     let html = render_packages(
         &tiketi,
         (&operator_id, &router_id),
@@ -194,13 +188,7 @@ async fn place_order<P: Platform>(
     Form(body): Form<OrderBody>,
 ) -> Result<Response, PageError> {
     let lang = lang_of(body.portal.lang.as_deref(), &headers);
-    if !valid_id(&operator_id) || !valid_id(&router_id) {
-        return Err(PageError::new(
-            ServiceError::NotFound("hotspot"),
-            lang,
-            &uri,
-        ));
-    }
+    require_ids(&[&operator_id, &router_id], "hotspot", lang, &uri)?;
     if Msisdn::parse(&body.phone).is_err() {
         return form_again(
             &tiketi,
@@ -275,9 +263,7 @@ async fn order_page<P: Platform>(
 ) -> Result<Html<String>, PageError> {
     let guess = lang_of(params.lang.as_deref(), &headers);
     let fail = |e: ServiceError| PageError::new(e, guess, &uri);
-    if !valid_id(&operator_id) || !valid_id(&order_id) {
-        return Err(fail(ServiceError::NotFound("order")));
-    }
+    require_ids(&[&operator_id, &order_id], "order", guess, &uri)?;
     let (mut order, mut voucher) = tiketi
         .order_with_voucher(&operator_id, &order_id)
         .await
@@ -398,13 +384,7 @@ async fn recover_page<P: Platform>(
     uri: Uri,
 ) -> Result<Html<String>, PageError> {
     let lang = lang_of(portal.lang.as_deref(), &headers);
-    if !valid_id(&operator_id) {
-        return Err(PageError::new(
-            ServiceError::NotFound("hotspot"),
-            lang,
-            &uri,
-        ));
-    }
+    require_ids(&[&operator_id], "hotspot", lang, &uri)?;
     let name = business_name(&tiketi, &operator_id, lang, &uri).await?;
     let values =
         json!({"form_action": format!("/checkout/{operator_id}/recover"), "phone": "", "code": ""});
@@ -425,13 +405,7 @@ async fn recover<P: Platform>(
     Form(body): Form<RecoverBody>,
 ) -> Result<Response, PageError> {
     let lang = lang_of(body.lang.as_deref(), &headers);
-    if !valid_id(&operator_id) {
-        return Err(PageError::new(
-            ServiceError::NotFound("hotspot"),
-            lang,
-            &uri,
-        ));
-    }
+    require_ids(&[&operator_id], "hotspot", lang, &uri)?;
     let name = business_name(&tiketi, &operator_id, lang, &uri).await?;
     let mut values = json!({
         "form_action": format!("/checkout/{operator_id}/recover"), "phone": body.phone, "code": body.code,

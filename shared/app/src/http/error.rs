@@ -10,8 +10,12 @@ use tiketi_core::services::ServiceError;
 use super::{i18n::Lang, pages};
 
 /// A failed page request: the error, and enough context to explain it in the right language.
+/// Boxed, so that handlers' `Result`s stay small.
 #[derive(Debug)]
-pub struct PageError {
+pub struct PageError(Box<Failure>);
+
+#[derive(Debug)]
+pub struct Failure {
     pub error: ServiceError,
     pub lang: Lang,
     pub uri: Uri,
@@ -19,11 +23,11 @@ pub struct PageError {
 
 impl PageError {
     pub fn new(error: impl Into<ServiceError>, lang: Lang, uri: &Uri) -> Self {
-        Self {
+        Self(Box::new(Failure {
             error: error.into(),
             lang,
             uri: uri.clone(),
-        }
+        }))
     }
 
     /// The status and the localized text key for an error.
@@ -44,22 +48,23 @@ impl PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let (status, key) = Self::status_and_text(&self.error);
+        let failure = *self.0;
+        let (status, key) = Self::status_and_text(&failure.error);
         if status.is_server_error() {
-            tracing::error!(error = %self.error, uri = %self.uri, "request failed");
+            tracing::error!(error = %failure.error, uri = %failure.uri, "request failed");
         }
-        let message = match &self.error {
+        let message = match &failure.error {
             ServiceError::Invalid(text) => text.clone(),
-            _ => self.lang.texts()[key]
+            _ => failure.lang.texts()[key]
                 .as_str()
                 .unwrap_or_default()
                 .to_owned(),
         };
         let html = pages::render(
             "error.html",
-            self.lang,
+            failure.lang,
             "Tiketi",
-            &self.uri,
+            &failure.uri,
             json!({ "message": message }),
         );
         (status, Html(html)).into_response()

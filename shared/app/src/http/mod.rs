@@ -31,6 +31,24 @@ pub(crate) fn valid_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// A page request naming an id that cannot be Tiketi's is answered "not found" (in `lang`).
+pub(crate) fn require_ids(
+    ids: &[&str],
+    what: &'static str,
+    lang: i18n::Lang,
+    uri: &axum::http::Uri,
+) -> Result<(), PageError> {
+    if ids.iter().all(|id| valid_id(id)) {
+        Ok(())
+    } else {
+        Err(PageError::new(
+            tiketi_core::services::ServiceError::NotFound(what),
+            lang,
+            uri,
+        ))
+    }
+}
+
 /// The health check route of every HTTP function.
 pub fn health_router() -> axum::Router {
     axum::Router::new().route("/health", axum::routing::get(|| async { "ok" }))
