@@ -12,6 +12,8 @@ use tiketi_core::{
     services::{Tiketi, demo::DemoIds},
 };
 
+use tiketi_adapters::memory_queue::InProcessQueue;
+
 use crate::host::LocalPlatform;
 
 #[derive(Clone)]
@@ -36,6 +38,7 @@ code{background:#eee;padding:.1rem .3rem}input{font-size:1.1rem;padding:.5rem}bu
 <li><a href="{{ checkout_url }}" id="checkout">Demo checkout</a>: buy a voucher</li>
 <li><a href="{{ recover_url }}">Voucher recovery</a></li>
 </ul>
+<p>Voucher issuance queue: {{ queued }} waiting; <strong>{{ dead_letters }}</strong> failed for good (dead letters: see the log for why).</p>
 <p>Payments: {% if sandbox %}the <strong>Pesapal sandbox stand-in</strong> built into Tiketi (no keys set).{% else %}Pesapal at the configured <code>PESAPAL_BASE_URL</code>.{% endif %}</p>
 {% else %}
 {% if message %}<p class="{{ outcome }}">{{ message }}</p>{% endif %}
@@ -94,6 +97,16 @@ async fn home(State(state): State<DemoState>) -> Html<String> {
         ("title", "Tiketi (local)".into()),
         ("page", "home".into()),
         ("sandbox", state.sandbox.into()),
+        ("queued", state.tiketi.queue.depth().into()),
+        (
+            "dead_letters",
+            state
+                .tiketi
+                .queue
+                .dead_letter_queue()
+                .map_or(0, InProcessQueue::depth)
+                .into(),
+        ),
         ("checkout_url", checkout_url(&state.base_url, &demo).into()),
         ("login_url", "/demo-router/login".into()),
         (
