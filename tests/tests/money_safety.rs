@@ -373,7 +373,10 @@ async fn a_message_that_keeps_failing_lands_in_the_dead_letter_queue() {
     for _ in 0..80 {
         if dead.depth() == 1 {
             let home = app.get("/").await.text().await.unwrap();
-            assert!(home.contains("<strong>1</strong> failed for good"), "the start page shows it");
+            assert!(
+                home.contains("<strong>1</strong> failed for good"),
+                "the start page shows it"
+            );
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
