@@ -34,6 +34,7 @@ impl PageError {
     pub fn status_and_text(error: &ServiceError) -> (StatusCode, &'static str) {
         match error {
             ServiceError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ServiceError::Unauthorized => (StatusCode::UNAUTHORIZED, "not_found"),
             ServiceError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "server_error"),
             ServiceError::NoMerchantAccount => {
                 (StatusCode::SERVICE_UNAVAILABLE, "no_payment_account")

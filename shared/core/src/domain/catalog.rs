@@ -30,6 +30,9 @@ pub struct Router {
     /// The hotspot's DNS name (e.g. `login.wifi`).
     pub hotspot_dns: String,
     pub location: String,
+    /// HMAC digest of the router's secret (`domain::router_secret`); `None` until one is issued.
+    #[serde(default)]
+    pub secret_digest: Option<String>,
 }
 
 /// What a ticket buys.

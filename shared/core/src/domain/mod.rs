@@ -5,5 +5,6 @@ pub mod money;
 pub mod order;
 pub mod payment;
 pub mod phone;
+pub mod router_secret;
 pub mod voucher;
 pub mod voucher_code;

@@ -94,6 +94,7 @@ impl<P: Platform> Tiketi<P> {
             name: "Demo Router".into(),
             hotspot_dns: "login.wifi".into(),
             location: "Nairobi".into(),
+            secret_digest: None,
         };
         let tickets: Vec<TicketType> = DEMO_TICKETS
             .into_iter()

@@ -11,6 +11,9 @@ pub enum ServiceError {
     NotFound(&'static str),
     #[error("{0}")]
     Invalid(String),
+    /// A caller's credentials (e.g. a router's secret) do not match.
+    #[error("not authorized")]
+    Unauthorized,
     #[error("the operator has no payment account configured")]
     NoMerchantAccount,
     #[error(transparent)]

@@ -7,6 +7,7 @@ mod error;
 pub mod issuance;
 pub mod payments;
 pub mod recovery;
+pub mod routers;
 
 use std::time::Duration;
 
