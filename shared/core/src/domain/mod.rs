@@ -6,5 +6,6 @@ pub mod order;
 pub mod payment;
 pub mod phone;
 pub mod router_secret;
+pub mod usage;
 pub mod voucher;
 pub mod voucher_code;
