@@ -30,7 +30,11 @@ async fn routers_are_recognised_only_by_their_current_secret() {
         .unwrap()
         .unwrap();
     assert!(
-        !stored.secret_digest.as_deref().unwrap().contains(first.expose()),
+        !stored
+            .secret_digest
+            .as_deref()
+            .unwrap()
+            .contains(first.expose()),
         "only a digest is stored"
     );
 
@@ -80,4 +84,57 @@ async fn routers_are_recognised_only_by_their_current_secret() {
             .await
             .is_ok()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_router_holds_exactly_its_live_vouchers() {
+    let app = spawn_app().await;
+    let mut codes = Vec::new();
+    for ticket in ["1h", "1gb", "1d"] {
+        let placed = app.place_order(ticket, "0712345678").await;
+        app.click_on_pay_page(&placed, "pay").await;
+        let voucher = app.assert_exactly_one_voucher(&placed.order_id).await;
+        codes.push((placed, voucher.code));
+    }
+    let store = &app.host.tiketi.store;
+    let live = |after: Option<String>, limit| async move {
+        let page = store.router_live_vouchers("demo", "demo-router", after.as_deref(), limit);
+        page.await
+            .unwrap()
+            .into_iter()
+            .map(|v| v.code)
+            .collect::<Vec<_>>()
+    };
+    let mut expected: Vec<String> = codes.iter().map(|(_, c)| c.clone()).collect();
+    expected.sort();
+    assert_eq!(
+        live(None, 10).await,
+        expected,
+        "every sold voucher, in code order"
+    );
+    let first_page = live(None, 2).await;
+    let second_page = live(first_page.last().cloned(), 2).await;
+    assert_eq!(
+        [first_page, second_page].concat(),
+        expected,
+        "paged by code"
+    );
+    assert!(live(None, 10).await.iter().all(|c| !c.is_empty()));
+    assert!(
+        store
+            .router_live_vouchers("demo", "another-router", None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A reversed payment cancels its unused voucher: the router must drop it.
+    let (reversed, reversed_code) = &codes[1];
+    app.sandbox()
+        .reverse(&reversed.tracking_id, true)
+        .await
+        .unwrap();
+    let remaining = live(None, 10).await;
+    assert!(!remaining.contains(reversed_code));
+    assert_eq!(remaining.len(), 2);
 }

@@ -16,6 +16,11 @@ pub enum VoucherStatus {
 }
 
 impl VoucherStatus {
+    /// Unused or active: the router should hold it.
+    pub fn is_live(self) -> bool {
+        matches!(self, Self::Unused | Self::Active)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Unused => "UNUSED",

@@ -9,7 +9,7 @@
 //! | IPN registration| `OP#<op>`                   | `PESAPALIPN#<account>`     |                                         |                                   |
 //! | order           | `OP#<op>#ORDER#<order>`     | `ORDER`                    | `OP#<op>#TRACKING#<tracking>` / `ORDER` | `OP#<op>#ORDERS#<status>` / `<created>#<order>` |
 //! | payment event   | `OP#<op>#ORDER#<order>`     | `EVENT#<at>#<event>`       |                                         |                                   |
-//! | voucher         | `OP#<op>#VOUCHER#<code>`    | `VOUCHER`                  | `OP#<op>#VOUCHERS#<status>` / `<created>#<code>` | `OP#<op>#VOUCHERS` / `<created>#<code>` |
+//! | voucher         | `OP#<op>#VOUCHER#<code>`    | `VOUCHER`                  | `OP#<op>#VOUCHERS#<status>` / `<created>#<code>` | `OP#<op>#ROUTER#<router>#LIVE` / `<code>` (only while unused or active) |
 //! | sale            | `OP#<op>#SALES#<day>`       | `SALE#<at>#<order>`        |                                         |                                   |
 //! | day totals      | `OP#<op>#SALES#<day>`       | `TOTAL`, `TOTAL#TICKETTYPE#<tt>`, `TOTAL#ROUTER#<router>` |                   |                                   |
 //! | customer        | `OP#<op>#CUSTOMER#<msisdn>` | `PROFILE`                  |                                         |                                   |
@@ -101,8 +101,9 @@ pub fn vouchers_by_status(op: &str, status: &str) -> String {
     format!("OP#{op}#VOUCHERS#{status}")
 }
 
-pub fn vouchers_by_date(op: &str) -> String {
-    format!("OP#{op}#VOUCHERS")
+/// The live (unused or active) vouchers a router should hold: what sync sends it.
+pub fn router_live_vouchers(op: &str, router: &str) -> String {
+    format!("OP#{op}#ROUTER#{router}#LIVE")
 }
 
 pub fn voucher_date_sort(created: Timestamp, code: &str) -> String {

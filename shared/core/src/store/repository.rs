@@ -13,7 +13,9 @@ use crate::{
         payment::PaymentEvent,
         voucher::{Sale, Voucher, VoucherStatus},
     },
-    ports::table::{Change, Condition, Index, Item, Key, Query, Table, TableError, Write, attr},
+    ports::table::{
+        Change, Condition, Cursor, Index, Item, Key, Query, Table, TableError, Write, attr,
+    },
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -118,26 +120,24 @@ fn order_index(order: &Order) -> Vec<(&'static str, String)> {
 
 fn voucher_item(voucher: &Voucher) -> Item {
     let op = &voucher.operator_id;
-    item(
-        voucher,
-        keys::voucher(op, &voucher.code),
-        "voucher",
-        &[
-            (
-                attr::GSI1PK,
-                keys::vouchers_by_status(op, voucher.status.as_str()),
-            ),
-            (
-                attr::GSI1SK,
-                keys::voucher_date_sort(voucher.created_at, &voucher.code),
-            ),
-            (attr::GSI2PK, keys::vouchers_by_date(op)),
-            (
-                attr::GSI2SK,
-                keys::voucher_date_sort(voucher.created_at, &voucher.code),
-            ),
-        ],
-    )
+    let mut index = vec![
+        (
+            attr::GSI1PK,
+            keys::vouchers_by_status(op, voucher.status.as_str()),
+        ),
+        (
+            attr::GSI1SK,
+            keys::voucher_date_sort(voucher.created_at, &voucher.code),
+        ),
+    ];
+    if voucher.status.is_live() {
+        index.push((
+            attr::GSI2PK,
+            keys::router_live_vouchers(op, &voucher.router_id),
+        ));
+        index.push((attr::GSI2SK, voucher.code.clone()));
+    }
+    item(voucher, keys::voucher(op, &voucher.code), "voucher", &index)
 }
 
 fn set(value: impl Serialize) -> Change {
@@ -442,6 +442,9 @@ impl<T: Table> Repository<T> {
                             attr::GSI1PK.into(),
                             set(keys::vouchers_by_status(op, cancelled.as_str())),
                         ),
+                        // No longer live: the router's next sync removes it.
+                        (attr::GSI2PK.into(), Change::Remove),
+                        (attr::GSI2SK.into(), Change::Remove),
                     ],
                     condition: Some(Condition::attr_eq("status", VoucherStatus::Unused.as_str())),
                 });
@@ -574,6 +577,24 @@ impl<T: Table> Repository<T> {
             customer,
         ];
         Ok(self.table.transact(writes).await?)
+    }
+
+    /// The vouchers a router should hold (unused or active), by code; a page of `limit` after
+    /// the code `after`.
+    pub async fn router_live_vouchers(
+        &self,
+        operator_id: &str,
+        router_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Voucher>> {
+        let partition = keys::router_live_vouchers(operator_id, router_id);
+        let mut query = Query::partition(Index::Gsi2, partition).limit(limit);
+        query.after = after.map(|code| Cursor {
+            key: keys::voucher(operator_id, code),
+            range: code.to_owned(),
+        });
+        self.query_entities(&query).await
     }
 
     pub async fn voucher(&self, operator_id: &str, code: &str) -> Result<Option<Voucher>> {
