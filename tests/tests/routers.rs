@@ -138,3 +138,90 @@ async fn a_router_holds_exactly_its_live_vouchers() {
     assert!(!remaining.contains(reversed_code));
     assert_eq!(remaining.len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_reports_activate_use_up_and_are_idempotent() {
+    use tiketi_core::domain::voucher::VoucherStatus;
+    let app = spawn_app().await;
+    let tiketi = &app.host.tiketi;
+    let placed = app.place_order("1gb", "0712345678").await; // 1 GB, valid 7 days
+    app.click_on_pay_page(&placed, "pay").await;
+    let code = app.assert_exactly_one_voucher(&placed.order_id).await.code;
+    let router = tiketi
+        .store
+        .router("demo", "demo-router")
+        .await
+        .unwrap()
+        .unwrap();
+
+    // Not yet used: nothing changes, but the router's inventory is known.
+    let quiet = tiketi
+        .record_usage(&router, &format!("{code},0s,0,0\n"))
+        .await
+        .unwrap();
+    assert_eq!((quiet.users, quiet.updated), (1, 0));
+    let inventory = tiketi
+        .store
+        .router_inventory("demo", "demo-router")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(inventory.users, [code.clone()]);
+
+    // First login (v7 duration format): active, valid 7 days from now.
+    let body = format!("{code},1h2m3s,100000000,50000000\nNOTOURS123,5m,1,1\nbroken\n");
+    let first = tiketi.record_usage(&router, &body).await.unwrap();
+    assert_eq!(
+        (first.updated, first.foreign, first.unreadable_lines),
+        (1, 1, 1)
+    );
+    let voucher = tiketi.store.voucher("demo", &code).await.unwrap().unwrap();
+    assert_eq!(voucher.status, VoucherStatus::Active);
+    let (activated, expires) = (voucher.activated_at.unwrap(), voucher.expires_at.unwrap());
+    assert_eq!(expires.duration_since(activated).as_secs(), 7 * 86_400);
+    assert_eq!(voucher.usage.bytes_used, 150_000_000);
+
+    // The same report again changes nothing (v6 duration format this time).
+    let again = tiketi
+        .record_usage(&router, &format!("{code},01:02:03,100000000,50000000\n"))
+        .await
+        .unwrap();
+    assert_eq!(again.updated, 0);
+    let same = tiketi.store.voucher("demo", &code).await.unwrap().unwrap();
+    assert_eq!(
+        same.activated_at,
+        Some(activated),
+        "activation is not moved by later reports"
+    );
+
+    // Quota reached: used up, and the router must drop it.
+    tiketi
+        .record_usage(&router, &format!("{code},3h,700000000,300000000\n"))
+        .await
+        .unwrap();
+    let used = tiketi.store.voucher("demo", &code).await.unwrap().unwrap();
+    assert_eq!(used.status, VoucherStatus::UsedUp);
+    assert!(
+        tiketi
+            .store
+            .router_live_vouchers("demo", "demo-router", None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let history = tiketi
+        .store
+        .voucher_usage_history("demo", &code)
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 2, "one snapshot per change");
+
+    // Another router of the operator cannot report this voucher.
+    let mut other = router.clone();
+    other.id = "other-router".into();
+    let foreign = tiketi
+        .record_usage(&other, &format!("{code},9h,1,1\n"))
+        .await
+        .unwrap();
+    assert_eq!((foreign.foreign, foreign.updated), (1, 0));
+}

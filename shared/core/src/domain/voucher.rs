@@ -56,6 +56,76 @@ pub struct Voucher {
     pub created_at: Timestamp,
     pub activated_at: Option<Timestamp>,
     pub expires_at: Option<Timestamp>,
+    /// The router's counters, as last reported.
+    #[serde(default)]
+    pub usage: Usage,
+}
+
+/// A voucher's use as its router reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Usage {
+    pub uptime_seconds: u64,
+    pub bytes_used: u64,
+    pub reported_at: Option<Timestamp>,
+}
+
+/// What a usage report changes on a voucher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UsageChange {
+    pub status: VoucherStatus,
+    pub activated_at: Option<Timestamp>,
+    pub expires_at: Option<Timestamp>,
+    pub usage: Usage,
+}
+
+impl Voucher {
+    /// Applies the router's counters: the first use activates the voucher (its validity window
+    /// starts), and a used-up allowance ends it. `None` when nothing changes, or when the voucher
+    /// is already over (the router's next sync drops it).
+    pub fn apply_usage(
+        &self,
+        uptime_seconds: u64,
+        bytes_used: u64,
+        now: Timestamp,
+    ) -> Option<UsageChange> {
+        let used = uptime_seconds > 0 || bytes_used > 0;
+        let (mut status, mut activated_at, mut expires_at) =
+            (self.status, self.activated_at, self.expires_at);
+        match self.status {
+            VoucherStatus::Unused if used => {
+                status = VoucherStatus::Active;
+                activated_at = Some(now);
+                let validity = jiff::SignedDuration::from_secs(
+                    i64::try_from(self.terms.validity_seconds).unwrap_or(i64::MAX),
+                );
+                expires_at = Some(now.saturating_add(validity).unwrap_or(now));
+            }
+            VoucherStatus::Unused | VoucherStatus::Active => {}
+            VoucherStatus::UsedUp | VoucherStatus::Expired | VoucherStatus::Cancelled => {
+                return None;
+            }
+        }
+        let exhausted = match self.terms.allowance {
+            super::catalog::Allowance::Time { seconds } => uptime_seconds >= seconds,
+            super::catalog::Allowance::Data { bytes } => bytes_used >= bytes,
+        };
+        if status == VoucherStatus::Active && exhausted {
+            status = VoucherStatus::UsedUp;
+        }
+        let usage = Usage {
+            uptime_seconds,
+            bytes_used,
+            reported_at: Some(now),
+        };
+        let counters_changed =
+            (uptime_seconds, bytes_used) != (self.usage.uptime_seconds, self.usage.bytes_used);
+        (status != self.status || counters_changed).then_some(UsageChange {
+            status,
+            activated_at,
+            expires_at,
+            usage,
+        })
+    }
 }
 
 /// One online sale: the money side of an issued voucher.
@@ -73,4 +143,94 @@ pub struct Sale {
     pub payment_method: Option<String>,
     pub confirmation_code: Option<String>,
     pub sold_at: Timestamp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{
+        catalog::{Allowance, TicketTerms},
+        money::Money,
+    };
+
+    fn voucher(allowance: Allowance) -> Voucher {
+        Voucher {
+            code: "ABCDEFGHJK".into(),
+            password: "ABCDEFGHJK".into(),
+            operator_id: "op".into(),
+            router_id: "r".into(),
+            terms: TicketTerms {
+                ticket_type_id: "t".into(),
+                name: "T".into(),
+                allowance,
+                price: Money(100),
+                validity_seconds: 86_400,
+                rate_limit: None,
+                shared_users: 1,
+            },
+            status: VoucherStatus::Unused,
+            origin: Origin::Batch {
+                batch_id: "b".into(),
+            },
+            phone: None,
+            created_at: Timestamp::UNIX_EPOCH,
+            activated_at: None,
+            expires_at: None,
+            usage: Usage::default(),
+        }
+    }
+
+    #[test]
+    fn first_use_activates_and_starts_the_validity_window() {
+        let now: Timestamp = "2026-11-25T10:00:00Z".parse().unwrap();
+        let v = voucher(Allowance::Time { seconds: 3_600 });
+        assert_eq!(v.apply_usage(0, 0, now), None, "unused and unchanged");
+        let change = v.apply_usage(60, 1_000, now).unwrap();
+        assert_eq!(change.status, VoucherStatus::Active);
+        assert_eq!(change.activated_at, Some(now));
+        assert_eq!(
+            change.expires_at,
+            Some("2026-11-26T10:00:00Z".parse().unwrap())
+        );
+        assert_eq!(change.usage.uptime_seconds, 60);
+    }
+
+    #[test]
+    fn an_exhausted_allowance_uses_the_voucher_up() {
+        let now = Timestamp::UNIX_EPOCH;
+        let mut time = voucher(Allowance::Time { seconds: 3_600 });
+        time.status = VoucherStatus::Active;
+        assert_eq!(
+            time.apply_usage(3_600, 5, now).unwrap().status,
+            VoucherStatus::UsedUp
+        );
+        assert_eq!(
+            time.apply_usage(3_599, 5, now).unwrap().status,
+            VoucherStatus::Active
+        );
+        let mut data = voucher(Allowance::Data { bytes: 1_000 });
+        data.status = VoucherStatus::Active;
+        assert_eq!(
+            data.apply_usage(10, 1_000, now).unwrap().status,
+            VoucherStatus::UsedUp
+        );
+        // Straight from unused to used up in one report.
+        let fresh = voucher(Allowance::Data { bytes: 1_000 });
+        let change = fresh.apply_usage(10, 2_000, now).unwrap();
+        assert_eq!(change.status, VoucherStatus::UsedUp);
+        assert_eq!(change.activated_at, Some(now));
+    }
+
+    #[test]
+    fn finished_vouchers_ignore_reports() {
+        for status in [
+            VoucherStatus::UsedUp,
+            VoucherStatus::Expired,
+            VoucherStatus::Cancelled,
+        ] {
+            let mut v = voucher(Allowance::Time { seconds: 60 });
+            v.status = status;
+            assert_eq!(v.apply_usage(100, 100, Timestamp::UNIX_EPOCH), None);
+        }
+    }
 }

@@ -72,6 +72,7 @@ impl<P: Platform> Tiketi<P> {
                 created_at: now,
                 activated_at: None,
                 expires_at: None,
+                usage: Default::default(),
             };
             let sale = Sale {
                 operator_id: order.operator_id.clone(),

@@ -12,6 +12,8 @@
 //! | voucher         | `OP#<op>#VOUCHER#<code>`    | `VOUCHER`                  | `OP#<op>#VOUCHERS#<status>` / `<created>#<code>` | `OP#<op>#ROUTER#<router>#LIVE` / `<code>` (only while unused or active) |
 //! | sale            | `OP#<op>#SALES#<day>`       | `SALE#<at>#<order>`        |                                         |                                   |
 //! | day totals      | `OP#<op>#SALES#<day>`       | `TOTAL`, `TOTAL#TICKETTYPE#<tt>`, `TOTAL#ROUTER#<router>` |                   |                                   |
+//! | usage snapshot  | `OP#<op>#VOUCHER#<code>`    | `USAGE#<at>`               |                                         |                                   |
+//! | router inventory| `OP#<op>`                   | `ROUTERINVENTORY#<router>` |                                         |                                   |
 //! | customer        | `OP#<op>#CUSTOMER#<msisdn>` | `PROFILE`                  |                                         |                                   |
 //! | customer order  | `OP#<op>#CUSTOMER#<msisdn>` | `ORDER#<created>#<order>`  |                                         |                                   |
 //!
@@ -95,6 +97,21 @@ pub const PAYMENT_EVENT_PREFIX: &str = "EVENT#";
 
 pub fn voucher(op: &str, code: &str) -> Key {
     Key::new(format!("OP#{op}#VOUCHER#{code}"), "VOUCHER")
+}
+
+/// A voucher's usage history item (same partition as the voucher).
+pub fn voucher_usage(op: &str, code: &str, at: Timestamp) -> Key {
+    Key::new(
+        format!("OP#{op}#VOUCHER#{code}"),
+        format!("USAGE#{}", time(at)),
+    )
+}
+
+pub const USAGE_PREFIX: &str = "USAGE#";
+
+/// What a router last reported holding (its inventory, for the sync diff).
+pub fn router_inventory(op: &str, router: &str) -> Key {
+    Key::new(operator_pk(op), format!("ROUTERINVENTORY#{router}"))
 }
 
 pub fn vouchers_by_status(op: &str, status: &str) -> String {

@@ -4,4 +4,6 @@
 pub mod keys;
 mod repository;
 
-pub use repository::{DayTotals, IpnRegistration, Repository, Reversal, StoreError};
+pub use repository::{
+    DayTotals, IpnRegistration, Repository, Reversal, RouterInventory, StoreError,
+};

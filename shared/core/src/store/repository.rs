@@ -11,7 +11,7 @@ use crate::{
         catalog::{Operator, Router, TicketType},
         order::{Order, OrderStatus},
         payment::PaymentEvent,
-        voucher::{Sale, Voucher, VoucherStatus},
+        voucher::{Sale, Usage, UsageChange, Voucher, VoucherStatus},
     },
     ports::table::{
         Change, Condition, Cursor, Index, Item, Key, Query, Table, TableError, Write, attr,
@@ -51,6 +51,13 @@ pub struct IpnRegistration {
     pub url: String,
     pub method: String,
     pub registered_at: Timestamp,
+}
+
+/// The Tiketi hotspot users a router last reported holding, and when.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RouterInventory {
+    pub users: Vec<String>,
+    pub reported_at: Timestamp,
 }
 
 /// What a reversal changes besides the order: the day whose totals count the returned money,
@@ -577,6 +584,88 @@ impl<T: Table> Repository<T> {
             customer,
         ];
         Ok(self.table.transact(writes).await?)
+    }
+
+    /// Applies a usage report's change to a voucher, if it is still in the status it was read
+    /// in (else `ConditionFailed`: the next report applies on fresh state); a change of counters
+    /// is kept as a usage-history item.
+    pub async fn apply_voucher_usage(&self, voucher: &Voucher, change: &UsageChange) -> Result<()> {
+        let op = &voucher.operator_id;
+        let mut changes = vec![
+            ("status".into(), set(change.status)),
+            ("usage".into(), set(change.usage)),
+            (
+                attr::GSI1PK.into(),
+                set(keys::vouchers_by_status(op, change.status.as_str())),
+            ),
+        ];
+        if let Some(at) = change.activated_at {
+            changes.push(("activated_at".into(), set(at)));
+        }
+        if let Some(at) = change.expires_at {
+            changes.push(("expires_at".into(), set(at)));
+        }
+        if !change.status.is_live() {
+            changes.push((attr::GSI2PK.into(), Change::Remove));
+            changes.push((attr::GSI2SK.into(), Change::Remove));
+        }
+        let update = Write::Update {
+            key: keys::voucher(op, &voucher.code),
+            changes,
+            condition: Some(Condition::attr_eq("status", voucher.status.as_str())),
+        };
+        let at = change.usage.reported_at.unwrap_or(voucher.created_at);
+        let snapshot = item(
+            &json!({"status": change.status, "usage": change.usage}),
+            keys::voucher_usage(op, &voucher.code, at),
+            "usage",
+            &[],
+        );
+        Ok(self
+            .table
+            .transact(vec![update, Write::put(snapshot)])
+            .await?)
+    }
+
+    /// A voucher's usage history, oldest first.
+    pub async fn voucher_usage_history(&self, operator_id: &str, code: &str) -> Result<Vec<Usage>> {
+        let key = keys::voucher(operator_id, code);
+        let query = Query::partition(Index::Primary, key.pk).begins_with(keys::USAGE_PREFIX);
+        let page = self.table.query(&query).await?;
+        page.items
+            .into_iter()
+            .map(|item| {
+                let usage = item.0.get("usage").cloned().unwrap_or_default();
+                serde_json::from_value(usage).map_err(|e| StoreError::Corrupt {
+                    pk: item.str(attr::PK).unwrap_or("").into(),
+                    sk: item.str(attr::SK).unwrap_or("").into(),
+                    error: e.to_string(),
+                })
+            })
+            .collect()
+    }
+
+    /// Records which Tiketi users a router reported holding.
+    pub async fn save_router_inventory(
+        &self,
+        operator_id: &str,
+        router_id: &str,
+        inventory: &RouterInventory,
+    ) -> Result<()> {
+        let key = keys::router_inventory(operator_id, router_id);
+        Ok(self
+            .table
+            .write(Write::put(item(inventory, key, "router_inventory", &[])))
+            .await?)
+    }
+
+    pub async fn router_inventory(
+        &self,
+        operator_id: &str,
+        router_id: &str,
+    ) -> Result<Option<RouterInventory>> {
+        self.get_entity(&keys::router_inventory(operator_id, router_id))
+            .await
     }
 
     /// The vouchers a router should hold (unused or active), by code; a page of `limit` after
