@@ -166,7 +166,7 @@ async fn usage_reports_activate_use_up_and_are_idempotent() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(inventory.users, [code.clone()]);
+    assert_eq!(inventory.users, std::slice::from_ref(&code));
 
     // First login (v7 duration format): active, valid 7 days from now.
     let body = format!("{code},1h2m3s,100000000,50000000\nNOTOURS123,5m,1,1\nbroken\n");
