@@ -234,3 +234,39 @@ async fn the_schedule_event_runs_the_reconciliation_pass() {
             .is_empty()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_router_report_event_runs_through_the_rsc_function() {
+    let d = deployment().await;
+    // The sample event carries this secret; the router stores only its digest.
+    let mut router = d
+        .tiketi
+        .store
+        .router("demo", "demo-router")
+        .await
+        .unwrap()
+        .unwrap();
+    let secret = "SAMPLE2ROUTER3SECRET4FOR5EVENTS6";
+    router.secret_digest = Some(tiketi_core::domain::router_secret::digest(
+        "demo",
+        "demo-router",
+        secret,
+    ));
+    d.tiketi.store.put_router(&router).await.unwrap();
+    let rsc =
+        http::routers::router(http::AppState(Arc::clone(&d.tiketi))).merge(http::health_router());
+    let (status, _, body) = invoke_http(rsc, "rsc-report.json").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body, "ok users=2 updated=0 ignored=2",
+        "the sample names no voucher of this deployment"
+    );
+    let inventory = d
+        .tiketi
+        .store
+        .router_inventory("demo", "demo-router")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(inventory.users, ["ABCDEFGHJK", "KMNPQRSTUV"]);
+}

@@ -225,3 +225,108 @@ async fn usage_reports_activate_use_up_and_are_idempotent() {
         .unwrap();
     assert_eq!((foreign.foreign, foreign.updated), (1, 0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_endpoint_accepts_only_the_routers_own_secret() {
+    use reqwest::StatusCode;
+    let app = spawn_app().await;
+    let tiketi = &app.host.tiketi;
+    let placed = app.place_order("1h", "0712345678").await;
+    app.click_on_pay_page(&placed, "pay").await;
+    let code = app.assert_exactly_one_voucher(&placed.order_id).await.code;
+    let secret = tiketi
+        .rotate_router_secret("demo", "demo-router")
+        .await
+        .unwrap();
+    let mut other = tiketi
+        .store
+        .router("demo", "demo-router")
+        .await
+        .unwrap()
+        .unwrap();
+    other.id = "other-router".into();
+    tiketi.store.put_router(&other).await.unwrap();
+    let other_secret = tiketi
+        .rotate_router_secret("demo", "other-router")
+        .await
+        .unwrap();
+
+    let post = |path: &str, secret: Option<&str>, body: String| {
+        let mut request = app
+            .http
+            .post(app.url(path))
+            .header("content-type", "text/plain")
+            .body(body);
+        if let Some(secret) = secret {
+            request = request.header("X-Tiketi-Router-Secret", secret);
+        }
+        request.send()
+    };
+    let report = format!("{code},10m,1000,2000\n");
+    let path = "/routers/demo/demo-router/report";
+    for (secret, why) in [
+        (None, "no secret"),
+        (Some("wrong"), "wrong secret"),
+        (Some(other_secret.expose()), "another router's secret"),
+    ] {
+        let answer = post(path, secret, report.clone()).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::UNAUTHORIZED, "{why}");
+        assert_eq!(answer.text().await.unwrap(), "unauthorized");
+    }
+    let wrong_operator = post(
+        "/routers/other/demo-router/report",
+        Some(secret.expose()),
+        report.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(wrong_operator.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        tiketi
+            .store
+            .voucher("demo", &code)
+            .await
+            .unwrap()
+            .unwrap()
+            .usage
+            .bytes_used,
+        0,
+        "nothing applied"
+    );
+
+    let answer = post(path, Some(secret.expose()), report.clone())
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert_eq!(
+        answer.text().await.unwrap(),
+        "ok users=1 updated=1 ignored=0"
+    );
+    assert_eq!(
+        tiketi
+            .store
+            .voucher("demo", &code)
+            .await
+            .unwrap()
+            .unwrap()
+            .usage
+            .bytes_used,
+        3000
+    );
+
+    let too_big = post(path, Some(secret.expose()), "x".repeat(70 * 1024))
+        .await
+        .unwrap();
+    assert_eq!(too_big.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    tiketi
+        .rotate_router_secret("demo", "demo-router")
+        .await
+        .unwrap();
+    let rotated = post(path, Some(secret.expose()), report).await.unwrap();
+    assert_eq!(
+        rotated.status(),
+        StatusCode::UNAUTHORIZED,
+        "a rotated secret stops working at once"
+    );
+}

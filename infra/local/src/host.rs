@@ -198,7 +198,8 @@ impl Host {
         let state = AppState(Arc::clone(&tiketi));
         let mut app = Router::new()
             .merge(http::checkout::router(state.clone()))
-            .merge(http::ipn::router(state))
+            .merge(http::ipn::router(state.clone()))
+            .merge(http::routers::router(state))
             .merge(http::health_router())
             .merge(demo_router::router(
                 Arc::clone(&tiketi),

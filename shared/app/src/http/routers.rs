@@ -1,0 +1,91 @@
+//! What routers call (Lambda `rsc`): `POST /routers/{operator}/{router}/report`, the usage
+//! report of `docs/routers.md`. Routers authenticate with their secret in the
+//! `X-Tiketi-Router-Secret` header; answers are plain text, which is all RouterOS's fetch shows.
+
+use axum::{
+    Router,
+    body::Bytes,
+    extract::{DefaultBodyLimit, Path, State},
+    http::{HeaderMap, StatusCode},
+    routing::post,
+};
+use tiketi_core::{
+    domain::router_secret::HEADER,
+    services::{Platform, ServiceError, Tiketi},
+};
+
+use super::{AppState, PageError, valid_id};
+
+/// RouterOS's `http-data` is at most 64 KiB.
+const MAX_REPORT_BYTES: usize = 64 * 1024;
+
+pub fn router<P: Platform>(state: AppState<P>) -> Router {
+    Router::new()
+        .route("/routers/{operator}/{router}/report", post(report::<P>))
+        .layer(DefaultBodyLimit::max(MAX_REPORT_BYTES))
+        .with_state(state)
+}
+
+/// A router-facing failure, as plain text with the status of the one mapping in `error.rs`.
+fn text_error(error: &ServiceError) -> (StatusCode, String) {
+    match error {
+        // Unknown and wrong routers look alike: a caller learns nothing about which exist.
+        ServiceError::Unauthorized | ServiceError::NotFound(_) => {
+            (StatusCode::UNAUTHORIZED, "unauthorized".into())
+        }
+        other => {
+            let (status, _) = PageError::status_and_text(other);
+            if status.is_server_error() {
+                tracing::error!(error = %other, "router request failed");
+                (status, "error: try again later".into())
+            } else {
+                (status, format!("error: {other}"))
+            }
+        }
+    }
+}
+
+/// The router named in the path, if the request carries its current secret.
+async fn authenticate<P: Platform>(
+    tiketi: &Tiketi<P>,
+    operator_id: &str,
+    router_id: &str,
+    headers: &HeaderMap,
+) -> Result<tiketi_core::domain::catalog::Router, ServiceError> {
+    if !valid_id(operator_id) || !valid_id(router_id) {
+        return Err(ServiceError::Unauthorized);
+    }
+    let presented = headers
+        .get(HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    tiketi
+        .authenticate_router(operator_id, router_id, presented)
+        .await
+}
+
+async fn report<P: Platform>(
+    State(AppState(tiketi)): State<AppState<P>>,
+    Path((operator_id, router_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, String) {
+    let result = async {
+        let router = authenticate(&tiketi, &operator_id, &router_id, &headers).await?;
+        let body = std::str::from_utf8(&body)
+            .map_err(|_| ServiceError::Invalid("report is not UTF-8 text".into()))?;
+        tiketi.record_usage(&router, body).await
+    };
+    match result.await {
+        Ok(outcome) => (
+            StatusCode::OK,
+            format!(
+                "ok users={} updated={} ignored={}",
+                outcome.users,
+                outcome.updated,
+                outcome.foreign + outcome.unreadable_lines
+            ),
+        ),
+        Err(error) => text_error(&error),
+    }
+}
