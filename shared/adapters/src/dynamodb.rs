@@ -332,6 +332,8 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), TableError>
         attr::GSI1SK,
         attr::GSI2PK,
         attr::GSI2SK,
+        attr::GSI3PK,
+        attr::GSI3SK,
     ] {
         let definition = AttributeDefinition::builder()
             .attribute_name(attribute)
@@ -340,7 +342,7 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), TableError>
             .map_err(build_error)?;
         request = request.attribute_definitions(definition);
     }
-    for index in [Index::Gsi1, Index::Gsi2] {
+    for index in Index::SECONDARY {
         let (hash, range) = index.attributes();
         let gsi = GlobalSecondaryIndex::builder()
             .set_index_name(index.name().map(str::to_owned))

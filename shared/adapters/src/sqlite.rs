@@ -27,12 +27,41 @@ CREATE TABLE IF NOT EXISTS items (
     gsi1sk TEXT,
     gsi2pk TEXT,
     gsi2sk TEXT,
+    gsi3pk TEXT,
+    gsi3sk TEXT,
     body TEXT NOT NULL,
     PRIMARY KEY (pk, sk)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS items_gsi1 ON items (gsi1pk, gsi1sk, pk, sk) WHERE gsi1pk IS NOT NULL;
 CREATE INDEX IF NOT EXISTS items_gsi2 ON items (gsi2pk, gsi2sk, pk, sk) WHERE gsi2pk IS NOT NULL;
 ";
+
+/// Indexes added after the first release: (columns, index) created on databases that lack them,
+/// filled from the items' own attributes.
+const MIGRATIONS: &[(&str, &str, &str)] = &[(
+    "gsi3pk",
+    "gsi3sk",
+    "CREATE INDEX IF NOT EXISTS items_gsi3 ON items (gsi3pk, gsi3sk, pk, sk) WHERE gsi3pk IS NOT NULL;",
+)];
+
+fn migrate(connection: &Connection) -> Result<(), TableError> {
+    let columns: Vec<String> = connection
+        .prepare("SELECT name FROM pragma_table_info('items')")
+        .and_then(|mut s| s.query_map([], |row| row.get(0))?.collect())
+        .map_err(unavailable)?;
+    for (hash, range, index) in MIGRATIONS {
+        if !columns.iter().any(|c| c == hash) {
+            connection
+                .execute_batch(&format!(
+                    "ALTER TABLE items ADD COLUMN {hash} TEXT; ALTER TABLE items ADD COLUMN {range} TEXT;
+                     UPDATE items SET {hash} = json_extract(body, '$.{hash}'), {range} = json_extract(body, '$.{range}');"
+                ))
+                .map_err(unavailable)?;
+        }
+        connection.execute_batch(index).map_err(unavailable)?;
+    }
+    Ok(())
+}
 
 /// The SQLite single table. Clones share one connection; calls run on tokio's blocking pool.
 #[derive(Debug, Clone)]
@@ -60,6 +89,7 @@ impl SqliteTable {
             .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")
             .map_err(unavailable)?;
         connection.execute_batch(SCHEMA).map_err(unavailable)?;
+        migrate(&connection)?;
         Ok(Self {
             connection: Arc::new(Mutex::new(connection)),
         })
@@ -108,8 +138,11 @@ fn store(connection: &Connection, map: &Map<String, Value>) -> Result<(), TableE
     let body = serde_json::to_string(map).map_err(|e| TableError::Invalid(e.to_string()))?;
     connection
         .execute(
-            "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            rusqlite::params![pk, sk, text(attr::GSI1PK), text(attr::GSI1SK), text(attr::GSI2PK), text(attr::GSI2SK), body],
+            "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            rusqlite::params![
+                pk, sk, text(attr::GSI1PK), text(attr::GSI1SK), text(attr::GSI2PK), text(attr::GSI2SK),
+                text(attr::GSI3PK), text(attr::GSI3SK), body
+            ],
         )
         .map_err(unavailable)?;
     Ok(())
@@ -350,5 +383,42 @@ impl Table for SqliteTable {
     async fn query(&self, query: &Query) -> Result<Page, TableError> {
         let query = query.clone();
         self.run(move |c| run_query(c, &query)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tiketi_core::ports::table::{Index, Query, Table};
+
+    use super::SqliteTable;
+
+    #[tokio::test]
+    async fn databases_from_before_gsi3_are_migrated() {
+        let dir = std::env::temp_dir().join(format!("tiketi-migrate-{}", ulid::Ulid::new()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("tiketi.db");
+        {
+            let old = rusqlite::Connection::open(&path).unwrap();
+            old.execute_batch(
+                "CREATE TABLE items (pk TEXT NOT NULL, sk TEXT NOT NULL, gsi1pk TEXT, gsi1sk TEXT,
+                    gsi2pk TEXT, gsi2sk TEXT, body TEXT NOT NULL, PRIMARY KEY (pk, sk)) WITHOUT ROWID;
+                 INSERT INTO items (pk, sk, body) VALUES ('P', 'S',
+                    '{\"pk\":\"P\",\"sk\":\"S\",\"gsi3pk\":\"G\",\"gsi3sk\":\"1\"}');",
+            )
+            .unwrap();
+        }
+        let table = SqliteTable::open(&path).unwrap();
+        let page = table
+            .query(&Query::partition(Index::Gsi3, "G"))
+            .await
+            .unwrap();
+        assert_eq!(
+            page.items.len(),
+            1,
+            "existing items are indexed by the new columns"
+        );
+        drop(table);
+        SqliteTable::open(&path).unwrap(); // opening again is a no-op
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -352,62 +352,80 @@ pub async fn pages_cover_every_item_once<T: Table>(table: &T) {
 }
 
 pub async fn secondary_indexes_follow_their_attributes<T: Table>(table: &T) {
-    let orders = [
-        ("O1", "PENDING", "2026-01-01"),
-        ("O2", "PAID", "2026-01-02"),
-        ("O3", "PENDING", "2026-01-03"),
-    ];
-    for (id, status, at) in orders {
-        let extra = json!({"gsi2pk": format!("OPS#{status}"), "gsi2sk": format!("{at}#{id}")});
-        table
-            .write(Write::put(item(&format!("ORDER#{id}"), "ORDER", extra)))
+    for index in Index::SECONDARY {
+        let (hash, range) = index.attributes();
+        let other = Index::SECONDARY.into_iter().find(|i| *i != index).unwrap();
+        let orders = [
+            ("O1", "PENDING", "2026-01-01"),
+            ("O2", "PAID", "2026-01-02"),
+            ("O3", "PENDING", "2026-01-03"),
+        ];
+        let pk = |id: &str| format!("{hash}#ORDER#{id}");
+        for (id, status, at) in orders {
+            let mut extra = serde_json::Map::new();
+            extra.insert(hash.into(), format!("{hash}:OPS#{status}").into());
+            extra.insert(range.into(), format!("{at}#{id}").into());
+            table
+                .write(Write::put(item(&pk(id), "ORDER", Value::Object(extra))))
+                .await
+                .unwrap();
+        }
+        let query = |partition: &str| Query::partition(index, partition);
+        let pending = table
+            .query(&query(&format!("{hash}:OPS#PENDING")))
             .await
             .unwrap();
+        let ids: Vec<_> = pending
+            .items
+            .iter()
+            .map(|i| i.str("pk").unwrap().to_owned())
+            .collect();
+        assert_eq!(ids, [pk("O1"), pk("O3")], "{index:?}");
+        let early = table
+            .query(&query(&format!("{hash}:OPS#PENDING")).between("0", "2026-01-02~"))
+            .await
+            .unwrap();
+        assert_eq!(early.items.len(), 1, "{index:?}");
+        let move_o1 = Write::Update {
+            key: Key::new(pk("O1"), "ORDER"),
+            changes: vec![(hash.into(), Change::Set(format!("{hash}:OPS#PAID").into()))],
+            condition: None,
+        };
+        table.write(move_o1).await.unwrap();
+        assert_eq!(
+            table
+                .query(&query(&format!("{hash}:OPS#PAID")))
+                .await
+                .unwrap()
+                .items
+                .len(),
+            2,
+            "{index:?}"
+        );
+        let drop_index = Write::Update {
+            key: Key::new(pk("O3"), "ORDER"),
+            changes: vec![(hash.into(), Change::Remove)],
+            condition: None,
+        };
+        table.write(drop_index).await.unwrap();
+        assert!(
+            table
+                .query(&query(&format!("{hash}:OPS#PENDING")))
+                .await
+                .unwrap()
+                .items
+                .is_empty(),
+            "{index:?}"
+        );
+        let elsewhere = table
+            .query(&Query::partition(other, format!("{hash}:OPS#PAID")))
+            .await
+            .unwrap();
+        assert!(
+            elsewhere.items.is_empty(),
+            "{index:?} entries stay in their own index"
+        );
     }
-    let pending = table
-        .query(&Query::partition(Index::Gsi2, "OPS#PENDING"))
-        .await
-        .unwrap();
-    let ids: Vec<_> = pending.items.iter().map(|i| i.str("pk").unwrap()).collect();
-    assert_eq!(ids, ["ORDER#O1", "ORDER#O3"]);
-    let early = table
-        .query(&Query::partition(Index::Gsi2, "OPS#PENDING").between("0", "2026-01-02~"))
-        .await
-        .unwrap();
-    assert_eq!(early.items.len(), 1);
-    let move_o1 = Write::Update {
-        key: Key::new("ORDER#O1", "ORDER"),
-        changes: vec![("gsi2pk".into(), Change::Set("OPS#PAID".into()))],
-        condition: None,
-    };
-    table.write(move_o1).await.unwrap();
-    let paid = table
-        .query(&Query::partition(Index::Gsi2, "OPS#PAID"))
-        .await
-        .unwrap();
-    assert_eq!(paid.items.len(), 2);
-    let drop_index = Write::Update {
-        key: Key::new("ORDER#O3", "ORDER"),
-        changes: vec![("gsi2pk".into(), Change::Remove)],
-        condition: None,
-    };
-    table.write(drop_index).await.unwrap();
-    assert!(
-        table
-            .query(&Query::partition(Index::Gsi2, "OPS#PENDING"))
-            .await
-            .unwrap()
-            .items
-            .is_empty()
-    );
-    assert!(
-        table
-            .query(&Query::partition(Index::Gsi1, "OPS#PAID"))
-            .await
-            .unwrap()
-            .items
-            .is_empty()
-    );
 }
 
 pub async fn deletes_remove_items<T: Table>(table: &T) {

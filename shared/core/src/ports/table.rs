@@ -1,7 +1,7 @@
 //! The single-table store port.
 //!
 //! Tiketi keeps every entity in one table keyed by `pk`/`sk`, with two global secondary indexes
-//! (`gsi1pk`/`gsi1sk`, `gsi2pk`/`gsi2sk`), exactly as DynamoDB stores it. The port speaks in those
+//! (`gsi1pk`/`gsi1sk`, `gsi2pk`/`gsi2sk`, `gsi3pk`/`gsi3sk`), exactly as DynamoDB stores it. The port speaks in those
 //! terms (items, keys, conditions, transactions) so that the DynamoDB adapter and the embedded
 //! SQLite adapter serve the *same* keys with the *same* conditional and transactional semantics;
 //! `store::keys` is the one place that builds keys, `store::Repository` the one place that maps
@@ -19,6 +19,8 @@ pub mod attr {
     pub const GSI1SK: &str = "gsi1sk";
     pub const GSI2PK: &str = "gsi2pk";
     pub const GSI2SK: &str = "gsi2sk";
+    pub const GSI3PK: &str = "gsi3pk";
+    pub const GSI3SK: &str = "gsi3sk";
 }
 
 /// The primary key of an item.
@@ -149,15 +151,20 @@ pub enum Index {
     Primary,
     Gsi1,
     Gsi2,
+    Gsi3,
 }
 
 impl Index {
+    /// The global secondary indexes, in order.
+    pub const SECONDARY: [Self; 3] = [Self::Gsi1, Self::Gsi2, Self::Gsi3];
+
     /// The hash and range attribute names of the index.
     pub fn attributes(self) -> (&'static str, &'static str) {
         match self {
             Self::Primary => (attr::PK, attr::SK),
             Self::Gsi1 => (attr::GSI1PK, attr::GSI1SK),
             Self::Gsi2 => (attr::GSI2PK, attr::GSI2SK),
+            Self::Gsi3 => (attr::GSI3PK, attr::GSI3SK),
         }
     }
 
@@ -167,6 +174,7 @@ impl Index {
             Self::Primary => None,
             Self::Gsi1 => Some("gsi1"),
             Self::Gsi2 => Some("gsi2"),
+            Self::Gsi3 => Some("gsi3"),
         }
     }
 }
