@@ -221,8 +221,7 @@ async fn the_sqs_event_runs_through_the_issuer_and_reports_the_bad_message() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_schedule_event_runs_the_reconciliation_pass() {
     let d = deployment().await;
-    let schedule: EventBridgeEvent =
-        serde_json::from_str(&event("reconciler-schedule.json")).unwrap();
+    let schedule: EventBridgeEvent = serde_json::from_str(&event("expiry-schedule.json")).unwrap();
     assert_eq!(schedule.detail_type, "Scheduled Event");
     let report = jobs::handle_schedule(&d.tiketi).await.unwrap();
     assert_eq!(report["errors"], 0);

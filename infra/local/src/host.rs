@@ -3,7 +3,9 @@
 //! - the `checkout` and `pesapal-ipn` routers, as on AWS;
 //! - the embedded SQLite single table under the data directory;
 //! - the in-process issue queue and its worker (the `issuer` function);
-//! - a timer running the reconciliation pass (the `reconciler` function);
+//! - a timer running the scheduled pass: expiry sweep and payment reconciliation (the `expiry`
+//!   function);
+//! - the routers' endpoints (the `rsc` function);
 //! - without Pesapal keys, the Pesapal sandbox stand-in at `/pesapal-sandbox`, spoken to over
 //!   real HTTP by the same Pesapal client as in production;
 //! - a start page and a simulated router login page for the demo hotspot.

@@ -1,5 +1,6 @@
 //! Non-HTTP entry points: the issuance queue consumer (Lambda `issuer`, and the local worker)
-//! and the reconciliation schedule (Lambda `reconciler`, and the local timer).
+//! and the scheduled pass: expiry sweep and payment reconciliation (Lambda `expiry`, and the
+//! local timer).
 
 use std::{sync::Arc, time::Duration};
 
@@ -66,14 +67,17 @@ pub async fn handle_sqs_event<P: Platform>(
     response
 }
 
-/// The scheduled reconciliation pass (Lambda `reconciler`).
+/// The scheduled pass (Lambda `expiry`, and the local timer): the expiry sweep, then the
+/// payment reconciliation.
 pub async fn handle_schedule<P: Platform>(
     tiketi: &Tiketi<P>,
 ) -> Result<serde_json::Value, ServiceError> {
+    let sweep = tiketi.sweep_expired().await?;
     let report = tiketi.reconcile().await?;
-    Ok(
-        serde_json::json!({"checked": report.checked, "reissued": report.reissued, "errors": report.errors}),
-    )
+    Ok(serde_json::json!({
+        "expired": sweep.expired, "buckets": sweep.buckets,
+        "checked": report.checked, "reissued": report.reissued, "errors": report.errors,
+    }))
 }
 
 /// The local worker: receives from the queue and acknowledges what it handled. A failed
@@ -104,14 +108,14 @@ pub async fn run_worker<P: Platform>(tiketi: Arc<Tiketi<P>>) {
     }
 }
 
-/// The local timer: runs the reconciliation pass every `every`.
+/// The local timer: runs the scheduled pass every `every`.
 pub async fn run_timer<P: Platform>(tiketi: Arc<Tiketi<P>>, every: Duration) {
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        if let Err(error) = tiketi.reconcile().await {
-            tracing::error!(%error, "reconciliation pass failed");
+        if let Err(error) = handle_schedule(&tiketi).await {
+            tracing::error!(%error, "scheduled pass failed");
         }
     }
 }

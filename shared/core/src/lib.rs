@@ -3,5 +3,6 @@
 
 pub mod domain;
 pub mod ports;
+pub mod routeros;
 pub mod services;
 pub mod store;

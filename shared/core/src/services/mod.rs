@@ -4,6 +4,7 @@
 pub mod checkout;
 pub mod demo;
 mod error;
+pub mod expiry;
 pub mod issuance;
 pub mod payments;
 pub mod recovery;

@@ -13,6 +13,8 @@
 //! | sale            | `OP#<op>#SALES#<day>`       | `SALE#<at>#<order>`        |                                         |                                   |
 //! | day totals      | `OP#<op>#SALES#<day>`       | `TOTAL`, `TOTAL#TICKETTYPE#<tt>`, `TOTAL#ROUTER#<router>` |                   |                                   |
 //! | usage snapshot  | `OP#<op>#VOUCHER#<code>`    | `USAGE#<at>`               |                                         |                                   |
+//! | voucher (active)| (as above)                  |                            | gsi3: `OP#<op>#EXPIRES#<yyyy-mm-ddThh>` / `<expires>#<code>` |                   |
+//! | expiry sweep    | `OP#<op>`                   | `EXPIRYSWEEP`              |                                         |                                   |
 //! | router inventory| `OP#<op>`                   | `ROUTERINVENTORY#<router>` |                                         |                                   |
 //! | customer        | `OP#<op>#CUSTOMER#<msisdn>` | `PROFILE`                  |                                         |                                   |
 //! | customer order  | `OP#<op>#CUSTOMER#<msisdn>` | `ORDER#<created>#<order>`  |                                         |                                   |
@@ -108,6 +110,20 @@ pub fn voucher_usage(op: &str, code: &str, at: Timestamp) -> Key {
 }
 
 pub const USAGE_PREFIX: &str = "USAGE#";
+
+/// The hour bucket of the expiry index: active vouchers due in that hour (UTC).
+pub fn expiry_bucket(op: &str, at: Timestamp) -> String {
+    format!("OP#{op}#EXPIRES#{}", at.strftime("%Y-%m-%dT%H"))
+}
+
+pub fn expiry_sort(at: Timestamp, code: &str) -> String {
+    format!("{}#{code}", time(at))
+}
+
+/// How far the operator's expiry sweep has got.
+pub fn expiry_sweep(op: &str) -> Key {
+    Key::new(operator_pk(op), "EXPIRYSWEEP")
+}
 
 /// What a router last reported holding (its inventory, for the sync diff).
 pub fn router_inventory(op: &str, router: &str) -> Key {

@@ -147,6 +147,17 @@ fn voucher_item(voucher: &Voucher) -> Item {
     item(voucher, keys::voucher(op, &voucher.code), "voucher", &index)
 }
 
+/// The index changes of a voucher that stops being live: its router drops it, and the expiry
+/// sweep no longer looks at it.
+fn leave_live_indexes() -> [(String, Change); 4] {
+    [
+        (attr::GSI2PK.into(), Change::Remove),
+        (attr::GSI2SK.into(), Change::Remove),
+        (attr::GSI3PK.into(), Change::Remove),
+        (attr::GSI3SK.into(), Change::Remove),
+    ]
+}
+
 fn set(value: impl Serialize) -> Change {
     Change::Set(serde_json::to_value(value).expect("values serialize"))
 }
@@ -449,10 +460,10 @@ impl<T: Table> Repository<T> {
                             attr::GSI1PK.into(),
                             set(keys::vouchers_by_status(op, cancelled.as_str())),
                         ),
-                        // No longer live: the router's next sync removes it.
-                        (attr::GSI2PK.into(), Change::Remove),
-                        (attr::GSI2SK.into(), Change::Remove),
-                    ],
+                    ]
+                    .into_iter()
+                    .chain(leave_live_indexes())
+                    .collect(),
                     condition: Some(Condition::attr_eq("status", VoucherStatus::Unused.as_str())),
                 });
             }
@@ -605,9 +616,16 @@ impl<T: Table> Repository<T> {
         if let Some(at) = change.expires_at {
             changes.push(("expires_at".into(), set(at)));
         }
-        if !change.status.is_live() {
-            changes.push((attr::GSI2PK.into(), Change::Remove));
-            changes.push((attr::GSI2SK.into(), Change::Remove));
+        match (change.status.is_live(), change.expires_at) {
+            (true, Some(at)) => {
+                changes.push((attr::GSI3PK.into(), set(keys::expiry_bucket(op, at))));
+                changes.push((
+                    attr::GSI3SK.into(),
+                    set(keys::expiry_sort(at, &voucher.code)),
+                ));
+            }
+            (true, None) => {}
+            (false, _) => changes.extend(leave_live_indexes()),
         }
         let update = Write::Update {
             key: keys::voucher(op, &voucher.code),
@@ -643,6 +661,57 @@ impl<T: Table> Repository<T> {
                 })
             })
             .collect()
+    }
+
+    /// Active vouchers in the expiry bucket of `hour`, due up to `due_by`.
+    pub async fn vouchers_due(
+        &self,
+        operator_id: &str,
+        hour: Timestamp,
+        due_by: Timestamp,
+    ) -> Result<Vec<Voucher>> {
+        let query = Query::partition(Index::Gsi3, keys::expiry_bucket(operator_id, hour))
+            .between("0", format!("{}~", keys::time(due_by)));
+        self.query_entities(&query).await
+    }
+
+    /// Marks an active voucher expired (only if still active and due by `now`).
+    pub async fn expire_voucher(&self, voucher: &Voucher, now: Timestamp) -> Result<()> {
+        let op = &voucher.operator_id;
+        let expired = VoucherStatus::Expired;
+        let changes = [
+            ("status".into(), set(expired)),
+            (
+                attr::GSI1PK.into(),
+                set(keys::vouchers_by_status(op, expired.as_str())),
+            ),
+            ("expired_at".into(), set(now)),
+        ]
+        .into_iter()
+        .chain(leave_live_indexes())
+        .collect();
+        let write = Write::Update {
+            key: keys::voucher(op, &voucher.code),
+            changes,
+            condition: Some(Condition::attr_eq("status", VoucherStatus::Active.as_str())),
+        };
+        Ok(self.table.write(write).await?)
+    }
+
+    /// Until when the operator's vouchers have been swept (`None` before the first sweep).
+    pub async fn expiry_swept_until(&self, operator_id: &str) -> Result<Option<Timestamp>> {
+        let item = self.table.get(&keys::expiry_sweep(operator_id)).await?;
+        Ok(item.and_then(|i| i.str("swept_until").and_then(|t| t.parse().ok())))
+    }
+
+    pub async fn set_expiry_swept_until(&self, operator_id: &str, at: Timestamp) -> Result<()> {
+        let item = item(
+            &json!({"swept_until": at}),
+            keys::expiry_sweep(operator_id),
+            "expiry_sweep",
+            &[],
+        );
+        Ok(self.table.write(Write::put(item)).await?)
     }
 
     /// Records which Tiketi users a router reported holding.

@@ -1,5 +1,6 @@
-//! Lambda `reconciler`: the scheduled pass that asks Pesapal about orders left pending and
-//! re-enqueues paid orders whose voucher was not issued (EventBridge schedule).
+//! Lambda `expiry`: the scheduled pass, every minute (EventBridge): expires vouchers whose
+//! validity ended, asks Pesapal about orders left pending, and re-enqueues paid orders whose
+//! voucher was not issued.
 // lambda_runtime's service stack around the use-case futures is deeper than rustc's default
 // layout query limit.
 #![recursion_limit = "256"]

@@ -1,0 +1,34 @@
+//! RouterOS scripts for a MikroTik hotspot (pure text generation, no I/O): a router's setup
+//! script, the `tiketi-sync` script it runs every minute, voucher batch imports and the
+//! hotspot login page.
+//!
+//! The rules come from `../shared/routeros-notes.md` (section numbers below refer to it) and
+//! every generated `.rsc` passes its checker, `../shared/routeros/rsc_check.py`, with and
+//! without `--v6` (tests: `tests/routeros_golden.rs`):
+//! - **One quoting function** ([`quote`], §3.2): every inserted value goes through it, once per
+//!   nesting level, so no operator or voucher text can end a string, expand `$…`, or print v6
+//!   help at `?`.
+//! - **Idempotent** (§3.5): named items are added only when missing, then set in full;
+//!   Tiketi's unnamed items are tagged and replaced. Running a script twice = once.
+//! - **v6 and v7** (§4, §11): menu paths with spaces, `\?` always, `:do {} on-error={}`, no
+//!   v7-only commands or properties on any line v6 parses; property names exactly as §1 lists.
+//! - **Tiketi's items are recognisable**: user profiles `tiketi-<ticket type>`, users commented
+//!   `tiketi:<ticket type>`, walled-garden entries commented `tiketi`.
+
+mod login_page;
+mod quote;
+mod setup;
+mod sync;
+mod users;
+
+pub use login_page::{html_escape, login_page};
+pub use quote::{header_fields, quote, time};
+pub use setup::{
+    CAPTIVE_PORTAL_PROBES, InvalidSetup, NTP_SERVER, POOL, SYNC_POLICY, SetupParams, TAG,
+    pesapal_walled_garden_hosts, setup_script, url_host,
+};
+pub use sync::{REPORT_PAGE_BYTES, SYNC_FILE, SYNC_SCRIPT, sync_script};
+pub use users::{
+    COMMENT_PREFIX, HotspotProfile, HotspotUser, PROFILE_PREFIX, is_valid_rate_limit, profile_for,
+    profile_for_terms, profile_name, profiles_script, remove_users_script, user_for, users_script,
+};

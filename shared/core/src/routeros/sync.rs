@@ -1,0 +1,92 @@
+//! The `tiketi-sync` script the router runs every minute (notes §8, `docs/routers.md`):
+//!
+//! 1. **Overlap guard**: if another `tiketi-sync` job is still running (a slow fetch can outlast
+//!    the interval), log and skip (notes §3.5, §8.2.5, after ispapp's `/system script job`
+//!    count).
+//! 2. **Usage report**: `POST <report_url>?page=<n>&last=<0|1>` with the router secret and
+//!    `Content-Type: text/plain`; body one line per hotspot user whose comment starts with
+//!    `tiketi:`: `name,uptime,bytes-in,bytes-out`. Uptime is whole seconds where `:tonum` turns
+//!    a time into seconds (v7.12+), otherwise the router's own time text (`1d02:03:04`,
+//!    `1d2h3m4s`), which `domain::usage::parse_duration` reads. A page is sent once the body
+//!    passes [`REPORT_PAGE_BYTES`], far below v6's ~4 KB variables and the 64 KiB `http-data`
+//!    cap (notes §8.2.2); the last page says `last=1`, so the receiver knows the inventory is
+//!    complete. An empty router still posts one page (a bare newline).
+//! 3. **Sync**: fetch `sync_url` with the secret into a RAM file (`check-certificate=
+//!    yes-without-crl`), wait for the file, `/import` it inside `:do {} on-error={}`, remove the
+//!    file before and after (notes §8.1, §8.2.3–4).
+//!
+//! Only the `/tool fetch` arguments v6 has are used (no `duration`, `idle-timeout`, …; notes
+//! §4), and every failure is caught and logged so the next minute simply tries again.
+
+use super::{
+    quote::{header_fields, quote},
+    setup::SetupParams,
+    users::COMMENT_PREFIX,
+};
+
+/// Name of the `/system script` and of the `/system scheduler` entry that runs it.
+pub const SYNC_SCRIPT: &str = "tiketi-sync";
+/// A report page is posted once its body is longer than this (bytes).
+pub const REPORT_PAGE_BYTES: usize = 3000;
+/// The temporary file the sync script downloads (router root = RAM disk where `flash/` exists).
+pub const SYNC_FILE: &str = "tiketi-sync.rsc";
+
+/// The source of the `tiketi-sync` script (also importable on its own). Every value in it is
+/// [`quote`]d; [`super::setup_script`] quotes the whole text once more as `source=`.
+pub fn sync_script(p: &SetupParams) -> String {
+    let secret = quote(&header_fields(&[&p.secret_header]));
+    let secret_post = quote(&header_fields(&[
+        &p.secret_header,
+        "Content-Type: text/plain",
+    ]));
+    let separator = if p.report_url.contains('?') { '&' } else { '?' };
+    let report_url = quote(&format!("{}{separator}", p.report_url));
+    let sync_url = quote(&p.sync_url);
+    let job = quote(SYNC_SCRIPT);
+    let tag = quote(&format!("^{COMMENT_PREFIX}"));
+    let file = quote(SYNC_FILE);
+    let page_bytes = REPORT_PAGE_BYTES;
+    let fetch_opts = "check-certificate=yes-without-crl";
+    format!(
+        r#"# {SYNC_SCRIPT}: post usage, then fetch and import this router's sync script (Tiketi).
+{{
+  :if ([:len [/system script job find script={job}]] > 1) do={{
+    :log warning "tiketi-sync: the previous run is still active, skipped"
+  }} else={{
+    :local hdr {secret}
+    :local hdrPost {secret_post}
+    :local reportUrl {report_url}
+    :local page 1
+    :local body ""
+    :local ids [/ip hotspot user find where comment~{tag}]
+    :local left [:len $ids]
+    :do {{
+      :foreach i in=$ids do={{
+        :local up [/ip hotspot user get $i uptime]
+        :local sec $up
+        :do {{ :set sec [:tonum $up] }} on-error={{}}
+        :if ([:typeof $sec] != "num") do={{ :set sec $up }}
+        :set body ($body . [/ip hotspot user get $i name] . "," . $sec . "," . [/ip hotspot user get $i bytes-in] . "," . [/ip hotspot user get $i bytes-out] . "\n")
+        :set left ($left - 1)
+        :if (([:len $body] > {page_bytes}) && ($left > 0)) do={{
+          /tool fetch url=($reportUrl . "page=" . $page . "&last=0") http-method=post http-header-field=$hdrPost http-data=$body {fetch_opts} output=none
+          :set page ($page + 1)
+          :set body ""
+        }}
+      }}
+      :if ([:len $body] = 0) do={{ :set body "\n" }}
+      /tool fetch url=($reportUrl . "page=" . $page . "&last=1") http-method=post http-header-field=$hdrPost http-data=$body {fetch_opts} output=none
+    }} on-error={{ :log warning "tiketi-sync: usage report failed" }}
+    :local f {file}
+    :do {{ /file remove [find name=$f] }} on-error={{}}
+    :do {{
+      /tool fetch url={sync_url} http-header-field=$hdr {fetch_opts} dst-path=$f
+      :for w from=1 to=10 do={{ :if ([:len [/file find name=$f]] = 0) do={{ :delay 500ms }} }}
+      /import file-name=$f
+    }} on-error={{ :log warning "tiketi-sync: sync failed" }}
+    :do {{ /file remove [find name=$f] }} on-error={{}}
+  }}
+}}
+"#
+    )
+}

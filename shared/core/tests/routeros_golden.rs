@@ -1,0 +1,538 @@
+//! The RouterOS script generator (`tiketi_core::routeros`) against golden files made from the
+//! demo hotspot, against `../shared/routeros/rsc_check.py` (v7 and `--v6`), and against hostile
+//! operator and voucher text.
+//!
+//! `UPDATE_GOLDEN=1 cargo test -p tiketi-core --test routeros_golden` rewrites the golden files;
+//! review the diff before committing it.
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use tiketi_core::{
+    domain::{
+        catalog::{Allowance, TicketTerms, TicketType},
+        money::Money,
+        router_secret::HEADER,
+        voucher::Voucher,
+    },
+    routeros::{
+        self, HotspotUser, SetupParams, html_escape, login_page, pesapal_walled_garden_hosts,
+        profile_for, quote, remove_users_script, setup_script, sync_script, url_host, user_for,
+        users_script,
+    },
+};
+
+// ---------------------------------------------------------------------------------------------
+// The fixed example: the demo hotspot of `services/demo.rs`.
+
+const HOUR: u64 = 3600;
+const DAY: u64 = 24 * HOUR;
+const GB: u64 = 1_000_000_000;
+
+/// The demo ticket types, as `services/demo.rs` creates them.
+fn demo_tickets() -> Vec<TicketType> {
+    let tickets: [(&str, &str, Allowance, i64, u64); 8] = [
+        (
+            "1h",
+            "1 Hour WiFi",
+            Allowance::Time { seconds: HOUR },
+            50,
+            DAY,
+        ),
+        (
+            "2h",
+            "2 Hours",
+            Allowance::Time { seconds: 2 * HOUR },
+            80,
+            DAY,
+        ),
+        ("1d", "1 Day", Allowance::Time { seconds: DAY }, 200, DAY),
+        ("1gb", "1 GB", Allowance::Data { bytes: GB }, 100, 7 * DAY),
+        (
+            "5gb",
+            "5 GB",
+            Allowance::Data { bytes: 5 * GB },
+            400,
+            30 * DAY,
+        ),
+        (
+            "10gb",
+            "10 GB",
+            Allowance::Data { bytes: 10 * GB },
+            700,
+            30 * DAY,
+        ),
+        (
+            "week",
+            "Weekly Pass",
+            Allowance::Time { seconds: 7 * DAY },
+            1_000,
+            7 * DAY,
+        ),
+        (
+            "month",
+            "Monthly Pass",
+            Allowance::Time { seconds: 30 * DAY },
+            3_000,
+            30 * DAY,
+        ),
+    ];
+    tickets
+        .into_iter()
+        .zip(0..)
+        .map(
+            |((id, name, allowance, price, validity), order)| TicketType {
+                id: id.into(),
+                operator_id: "demo".into(),
+                name: name.into(),
+                allowance,
+                price: Money::from_major(price),
+                validity_seconds: validity,
+                rate_limit: Some("5M/5M".into()),
+                shared_users: 1,
+                router_ids: Vec::new(),
+                on_checkout: true,
+                archived: false,
+                sort_order: order,
+            },
+        )
+        .collect()
+}
+
+const BASE: &str = "https://pay.tiketi.example";
+const DEMO_SECRET: &str = "DEMQ2345S6789ABCDEFGHJKMNPQRSTUV";
+
+fn demo_params() -> SetupParams {
+    let checkout_url = format!("{BASE}/checkout/demo/demo-router");
+    let mut walled_garden_hosts: Vec<String> = url_host(&checkout_url).into_iter().collect();
+    walled_garden_hosts.extend(pesapal_walled_garden_hosts().into_iter().map(String::from));
+    SetupParams {
+        router_id: "demo-router".into(),
+        business_name: "Demo Hotspot".into(),
+        hotspot_interface: "bridge".into(),
+        address_pool: "192.168.88.10-192.168.88.254".into(),
+        hotspot_address: "192.168.88.1".into(),
+        dns_name: "login.wifi".into(),
+        checkout_url,
+        walled_garden_hosts,
+        sync_url: format!("{BASE}/routers/demo/demo-router/sync.rsc"),
+        report_url: format!("{BASE}/routers/demo/demo-router/report"),
+        secret_header: format!("{HEADER}: {DEMO_SECRET}"),
+        profiles: demo_tickets().iter().map(profile_for).collect(),
+    }
+}
+
+/// A voucher of `ticket` (built from JSON so new defaulted fields of `Voucher` need no change).
+fn voucher(code: &str, password: &str, ticket: &TicketType) -> Voucher {
+    let json = serde_json::json!({
+        "code": code,
+        "password": password,
+        "operator_id": "demo",
+        "router_id": "demo-router",
+        "terms": TicketTerms::from(ticket),
+        "status": "UNUSED",
+        "origin": { "kind": "batch", "batch_id": "demo-batch" },
+        "phone": null,
+        "created_at": "2026-11-25T08:00:00Z",
+        "activated_at": null,
+        "expires_at": null,
+    });
+    match serde_json::from_value(json) {
+        Ok(v) => v,
+        Err(e) => panic!("test voucher does not deserialize: {e}"),
+    }
+}
+
+fn demo_users() -> Vec<HotspotUser> {
+    let codes = [
+        "K7QMX3PA2B",
+        "T4NVB8KDHW",
+        "H2W9RZEC5M",
+        "P6Y3JUGF8A",
+        "Z9C4RQ2NXE",
+        "M5T8WKA3VD",
+        "B3H7YPE6QJ",
+        "W8G2CN5ZRT",
+    ];
+    demo_tickets()
+        .iter()
+        .zip(codes)
+        .map(|(t, code)| user_for(&voucher(code, code, t)))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers: golden files, the checker, RouterOS string parsing.
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+fn assert_golden(name: &str, actual: &str) {
+    let path = golden_dir().join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1") {
+        fs::create_dir_all(golden_dir()).unwrap();
+        fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; run with UPDATE_GOLDEN=1 to create it",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let line = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "{} differs from the generated text at line {}:\n  golden:    {:?}\n  generated: {:?}\n\
+             Review the change, then run with UPDATE_GOLDEN=1 to accept it.",
+            path.display(),
+            line + 1,
+            expected.lines().nth(line),
+            actual.lines().nth(line),
+        );
+    }
+}
+
+/// `../shared/routeros/rsc_check.py` beside the repository. Missing = failure, never a skip.
+fn checker() -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/routeros/rsc_check.py");
+    assert!(
+        path.is_file(),
+        "the RouterOS checker is missing at {}: it ships in ../shared/routeros/ beside the \
+         repository, and these tests cannot vouch for the scripts without it",
+        path.display()
+    );
+    path
+}
+
+/// Runs the checker; returns (exit code, output).
+fn rsc_check(file: &Path, v6: bool) -> (i32, String) {
+    let mut cmd = Command::new("python3");
+    cmd.arg(checker()).arg(file);
+    if v6 {
+        cmd.arg("--v6");
+    }
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run python3 for the RouterOS checker: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// The checker accepts `file` for v7 and for v6, without a single warning.
+fn assert_checker_accepts(file: &Path) {
+    for v6 in [false, true] {
+        let (code, output) = rsc_check(file, v6);
+        let mode = if v6 { "--v6" } else { "v7" };
+        assert_eq!(
+            code,
+            0,
+            "rsc_check.py {mode} rejects {}:\n{output}",
+            file.display()
+        );
+        assert!(
+            output.trim().is_empty(),
+            "rsc_check.py {mode} warns about {}:\n{output}",
+            file.display()
+        );
+    }
+}
+
+fn write_temp(name: &str, text: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("routeros");
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    fs::write(&path, text).unwrap();
+    path
+}
+
+/// Reads the RouterOS `"…"` string at the start of `text`; returns it and the rest.
+fn unquote(text: &str) -> (String, &str) {
+    let mut chars = text.char_indices();
+    assert_eq!(
+        chars.next().map(|(_, c)| c),
+        Some('"'),
+        "not a string: {text:.40}"
+    );
+    let mut out: Vec<u8> = Vec::new();
+    let mut buf = [0u8; 4];
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => {
+                return (String::from_utf8(out).unwrap(), &text[i + 1..]);
+            }
+            '\\' => {
+                let (_, e) = chars.next().expect("string ends after a backslash");
+                let byte = match e {
+                    '"' | '\\' | '$' | '?' => e as u8,
+                    'n' => b'\n',
+                    'r' => b'\r',
+                    't' => b'\t',
+                    '_' => b' ',
+                    'a' => 0x07,
+                    'b' => 0x08,
+                    'f' => 0x0c,
+                    'v' => 0x0b,
+                    h if h.is_ascii_hexdigit() && !h.is_ascii_lowercase() => {
+                        let (_, l) = chars.next().expect("truncated hex escape");
+                        assert!(
+                            l.is_ascii_digit() || ('A'..='F').contains(&l),
+                            "bad \\{h}{l}"
+                        );
+                        u8::from_str_radix(&format!("{h}{l}"), 16).unwrap()
+                    }
+                    other => panic!("invalid RouterOS escape \\{other}"),
+                };
+                out.push(byte);
+            }
+            '$' => panic!("unescaped $ in a string: {text:.60}"),
+            '?' => panic!("unescaped ? in a string (v6 prints help): {text:.60}"),
+            c => out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes()),
+        }
+    }
+    panic!("unterminated string: {text:.40}");
+}
+
+/// Every quoted value of `key="…"` in `script`, decoded.
+fn values_of(script: &str, key: &str) -> Vec<String> {
+    let needle = format!(" {key}=\"");
+    let mut found = Vec::new();
+    let mut rest = script;
+    while let Some(i) = rest.find(&needle) {
+        let (value, after) = unquote(&rest[i + needle.len() - 1..]);
+        found.push(value);
+        rest = after;
+    }
+    found
+}
+
+// ---------------------------------------------------------------------------------------------
+// Golden files and the checker.
+
+fn demo_outputs() -> Vec<(&'static str, String)> {
+    let p = demo_params();
+    let users = demo_users();
+    let names: Vec<&str> = users.iter().take(2).map(|u| u.name.as_str()).collect();
+    vec![
+        ("setup.rsc", setup_script(&p)),
+        ("tiketi-sync.rsc", sync_script(&p)),
+        ("users.rsc", users_script(&users)),
+        ("remove-users.rsc", remove_users_script(&names)),
+        ("login.html", login_page(&p)),
+    ]
+}
+
+#[test]
+fn the_demo_router_matches_the_golden_files() {
+    assert!(demo_params().validate().is_ok());
+    for (name, text) in demo_outputs() {
+        assert_golden(name, &text);
+    }
+}
+
+#[test]
+fn every_golden_script_passes_rsc_check_for_v7_and_v6() {
+    let mut checked = 0;
+    for entry in fs::read_dir(golden_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "rsc") {
+            assert_checker_accepts(&path);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4, "only {checked} golden .rsc files found");
+}
+
+#[test]
+fn the_checker_rejects_what_it_should() {
+    // Guards against a checker that accepts everything (e.g. a wrong path or a stub).
+    let bad = write_temp(
+        "bad.rsc",
+        "/ip/hotspot/user/add name=\"a?b\" limit-bytes-total=1G rate-limit=1M\n",
+    );
+    assert_eq!(rsc_check(&bad, true).0, 1);
+}
+
+#[test]
+fn the_stored_sync_script_is_exactly_the_sync_script() {
+    let p = demo_params();
+    let setup = setup_script(&p);
+    let sources = values_of(&setup, "source");
+    assert_eq!(sources, vec![sync_script(&p)]);
+}
+
+#[test]
+fn each_ntp_command_is_valid_for_the_version_that_runs_it() {
+    let setup = setup_script(&demo_params());
+    let value_after = |marker: &str| {
+        let i = setup
+            .find(marker)
+            .unwrap_or_else(|| panic!("{marker} not in setup"));
+        unquote(&setup[i + marker.len()..]).0
+    };
+    let v6 = write_temp("ntp-v6.rsc", &format!("{}\n", value_after(":local cmd ")));
+    let v7 = write_temp("ntp-v7.rsc", &format!("{}\n", value_after(":set cmd ")));
+    assert_eq!(rsc_check(&v6, true), (0, String::new()));
+    assert_eq!(rsc_check(&v7, false), (0, String::new()));
+    // ... and each would break the other version, which is why the choice happens at run time.
+    assert_eq!(rsc_check(&v6, false).0, 1);
+    assert_eq!(rsc_check(&v7, true).0, 1);
+}
+
+#[test]
+fn users_are_added_or_updated_by_name_with_the_right_limit() {
+    let users = demo_users();
+    let script = users_script(&users);
+    let lines: Vec<&str> = script.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(lines.len(), users.len());
+    for (line, user) in lines.iter().zip(&users) {
+        let name = quote(&user.name);
+        assert!(line.starts_with(&format!(
+            ":if ([:len [/ip hotspot user find name={name}]] = 0) do={{ /ip hotspot user add name={name} "
+        )));
+        assert!(line.contains(&format!(
+            "}} else={{ /ip hotspot user set [find name={name}] "
+        )));
+    }
+    assert!(lines[0].contains("limit-uptime=1h limit-bytes-total=0 comment=\"tiketi:1h\""));
+    assert!(
+        lines[3].contains("limit-uptime=0s limit-bytes-total=1000000000 comment=\"tiketi:1gb\"")
+    );
+    assert!(lines[7].contains("limit-uptime=4w2d limit-bytes-total=0"));
+}
+
+#[test]
+fn the_login_page_uses_only_known_hotspot_variables() {
+    let page = login_page(&demo_params());
+    let known = [
+        "if chap-id",
+        "if error",
+        "endif",
+        "link-login-only",
+        "link-orig",
+        "error",
+        "chap-id",
+        "chap-challenge",
+        "mac-esc",
+        "link-login-only-esc",
+        "link-orig-esc",
+    ];
+    for (i, _) in page.match_indices("$(") {
+        let end = page[i..].find(')').map(|e| i + e).expect("unclosed $(");
+        let var = &page[i + 2..end];
+        assert!(known.contains(&var), "unexpected hotspot variable $({var})");
+    }
+    assert!(page.contains(
+        "href=\"https://pay.tiketi.example/checkout/demo/demo-router?mac=$(mac-esc)&amp;\
+         login_url=$(link-login-only-esc)&amp;dst=$(link-orig-esc)\""
+    ));
+    assert!(!page.contains("http://") && !page.contains("src=\"https://"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile input.
+
+const HOSTILE: &str = "Bad \"name\" $(/system reboot) $user \\ back\\slash \\\" ? what\nnew line\r\ttab \u{7} \u{7f} }{ ;# ok";
+
+fn hostile_params() -> (SetupParams, TicketType) {
+    let mut ticket = demo_tickets().remove(0);
+    ticket.id = format!("1h{HOSTILE}");
+    ticket.name = HOSTILE.into();
+    ticket.rate_limit = Some(format!("5M/5M{HOSTILE}"));
+    let mut p = demo_params();
+    p.business_name = HOSTILE.into();
+    p.router_id = HOSTILE.into();
+    p.hotspot_interface = format!("bridge{HOSTILE}");
+    p.sync_url = format!("{BASE}/routers/demo/demo-router/sync.rsc?x=$y&z=\"");
+    p.report_url = format!("{BASE}/routers/demo/demo-router/report?k=$(v)");
+    p.secret_header = format!("{HEADER}: s,e$c?r\"e\\t");
+    p.checkout_url = format!("{BASE}/checkout/{HOSTILE}");
+    p.walled_garden_hosts.push(HOSTILE.into());
+    p.profiles = vec![profile_for(&ticket)];
+    (p, ticket)
+}
+
+#[test]
+fn hostile_text_stays_data_in_every_script() {
+    let (p, ticket) = hostile_params();
+    let mut user = user_for(&voucher(HOSTILE, HOSTILE, &ticket));
+    user.comment = format!("tiketi:{HOSTILE}");
+    let setup = setup_script(&p);
+    let sync = sync_script(&p);
+    let users = users_script(std::slice::from_ref(&user));
+    let remove = remove_users_script(&[HOSTILE]);
+    for (name, text) in [
+        ("hostile-setup.rsc", &setup),
+        ("hostile-sync.rsc", &sync),
+        ("hostile-users.rsc", &users),
+        ("hostile-remove.rsc", &remove),
+    ] {
+        assert_checker_accepts(&write_temp(name, text));
+    }
+
+    // Users: every value reads back exactly.
+    assert_eq!(values_of(&users, "name"), vec![HOSTILE; 3]);
+    assert_eq!(values_of(&users, "password"), vec![HOSTILE; 2]);
+    assert_eq!(
+        values_of(&users, "comment"),
+        vec![format!("tiketi:{HOSTILE}"); 2]
+    );
+    assert_eq!(
+        values_of(&users, "profile"),
+        vec![format!("tiketi-1h{HOSTILE}"); 2]
+    );
+    assert_eq!(values_of(&remove, "user"), vec![HOSTILE]);
+
+    // Setup: the profile name and interface, the header comment, the nested sync script.
+    assert!(values_of(&setup, "name").contains(&format!("tiketi-1h{HOSTILE}")));
+    assert!(
+        values_of(&setup, "interface")
+            .iter()
+            .all(|i| i == &p.hotspot_interface)
+    );
+    assert_eq!(values_of(&setup, "rate-limit"), vec![String::new()]);
+    let header = setup.lines().next().unwrap();
+    let (router, rest) = unquote(header.strip_prefix("# Tiketi setup for router ").unwrap());
+    let (business, rest) = unquote(rest.strip_prefix(" of ").unwrap());
+    assert_eq!(
+        (router.as_str(), business.as_str(), rest),
+        (HOSTILE, HOSTILE, ".")
+    );
+    let source = values_of(&setup, "source");
+    assert_eq!(source, vec![sync.clone()]);
+    assert_eq!(values_of(&sync, "url"), vec![p.sync_url.clone()]);
+    let secret = format!("{HEADER}: s\\,e$c?r\"e\\t");
+    assert!(sync.contains(&format!(":local hdr {}", quote(&secret))));
+    assert!(!setup.contains(HOSTILE) && !sync.contains(HOSTILE));
+    let hosts = values_of(&setup, "dst-host");
+    assert!(!hosts.is_empty() && hosts.iter().all(|h| !h.contains(' ')));
+
+    // Login page: escaped for HTML and inert for the router's $(…) templating.
+    let page = login_page(&p);
+    assert!(page.contains(&format!("<h1>{}</h1>", html_escape(HOSTILE))));
+    assert!(!page.contains("$(/system") && !page.contains("$user") && !page.contains("\"name\""));
+    let expected_title = format!("<title>{} WiFi</title>", html_escape(HOSTILE));
+    assert!(page.contains(&expected_title));
+}
+
+#[test]
+fn module_constants_match_the_notes() {
+    assert_eq!(
+        routeros::SYNC_POLICY,
+        "ftp,read,write,policy,test,sensitive"
+    );
+    assert_eq!(routeros::profile_name("1h"), "tiketi-1h");
+    const { assert!(routeros::REPORT_PAGE_BYTES + 200 < 4096) };
+}
