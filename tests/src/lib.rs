@@ -5,3 +5,4 @@
 pub mod app;
 pub mod contract;
 pub mod moto;
+pub mod router_model;

@@ -8,6 +8,7 @@ use tiketi_core::domain::{
     money::Money,
     voucher::VoucherStatus,
 };
+use tiketi_core::services::routers::ReportPage;
 use tiketi_tests::app::spawn_app;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -46,7 +47,10 @@ async fn vouchers_expire_when_their_validity_window_ends() {
         .unwrap()
         .unwrap();
     let report = format!("{short},1m,10,10\n{long},1m,10,10\n");
-    tiketi.record_usage(&router, &report).await.unwrap();
+    tiketi
+        .record_usage(&router, &report, ReportPage::WHOLE)
+        .await
+        .unwrap();
     assert_eq!(
         tiketi
             .store
@@ -97,7 +101,7 @@ async fn vouchers_expire_when_their_validity_window_ends() {
     assert!(again.buckets <= 3, "{again:?}");
     // A late report of the expired voucher does not bring it back.
     tiketi
-        .record_usage(&router, &format!("{short},2m,20,20\n"))
+        .record_usage(&router, &format!("{short},2m,20,20\n"), ReportPage::WHOLE)
         .await
         .unwrap();
     assert_eq!(

@@ -1,6 +1,7 @@
 //! Router authentication: a router is recognised only by its own, current secret.
 
 use tiketi_core::services::ServiceError;
+use tiketi_core::services::routers::ReportPage;
 use tiketi_tests::app::spawn_app;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -156,7 +157,7 @@ async fn usage_reports_activate_use_up_and_are_idempotent() {
 
     // Not yet used: nothing changes, but the router's inventory is known.
     let quiet = tiketi
-        .record_usage(&router, &format!("{code},0s,0,0\n"))
+        .record_usage(&router, &format!("{code},0s,0,0\n"), ReportPage::WHOLE)
         .await
         .unwrap();
     assert_eq!((quiet.users, quiet.updated), (1, 0));
@@ -170,7 +171,10 @@ async fn usage_reports_activate_use_up_and_are_idempotent() {
 
     // First login (v7 duration format): active, valid 7 days from now.
     let body = format!("{code},1h2m3s,100000000,50000000\nNOTOURS123,5m,1,1\nbroken\n");
-    let first = tiketi.record_usage(&router, &body).await.unwrap();
+    let first = tiketi
+        .record_usage(&router, &body, ReportPage::WHOLE)
+        .await
+        .unwrap();
     assert_eq!(
         (first.updated, first.foreign, first.unreadable_lines),
         (1, 1, 1)
@@ -183,7 +187,11 @@ async fn usage_reports_activate_use_up_and_are_idempotent() {
 
     // The same report again changes nothing (v6 duration format this time).
     let again = tiketi
-        .record_usage(&router, &format!("{code},01:02:03,100000000,50000000\n"))
+        .record_usage(
+            &router,
+            &format!("{code},01:02:03,100000000,50000000\n"),
+            ReportPage::WHOLE,
+        )
         .await
         .unwrap();
     assert_eq!(again.updated, 0);
@@ -196,7 +204,11 @@ async fn usage_reports_activate_use_up_and_are_idempotent() {
 
     // Quota reached: used up, and the router must drop it.
     tiketi
-        .record_usage(&router, &format!("{code},3h,700000000,300000000\n"))
+        .record_usage(
+            &router,
+            &format!("{code},3h,700000000,300000000\n"),
+            ReportPage::WHOLE,
+        )
         .await
         .unwrap();
     let used = tiketi.store.voucher("demo", &code).await.unwrap().unwrap();
@@ -220,7 +232,7 @@ async fn usage_reports_activate_use_up_and_are_idempotent() {
     let mut other = router.clone();
     other.id = "other-router".into();
     let foreign = tiketi
-        .record_usage(&other, &format!("{code},9h,1,1\n"))
+        .record_usage(&other, &format!("{code},9h,1,1\n"), ReportPage::WHOLE)
         .await
         .unwrap();
     assert_eq!((foreign.foreign, foreign.updated), (1, 0));
@@ -329,4 +341,51 @@ async fn the_report_endpoint_accepts_only_the_routers_own_secret() {
         StatusCode::UNAUTHORIZED,
         "a rotated secret stops working at once"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paged_report_becomes_the_inventory_once_complete() {
+    let app = spawn_app().await;
+    let tiketi = &app.host.tiketi;
+    let router = tiketi
+        .store
+        .router("demo", "demo-router")
+        .await
+        .unwrap()
+        .unwrap();
+    let inventory = || async {
+        tiketi
+            .store
+            .router_inventory("demo", "demo-router")
+            .await
+            .unwrap()
+            .unwrap()
+            .users
+    };
+    tiketi
+        .record_usage(&router, "OLD1234567,0s,0,0\n", ReportPage::WHOLE)
+        .await
+        .unwrap();
+    let first = ReportPage {
+        number: 1,
+        last: false,
+    };
+    tiketi
+        .record_usage(&router, "AAAA234567,0s,0,0\n", first)
+        .await
+        .unwrap();
+    assert_eq!(
+        inventory().await,
+        ["OLD1234567"],
+        "an incomplete report changes nothing yet"
+    );
+    let second = ReportPage {
+        number: 2,
+        last: true,
+    };
+    tiketi
+        .record_usage(&router, "BBBB234567,0s,0,0\n", second)
+        .await
+        .unwrap();
+    assert_eq!(inventory().await, ["AAAA234567", "BBBB234567"]);
 }

@@ -1,20 +1,48 @@
-//! What routers call (Lambda `rsc`): `POST /routers/{operator}/{router}/report`, the usage
-//! report of `docs/routers.md`. Routers authenticate with their secret in the
+//! What routers call (Lambda `rsc`), as `docs/routers.md` describes: `POST
+//! /routers/{operator}/{router}/report` (usage report, paged) and `GET
+//! /routers/{operator}/{router}/sync.rsc` (the changes the router should import). Routers authenticate with their secret in the
 //! `X-Tiketi-Router-Secret` header; answers are plain text, which is all RouterOS's fetch shows.
 
 use axum::{
     Router,
     body::Bytes,
-    extract::{DefaultBodyLimit, Path, State},
+    extract::{DefaultBodyLimit, Path, Query, State},
     http::{HeaderMap, StatusCode},
-    routing::post,
+    routing::{get, post},
 };
+use serde::Deserialize;
 use tiketi_core::{
     domain::router_secret::HEADER,
-    services::{Platform, ServiceError, Tiketi},
+    services::{Platform, ServiceError, Tiketi, routers::ReportPage},
 };
 
 use super::{AppState, PageError, valid_id};
+
+/// `?page=<n>&last=<0|1>` of a paged report; absent: the report is whole.
+#[derive(Debug, Deserialize)]
+pub struct PageParams {
+    #[serde(default = "first_page")]
+    page: u32,
+    #[serde(default = "one")]
+    last: u8,
+}
+
+fn first_page() -> u32 {
+    1
+}
+
+fn one() -> u8 {
+    1
+}
+
+impl From<PageParams> for ReportPage {
+    fn from(p: PageParams) -> Self {
+        Self {
+            number: p.page,
+            last: p.last != 0,
+        }
+    }
+}
 
 /// RouterOS's `http-data` is at most 64 KiB.
 const MAX_REPORT_BYTES: usize = 64 * 1024;
@@ -22,6 +50,7 @@ const MAX_REPORT_BYTES: usize = 64 * 1024;
 pub fn router<P: Platform>(state: AppState<P>) -> Router {
     Router::new()
         .route("/routers/{operator}/{router}/report", post(report::<P>))
+        .route("/routers/{operator}/{router}/sync.rsc", get(sync::<P>))
         .layer(DefaultBodyLimit::max(MAX_REPORT_BYTES))
         .with_state(state)
 }
@@ -67,6 +96,7 @@ async fn authenticate<P: Platform>(
 async fn report<P: Platform>(
     State(AppState(tiketi)): State<AppState<P>>,
     Path((operator_id, router_id)): Path<(String, String)>,
+    Query(page): Query<PageParams>,
     headers: HeaderMap,
     body: Bytes,
 ) -> (StatusCode, String) {
@@ -74,7 +104,7 @@ async fn report<P: Platform>(
         let router = authenticate(&tiketi, &operator_id, &router_id, &headers).await?;
         let body = std::str::from_utf8(&body)
             .map_err(|_| ServiceError::Invalid("report is not UTF-8 text".into()))?;
-        tiketi.record_usage(&router, body).await
+        tiketi.record_usage(&router, body, page.into()).await
     };
     match result.await {
         Ok(outcome) => (
@@ -86,6 +116,21 @@ async fn report<P: Platform>(
                 outcome.foreign + outcome.unreadable_lines
             ),
         ),
+        Err(error) => text_error(&error),
+    }
+}
+
+async fn sync<P: Platform>(
+    State(AppState(tiketi)): State<AppState<P>>,
+    Path((operator_id, router_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> (StatusCode, String) {
+    let result = async {
+        let router = authenticate(&tiketi, &operator_id, &router_id, &headers).await?;
+        tiketi.sync_plan(&router).await
+    };
+    match result.await {
+        Ok(plan) => (StatusCode::OK, plan.script()),
         Err(error) => text_error(&error),
     }
 }

@@ -9,9 +9,11 @@ use crate::{
         catalog::Router,
         router_secret::{self, RouterSecret},
         usage::parse_report,
+        voucher::Voucher,
         voucher_code::VoucherCode,
     },
     ports::Clock,
+    routeros,
     store::{RouterInventory, StoreError},
 };
 
@@ -61,6 +63,54 @@ impl<P: Platform> Tiketi<P> {
     }
 }
 
+/// Which page of a run's report a request carries (reports are posted in pages of a few KB).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportPage {
+    /// 1 for the first page of a run.
+    pub number: u32,
+    /// Whether this page completes the run's report.
+    pub last: bool,
+}
+
+impl ReportPage {
+    /// A report in one piece.
+    pub const WHOLE: Self = Self {
+        number: 1,
+        last: true,
+    };
+
+    /// The inventory after this page: a first page starts a new collection, later pages add
+    /// to it, and the last page makes it the router's inventory.
+    fn merge(
+        self,
+        previous: Option<RouterInventory>,
+        mut names: Vec<String>,
+        now: jiff::Timestamp,
+    ) -> RouterInventory {
+        let (users, reported_at, mut incoming) = match previous {
+            Some(p) => (p.users, p.reported_at, p.incoming),
+            None => (Vec::new(), now, Vec::new()),
+        };
+        if self.number <= 1 {
+            incoming.clear();
+        }
+        incoming.append(&mut names);
+        if self.last {
+            RouterInventory {
+                users: incoming,
+                reported_at: now,
+                incoming: Vec::new(),
+            }
+        } else {
+            RouterInventory {
+                users,
+                reported_at,
+                incoming,
+            }
+        }
+    }
+}
+
 /// What one usage report did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ReportOutcome {
@@ -82,6 +132,7 @@ impl<P: Platform> Tiketi<P> {
         &self,
         router: &Router,
         body: &str,
+        page: ReportPage,
     ) -> Result<ReportOutcome, ServiceError> {
         let report = parse_report(body);
         let now = self.clock.now();
@@ -115,14 +166,102 @@ impl<P: Platform> Tiketi<P> {
                 Err(e) => return Err(e.into()),
             }
         }
-        let inventory = RouterInventory {
-            users: report.users.into_iter().map(|u| u.name).collect(),
-            reported_at: now,
-        };
+        let names = report.users.into_iter().map(|u| u.name);
+        let previous = self
+            .store
+            .router_inventory(&router.operator_id, &router.id)
+            .await?;
+        let inventory = page.merge(previous, names.collect(), now);
         self.store
             .save_router_inventory(&router.operator_id, &router.id, &inventory)
             .await?;
         info!(router_id = %router.id, ?outcome, "usage report recorded");
         Ok(outcome)
+    }
+}
+
+/// At most this many users are added or removed by one sync response (a few hundred lines stay
+/// far below RouterOS's 64 KiB limits; the next minute continues).
+pub const SYNC_PAGE: usize = 200;
+
+/// What one sync response does to a router.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncPlan {
+    /// Live vouchers the router lacks (added, or updated if present).
+    pub add: Vec<Voucher>,
+    /// Tiketi users the router holds that are no longer live (or unknown).
+    pub remove: Vec<String>,
+}
+
+impl SyncPlan {
+    /// The RouterOS script of the plan: the profiles the added users need, the users, the
+    /// removals. Applying it twice is applying it once.
+    pub fn script(&self) -> String {
+        let mut profiles: Vec<_> = self
+            .add
+            .iter()
+            .map(|v| routeros::profile_for_terms(&v.terms))
+            .collect();
+        profiles.sort_by(|a, b| a.name.cmp(&b.name));
+        profiles.dedup_by(|a, b| a.name == b.name);
+        let users: Vec<_> = self.add.iter().map(routeros::user_for).collect();
+        let removals: Vec<&str> = self.remove.iter().map(String::as_str).collect();
+        let mut script = String::new();
+        if !profiles.is_empty() {
+            script.push_str(&routeros::profiles_script(&profiles));
+        }
+        if !users.is_empty() {
+            script.push_str(&routeros::users_script(&users));
+        }
+        if !removals.is_empty() {
+            script.push_str(&routeros::remove_users_script(&removals));
+        }
+        if script.is_empty() {
+            script.push_str("# Tiketi: this router is in sync.\n");
+        }
+        script
+    }
+}
+
+impl<P: Platform> Tiketi<P> {
+    /// What the router should change now: its live vouchers (desired) against what its last
+    /// complete report said it holds (present). Before any report, only additions are sent.
+    pub async fn sync_plan(&self, router: &Router) -> Result<SyncPlan, ServiceError> {
+        let (op, id) = (&router.operator_id, &router.id);
+        let mut desired = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self
+                .store
+                .router_live_vouchers(op, id, after.as_deref(), 500)
+                .await?;
+            let done = page.len() < 500;
+            after = page.last().map(|v| v.code.clone());
+            desired.extend(page);
+            if done {
+                break;
+            }
+        }
+        let inventory = self.store.router_inventory(op, id).await?;
+        let present: std::collections::HashSet<&str> = inventory
+            .iter()
+            .flat_map(|i| i.users.iter().map(String::as_str))
+            .collect();
+        let live: std::collections::HashSet<&str> =
+            desired.iter().map(|v| v.code.as_str()).collect();
+        let mut remove: Vec<String> = present
+            .iter()
+            .filter(|name| !live.contains(*name))
+            .map(|n| (*n).to_owned())
+            .collect();
+        remove.sort();
+        remove.truncate(SYNC_PAGE);
+        let add = desired
+            .iter()
+            .filter(|v| !present.contains(v.code.as_str()))
+            .take(SYNC_PAGE)
+            .cloned()
+            .collect();
+        Ok(SyncPlan { add, remove })
     }
 }

@@ -56,8 +56,12 @@ pub struct IpnRegistration {
 /// The Tiketi hotspot users a router last reported holding, and when.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RouterInventory {
+    /// The users of the last complete report.
     pub users: Vec<String>,
     pub reported_at: Timestamp,
+    /// Users of the pages of a report still being received (`page`/`last`).
+    #[serde(default)]
+    pub incoming: Vec<String>,
 }
 
 /// What a reversal changes besides the order: the day whose totals count the returned money,

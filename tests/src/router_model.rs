@@ -1,0 +1,73 @@
+//! A small model of a MikroTik router's hotspot user table that applies the add/set/remove
+//! commands Tiketi generates, and writes the usage report the router's script would post.
+//! Enough to test sync semantics (convergence, idempotency) without a router.
+
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelUser {
+    pub profile: String,
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RouterModel {
+    pub users: BTreeMap<String, ModelUser>,
+}
+
+fn quoted_after<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
+    let start = line.find(marker)? + marker.len();
+    let rest = &line[start..];
+    Some(&rest[..rest.find('"')?])
+}
+
+impl RouterModel {
+    /// Applies a generated script line by line, as `/import` would.
+    pub fn apply(&mut self, script: &str) {
+        for line in script.lines() {
+            if line.contains("/ip hotspot user add ") || line.contains("/ip hotspot user set ") {
+                let add = &line[line.find("/ip hotspot user add ").unwrap_or(line.len())..];
+                let name = quoted_after(line, "name=\"").expect("a user line names the user");
+                let profile = quoted_after(add, "profile=\"")
+                    .unwrap_or("default")
+                    .to_owned();
+                let comment = quoted_after(add, "comment=\"").unwrap_or("").to_owned();
+                self.users
+                    .insert(name.to_owned(), ModelUser { profile, comment });
+            } else if line.contains("/ip hotspot user remove ") {
+                let name = quoted_after(line, "name=\"").expect("a removal names the user");
+                // `[find where name=... and comment~"^tiketi:"]`: only Tiketi's users.
+                if self
+                    .users
+                    .get(name)
+                    .is_some_and(|u| u.comment.starts_with("tiketi:"))
+                {
+                    self.users.remove(name);
+                }
+            }
+        }
+    }
+
+    /// The report body the sync script posts: its Tiketi users, unused.
+    pub fn report(&self) -> String {
+        let lines: Vec<String> = self
+            .users
+            .iter()
+            .filter(|(_, u)| u.comment.starts_with("tiketi:"))
+            .map(|(name, _)| format!("{name},0s,0,0\n"))
+            .collect();
+        if lines.is_empty() {
+            "\n".into()
+        } else {
+            lines.concat()
+        }
+    }
+
+    pub fn tiketi_users(&self) -> Vec<String> {
+        self.users
+            .iter()
+            .filter(|(_, u)| u.comment.starts_with("tiketi:"))
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+}

@@ -1,0 +1,147 @@
+//! Router sync over HTTP: a modelled router reports, pulls `sync.rsc` and applies it, as its
+//! `tiketi-sync` script does every minute; it converges on its live vouchers and stays there.
+
+use tiketi_tests::{
+    app::{TestApp, spawn_app},
+    router_model::{ModelUser, RouterModel},
+};
+
+/// One run of the router's script: report, then pull and apply the sync.
+async fn run(app: &TestApp, router: &mut RouterModel, secret: &str) -> String {
+    let base = app.url("/routers/demo/demo-router");
+    let report = app
+        .http
+        .post(format!("{base}/report"))
+        .header("X-Tiketi-Router-Secret", secret)
+        .header("content-type", "text/plain")
+        .body(router.report())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        report.status().is_success(),
+        "{}",
+        report.text().await.unwrap()
+    );
+    let sync = app
+        .http
+        .get(format!("{base}/sync.rsc"))
+        .header("X-Tiketi-Router-Secret", secret)
+        .send()
+        .await
+        .unwrap();
+    assert!(sync.status().is_success());
+    let script = sync.text().await.unwrap();
+    router.apply(&script);
+    script
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_router_converges_on_its_live_vouchers_and_stays_there() {
+    let app = spawn_app().await;
+    let secret = app
+        .host
+        .tiketi
+        .rotate_router_secret("demo", "demo-router")
+        .await
+        .unwrap();
+    let secret = secret.expose();
+    let mut sold = Vec::new();
+    for ticket in ["1h", "1gb", "week"] {
+        let placed = app.place_order(ticket, "0712345678").await;
+        app.click_on_pay_page(&placed, "pay").await;
+        sold.push((
+            placed.clone(),
+            app.assert_exactly_one_voucher(&placed.order_id).await.code,
+        ));
+    }
+    let mut router = RouterModel::default();
+    // The operator's own hotspot user, not Tiketi's: never touched.
+    router.users.insert(
+        "guest".into(),
+        ModelUser {
+            profile: "default".into(),
+            comment: String::new(),
+        },
+    );
+
+    let first = run(&app, &mut router, secret).await;
+    assert!(
+        first.contains("/ip hotspot user profile"),
+        "the profiles the users need come along"
+    );
+    assert_router_accepts(&first);
+    let mut expected: Vec<String> = sold.iter().map(|(_, code)| code.clone()).collect();
+    expected.sort();
+    assert_eq!(router.tiketi_users(), expected);
+    assert_eq!(router.users["guest"].comment, "");
+    let profile = &router.users[&sold[1].1].profile;
+    assert_eq!(profile, "tiketi-1gb");
+
+    // In sync: the next run changes nothing; applying an old response again changes nothing.
+    let settled = router.clone();
+    let quiet = run(&app, &mut router, secret).await;
+    assert!(quiet.contains("in sync"), "{quiet}");
+    router.apply(&first);
+    assert_eq!(router, settled, "applying twice = applying once");
+
+    // A reversed payment cancels its voucher: the next run removes it from the router.
+    let (reversed, code) = &sold[0];
+    app.sandbox()
+        .reverse(&reversed.tracking_id, true)
+        .await
+        .unwrap();
+    run(&app, &mut router, secret).await; // reports the old state, removes the voucher
+    assert!(!router.users.contains_key(code));
+    assert!(router.users.contains_key("guest"));
+    assert_eq!(router.tiketi_users().len(), 2);
+
+    // A user Tiketi does not know (e.g. left from an old install) is removed too.
+    router.users.insert(
+        "STALE23456".into(),
+        ModelUser {
+            profile: "tiketi-1h".into(),
+            comment: "tiketi:1h".into(),
+        },
+    );
+    run(&app, &mut router, secret).await;
+    assert!(!router.users.contains_key("STALE23456"));
+
+    // A wrong secret gets nothing.
+    let denied = app
+        .http
+        .get(app.url("/routers/demo/demo-router/sync.rsc"))
+        .header("X-Tiketi-Router-Secret", "nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), reqwest::StatusCode::UNAUTHORIZED);
+}
+
+/// The product's RouterOS checker (beside the repo) accepts the script for v7 and v6.
+fn assert_router_accepts(script: &str) {
+    let checker = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/routeros/rsc_check.py"
+    );
+    assert!(
+        std::path::Path::new(checker).exists(),
+        "the RouterOS checker is missing at {checker}"
+    );
+    let file = tempfile::Builder::new().suffix(".rsc").tempfile().unwrap();
+    std::fs::write(file.path(), script).unwrap();
+    for flags in [&[][..], &["--v6"][..]] {
+        let out = std::process::Command::new("python3")
+            .arg(checker)
+            .arg(file.path())
+            .args(flags)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "rsc_check {flags:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
