@@ -145,3 +145,50 @@ fn assert_router_accepts(script: &str) {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_setup_script_carries_a_fresh_secret_that_unlocks_sync_and_the_login_page() {
+    let app = spawn_app().await;
+    let tiketi = &app.host.tiketi;
+    let old = tiketi
+        .rotate_router_secret("demo", "demo-router")
+        .await
+        .unwrap();
+    let script = tiketi
+        .router_setup_script("demo", "demo-router")
+        .await
+        .unwrap();
+    assert_router_accepts(&script);
+    let header = "X-Tiketi-Router-Secret: ";
+    let start = script
+        .find(header)
+        .expect("the script sends the secret header")
+        + header.len();
+    let secret: String = script[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
+    assert_eq!(secret.len(), 32);
+    assert!(script.contains(&app.url("/routers/demo/demo-router/sync.rsc")));
+    assert!(script.contains(&app.url("/routers/demo/demo-router/login.html")));
+    for profile in ["tiketi-1h", "tiketi-5gb", "tiketi-month"] {
+        assert!(script.contains(profile), "{profile}");
+    }
+
+    let login_page = |secret: String| {
+        app.http
+            .get(app.url("/routers/demo/demo-router/login.html"))
+            .header("X-Tiketi-Router-Secret", secret)
+            .send()
+    };
+    let page = login_page(secret.clone()).await.unwrap();
+    assert!(page.status().is_success());
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Demo Hotspot") && html.contains("/checkout/demo/demo-router"));
+    let revoked = login_page(old.expose().to_owned()).await.unwrap();
+    assert_eq!(
+        revoked.status(),
+        reqwest::StatusCode::UNAUTHORIZED,
+        "a new setup script revokes the old secret"
+    );
+}

@@ -37,6 +37,16 @@ struct Common {
 enum Command {
     /// Start every function in this process.
     Serve(Common),
+    /// Print a router's RouterOS setup script, with a new router secret (the old one stops
+    /// working). Import it on the router: `/import file-name=tiketi-setup.rsc`.
+    RouterSetup {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, default_value = "demo")]
+        operator: String,
+        #[arg(long, default_value = "demo-router")]
+        router: String,
+    },
     /// Print the demo hotspot's ids and URLs (creating the demo if the data directory is empty).
     Demo {
         #[command(flatten)]
@@ -84,6 +94,31 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 () = host.wait() => {}
                 _ = tokio::signal::ctrl_c() => println!("stopping"),
             }
+        }
+        Command::RouterSetup {
+            common,
+            operator,
+            router,
+        } => {
+            let options = options(common)?;
+            let base_url = options
+                .public_base_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}:{}", options.host, options.port));
+            if !base_url.starts_with("https://") {
+                eprintln!(
+                    "note: {base_url} is plain http: the router secret crosses the network in clear; \
+                     use it only on the hotspot's own LAN (set PUBLIC_BASE_URL to the address the router reaches)"
+                );
+            }
+            let system = System::open(&options, &base_url).await?;
+            print!(
+                "{}",
+                system
+                    .tiketi
+                    .router_setup_script(&operator, &router)
+                    .await?
+            );
         }
         Command::Demo { common, json } => {
             let options = options(common)?;

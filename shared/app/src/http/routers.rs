@@ -1,6 +1,7 @@
 //! What routers call (Lambda `rsc`), as `docs/routers.md` describes: `POST
 //! /routers/{operator}/{router}/report` (usage report, paged) and `GET
-//! /routers/{operator}/{router}/sync.rsc` (the changes the router should import). Routers authenticate with their secret in the
+//! /routers/{operator}/{router}/sync.rsc` (the changes the router should import), and `GET
+//! /routers/{operator}/{router}/login.html` (its hotspot login page). Routers authenticate with their secret in the
 //! `X-Tiketi-Router-Secret` header; answers are plain text, which is all RouterOS's fetch shows.
 
 use axum::{
@@ -51,6 +52,10 @@ pub fn router<P: Platform>(state: AppState<P>) -> Router {
     Router::new()
         .route("/routers/{operator}/{router}/report", post(report::<P>))
         .route("/routers/{operator}/{router}/sync.rsc", get(sync::<P>))
+        .route(
+            "/routers/{operator}/{router}/login.html",
+            get(login_page::<P>),
+        )
         .layer(DefaultBodyLimit::max(MAX_REPORT_BYTES))
         .with_state(state)
 }
@@ -131,6 +136,22 @@ async fn sync<P: Platform>(
     };
     match result.await {
         Ok(plan) => (StatusCode::OK, plan.script()),
+        Err(error) => text_error(&error),
+    }
+}
+
+/// The hotspot login page the setup script downloads (with the router's secret).
+async fn login_page<P: Platform>(
+    State(AppState(tiketi)): State<AppState<P>>,
+    Path((operator_id, router_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> (StatusCode, String) {
+    let result = async {
+        let router = authenticate(&tiketi, &operator_id, &router_id, &headers).await?;
+        tiketi.router_login_page(&router).await
+    };
+    match result.await {
+        Ok(page) => (StatusCode::OK, page),
         Err(error) => text_error(&error),
     }
 }

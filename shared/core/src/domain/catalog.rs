@@ -33,6 +33,31 @@ pub struct Router {
     /// HMAC digest of the router's secret (`domain::router_secret`); `None` until one is issued.
     #[serde(default)]
     pub secret_digest: Option<String>,
+    /// Where the router runs its hotspot: setup script parameters.
+    #[serde(default)]
+    pub hotspot: HotspotNetwork,
+}
+
+/// The hotspot network of a router, as its setup script configures it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HotspotNetwork {
+    /// The interface (on a bridge, the bridge), e.g. `bridge`.
+    pub interface: String,
+    /// The router's address on it, e.g. `192.168.88.1`.
+    pub address: String,
+    /// The clients' address range, e.g. `192.168.88.10-192.168.88.254`.
+    pub pool: String,
+}
+
+impl Default for HotspotNetwork {
+    /// RouterOS's default configuration: the `bridge` on 192.168.88.0/24.
+    fn default() -> Self {
+        Self {
+            interface: "bridge".into(),
+            address: "192.168.88.1".into(),
+            pool: "192.168.88.10-192.168.88.254".into(),
+        }
+    }
 }
 
 /// What a ticket buys.

@@ -140,7 +140,7 @@ pub enum InvalidSetup {
     AddressPool,
     #[error("the DNS name is not a host name, or ends in .local")]
     DnsName,
-    #[error("the {0} URL is not an https:// URL")]
+    #[error("the {0} URL is not an https:// (or LAN http://) URL")]
     Url(&'static str),
     #[error("the secret header is not `Name: value`")]
     SecretHeader,
@@ -171,7 +171,10 @@ impl SetupParams {
             ("sync", &self.sync_url),
             ("report", &self.report_url),
         ] {
-            if !url.starts_with("https://") || url_host(url).is_none() {
+            // https on the internet; plain http only for a server on the hotspot's own LAN
+            // (the local host), where the router secret crosses no one else's network.
+            let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
+            if !scheme_ok || url_host(url).is_none() {
                 return Err(InvalidSetup::Url(what));
             }
         }

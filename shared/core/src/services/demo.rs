@@ -95,6 +95,7 @@ impl<P: Platform> Tiketi<P> {
             hotspot_dns: "login.wifi".into(),
             location: "Nairobi".into(),
             secret_digest: None,
+            hotspot: Default::default(),
         };
         let tickets: Vec<TicketType> = DEMO_TICKETS
             .into_iter()

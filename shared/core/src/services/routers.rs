@@ -265,3 +265,68 @@ impl<P: Platform> Tiketi<P> {
         Ok(SyncPlan { add, remove })
     }
 }
+
+impl<P: Platform> Tiketi<P> {
+    /// The setup script of a router, with a new secret (which revokes the previous one): what
+    /// the operator pastes into the router once.
+    pub async fn router_setup_script(
+        &self,
+        operator_id: &str,
+        router_id: &str,
+    ) -> Result<String, ServiceError> {
+        let secret = self.rotate_router_secret(operator_id, router_id).await?;
+        let params = self
+            .setup_params(operator_id, router_id, secret.expose())
+            .await?;
+        params
+            .validate()
+            .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        Ok(routeros::setup_script(&params))
+    }
+
+    /// The router's login page (`login.html`), which its setup script downloads.
+    pub async fn router_login_page(&self, router: &Router) -> Result<String, ServiceError> {
+        let params = self
+            .setup_params(&router.operator_id, &router.id, "-")
+            .await?;
+        Ok(routeros::login_page(&params))
+    }
+
+    async fn setup_params(
+        &self,
+        operator_id: &str,
+        router_id: &str,
+        secret: &str,
+    ) -> Result<routeros::SetupParams, ServiceError> {
+        let storefront = self.storefront(operator_id, router_id).await?;
+        let base = &self.settings.public_base_url;
+        let router_base = format!("{base}/routers/{operator_id}/{router_id}");
+        let checkout_url = format!("{base}/checkout/{operator_id}/{router_id}");
+        let mut walled_garden_hosts: Vec<String> =
+            routeros::url_host(&checkout_url).into_iter().collect();
+        walled_garden_hosts.extend(
+            routeros::pesapal_walled_garden_hosts()
+                .into_iter()
+                .map(str::to_owned),
+        );
+        let network = &storefront.router.hotspot;
+        Ok(routeros::SetupParams {
+            router_id: router_id.to_owned(),
+            business_name: storefront.operator.business_name.clone(),
+            hotspot_interface: network.interface.clone(),
+            address_pool: network.pool.clone(),
+            hotspot_address: network.address.clone(),
+            dns_name: storefront.router.hotspot_dns.clone(),
+            checkout_url,
+            walled_garden_hosts,
+            sync_url: format!("{router_base}/sync.rsc"),
+            report_url: format!("{router_base}/report"),
+            secret_header: format!("{}: {secret}", router_secret::HEADER),
+            profiles: storefront
+                .ticket_types
+                .iter()
+                .map(routeros::profile_for)
+                .collect(),
+        })
+    }
+}
