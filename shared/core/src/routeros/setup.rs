@@ -418,8 +418,15 @@ mod tests {
         p.dns_name = "hotspot.local".into();
         assert_eq!(p.validate(), Err(InvalidSetup::DnsName));
         let mut p = params();
-        p.sync_url = "http://pay.tiketi.example/sync.rsc".into();
+        p.sync_url = "ftp://pay.tiketi.example/sync.rsc".into();
         assert_eq!(p.validate(), Err(InvalidSetup::Url("sync")));
+        let mut p = params();
+        p.sync_url = "http://192.168.88.2:8080/routers/o/r/sync.rsc".into();
+        assert_eq!(
+            p.validate(),
+            Ok(()),
+            "plain http to a server on the hotspot LAN"
+        );
         let mut p = params();
         p.secret_header = "abc".into();
         assert_eq!(p.validate(), Err(InvalidSetup::SecretHeader));
