@@ -4,5 +4,6 @@
 
 pub mod app;
 pub mod contract;
+pub mod counting;
 pub mod moto;
 pub mod router_model;

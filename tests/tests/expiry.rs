@@ -115,3 +115,113 @@ async fn vouchers_expire_when_their_validity_window_ends() {
         VoucherStatus::Expired
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sweep_touches_the_vouchers_due_not_the_vouchers_stored() {
+    use std::time::Duration;
+
+    use tiketi_adapters::{
+        clock::SystemClock, memory_queue::InProcessQueue, pesapal::PesapalClient,
+        sqlite::SqliteTable,
+    };
+    use tiketi_core::{
+        domain::{
+            catalog::TicketTerms,
+            voucher::{Origin, Voucher},
+        },
+        ports::Clock,
+        services::{Platform, Settings, Tiketi},
+    };
+    use tiketi_tests::counting::CountingTable;
+
+    struct Counted;
+    impl Platform for Counted {
+        type Table = CountingTable<SqliteTable>;
+        type Queue = InProcessQueue;
+        type Gateway = PesapalClient;
+        type Clock = SystemClock;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let table = CountingTable::new(SqliteTable::open(&dir.path().join("t.db")).unwrap());
+    let counts = std::sync::Arc::clone(&table.counts);
+    let tiketi = Tiketi::<Counted>::new(
+        table,
+        InProcessQueue::new(Duration::from_secs(30), 5),
+        PesapalClient::new("http://127.0.0.1:9", Duration::from_secs(1)),
+        SystemClock,
+        Settings::new("http://127.0.0.1:9", None),
+    );
+    tiketi.ensure_demo().await.unwrap();
+    let terms = TicketTerms::from(
+        &tiketi
+            .store
+            .ticket_type("demo", "1d")
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    let now = tiketi.clock.now();
+    let voucher = |i: usize, expires_at: jiff::Timestamp| Voucher {
+        code: format!("T{i:09}"),
+        password: format!("T{i:09}"),
+        operator_id: "demo".into(),
+        router_id: "demo-router".into(),
+        terms: terms.clone(),
+        status: VoucherStatus::Active,
+        origin: Origin::Batch {
+            batch_id: "bench".into(),
+        },
+        phone: None,
+        created_at: now,
+        activated_at: Some(now),
+        expires_at: Some(expires_at),
+        usage: Default::default(),
+    };
+    // 100,000 active vouchers spread over the next 1,000 hours, and 100 due a minute ago.
+    let later: Vec<Voucher> = (0..100_000)
+        .map(|i| {
+            voucher(
+                i,
+                now + jiff::SignedDuration::from_hours(1 + (i % 1_000) as i64),
+            )
+        })
+        .collect();
+    let due: Vec<Voucher> = (100_000..100_100)
+        .map(|i| voucher(i, now - jiff::SignedDuration::from_mins(1)))
+        .collect();
+    tiketi.store.create_vouchers(&later).await.unwrap();
+    tiketi.store.create_vouchers(&due).await.unwrap();
+    tiketi
+        .store
+        .set_expiry_swept_until("demo", now - jiff::SignedDuration::from_mins(10))
+        .await
+        .unwrap();
+
+    counts.reset();
+    let report = tiketi.sweep_expired().await.unwrap();
+    let (calls, read, written) = counts.get();
+    assert_eq!(report.expired, 100);
+    assert!(read <= 110, "items read: {read}");
+    assert!(written <= 110, "items written: {written}");
+    assert!(calls <= 120, "store calls: {calls}");
+    assert_eq!(
+        tiketi
+            .store
+            .voucher("demo", "T000100050")
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        VoucherStatus::Expired
+    );
+    assert_eq!(
+        tiketi
+            .store
+            .voucher("demo", "T000000050")
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        VoucherStatus::Active
+    );
+}

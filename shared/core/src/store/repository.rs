@@ -14,7 +14,8 @@ use crate::{
         voucher::{Sale, Usage, UsageChange, Voucher, VoucherStatus},
     },
     ports::table::{
-        Change, Condition, Cursor, Index, Item, Key, Query, Table, TableError, Write, attr,
+        Change, Condition, Cursor, Index, Item, Key, MAX_TRANSACTION_WRITES, Query, Table,
+        TableError, Write, attr,
     },
 };
 
@@ -147,6 +148,10 @@ fn voucher_item(voucher: &Voucher) -> Item {
             keys::router_live_vouchers(op, &voucher.router_id),
         ));
         index.push((attr::GSI2SK, voucher.code.clone()));
+        if let Some(at) = voucher.expires_at {
+            index.push((attr::GSI3PK, keys::expiry_bucket(op, at)));
+            index.push((attr::GSI3SK, keys::expiry_sort(at, &voucher.code)));
+        }
     }
     item(voucher, keys::voucher(op, &voucher.code), "voucher", &index)
 }
@@ -757,6 +762,23 @@ impl<T: Table> Repository<T> {
             range: code.to_owned(),
         });
         self.query_entities(&query).await
+    }
+
+    /// Creates vouchers whose codes must be new, in transactions of up to 100 (each code's
+    /// "must not exist" condition is what makes codes unique; a batch write cannot carry it).
+    /// Returns how many were created before a failure; on a taken code the failing chunk
+    /// writes nothing (`ConditionFailed { index }` within that chunk).
+    pub async fn create_vouchers(&self, vouchers: &[Voucher]) -> Result<usize> {
+        let mut created = 0;
+        for chunk in vouchers.chunks(MAX_TRANSACTION_WRITES) {
+            let writes = chunk
+                .iter()
+                .map(|v| Write::put_new(voucher_item(v)))
+                .collect();
+            self.table.transact(writes).await?;
+            created += chunk.len();
+        }
+        Ok(created)
     }
 
     pub async fn voucher(&self, operator_id: &str, code: &str) -> Result<Option<Voucher>> {
