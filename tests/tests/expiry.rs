@@ -87,13 +87,10 @@ async fn vouchers_expire_when_their_validity_window_ends() {
     );
     let live = tiketi
         .store
-        .router_live_vouchers("demo", "demo-router", None, 10)
+        .router_live_vouchers("demo", "demo-router", None, 1000)
         .await
         .unwrap();
-    assert_eq!(
-        live.iter().map(|v| v.code.as_str()).collect::<Vec<_>>(),
-        [long.as_str()]
-    );
+    assert!(live.iter().any(|v| &v.code == long) && !live.iter().any(|v| &v.code == short));
 
     // Idempotent, and a repeat reads only the buckets since the last sweep.
     let again = tiketi.sweep_expired().await.unwrap();

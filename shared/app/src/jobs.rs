@@ -67,15 +67,16 @@ pub async fn handle_sqs_event<P: Platform>(
     response
 }
 
-/// The scheduled pass (Lambda `expiry`, and the local timer): the expiry sweep, then the
-/// payment reconciliation.
+/// The scheduled pass (Lambda `expiry`, and the local timer): the expiry sweep, the voucher
+/// pools' top-up, then the payment reconciliation.
 pub async fn handle_schedule<P: Platform>(
     tiketi: &Tiketi<P>,
 ) -> Result<serde_json::Value, ServiceError> {
     let sweep = tiketi.sweep_expired().await?;
+    let pooled = tiketi.refill_pools().await?;
     let report = tiketi.reconcile().await?;
     Ok(serde_json::json!({
-        "expired": sweep.expired, "buckets": sweep.buckets,
+        "expired": sweep.expired, "buckets": sweep.buckets, "pooled": pooled,
         "checked": report.checked, "reissued": report.reissued, "errors": report.errors,
     }))
 }

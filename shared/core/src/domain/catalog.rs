@@ -154,6 +154,26 @@ pub struct TicketTerms {
     pub shared_users: u32,
 }
 
+impl TicketTerms {
+    /// Whether a router user made for `other` enforces exactly these terms (so a pool voucher
+    /// loaded earlier can be sold under them).
+    pub fn same_on_router(&self, other: &Self) -> bool {
+        (
+            self.ticket_type_id.as_str(),
+            self.allowance,
+            self.validity_seconds,
+            &self.rate_limit,
+            self.shared_users,
+        ) == (
+            other.ticket_type_id.as_str(),
+            other.allowance,
+            other.validity_seconds,
+            &other.rate_limit,
+            other.shared_users,
+        )
+    }
+}
+
 impl From<&TicketType> for TicketTerms {
     fn from(t: &TicketType) -> Self {
         Self {

@@ -57,22 +57,37 @@ impl<P: Platform> Tiketi<P> {
             } else {
                 operator.voucher_code_length
             };
-            let code = VoucherCode::generate(&mut rand::rng(), length).to_string();
-            let voucher = Voucher {
-                password: code.clone(),
-                code,
-                operator_id: order.operator_id.clone(),
-                router_id: order.router_id.clone(),
-                terms: order.terms.clone(),
-                status: VoucherStatus::Unused,
-                origin: Origin::Sale {
-                    order_id: order.id.clone(),
+            // A pool voucher is already on the router: the buyer can log in at once.
+            let pooled = self.claimable_pool_voucher(&order).await?;
+            let claimed = pooled.is_some();
+            let voucher = match pooled {
+                Some(pooled) => Voucher {
+                    terms: order.terms.clone(),
+                    origin: Origin::Sale {
+                        order_id: order.id.clone(),
+                    },
+                    phone: Some(order.phone.as_str().to_owned()),
+                    ..pooled
                 },
-                phone: Some(order.phone.as_str().to_owned()),
-                created_at: now,
-                activated_at: None,
-                expires_at: None,
-                usage: Default::default(),
+                None => {
+                    let code = VoucherCode::generate(&mut rand::rng(), length).to_string();
+                    Voucher {
+                        password: code.clone(),
+                        code,
+                        operator_id: order.operator_id.clone(),
+                        router_id: order.router_id.clone(),
+                        terms: order.terms.clone(),
+                        status: VoucherStatus::Unused,
+                        origin: Origin::Sale {
+                            order_id: order.id.clone(),
+                        },
+                        phone: Some(order.phone.as_str().to_owned()),
+                        created_at: now,
+                        activated_at: None,
+                        expires_at: None,
+                        usage: Default::default(),
+                    }
+                }
             };
             let sale = Sale {
                 operator_id: order.operator_id.clone(),
@@ -89,13 +104,20 @@ impl<P: Platform> Tiketi<P> {
                 sold_at: now,
             };
             let day = business_day(now, &operator.time_zone);
-            match self.store.fulfil_order(&order, &voucher, &sale, &day).await {
+            match self
+                .store
+                .fulfil_order(&order, &voucher, &sale, &day, claimed)
+                .await
+            {
                 Ok(()) => {
-                    info!(voucher = %voucher.code, "voucher issued");
+                    info!(voucher = %voucher.code, from_pool = claimed, "voucher issued");
                     return Ok(Issued::Created(voucher));
                 }
                 Err(StoreError::ConditionFailed { index: 1 }) => {
-                    warn!("voucher code collision; drawing another");
+                    warn!(
+                        from_pool = claimed,
+                        "voucher taken meanwhile (pool claim or code collision); trying again"
+                    );
                 }
                 Err(StoreError::ConditionFailed { .. }) => {}
                 Err(e) => return Err(e.into()),
@@ -105,6 +127,23 @@ impl<P: Platform> Tiketi<P> {
         Err(ServiceError::Invalid(
             "could not issue a voucher after several attempts".into(),
         ))
+    }
+
+    /// An unclaimed pool voucher of the order's router and ticket type that enforces the terms
+    /// the customer paid for, if any.
+    async fn claimable_pool_voucher(&self, order: &Order) -> Result<Option<Voucher>, ServiceError> {
+        let candidates = self
+            .store
+            .pool_vouchers(
+                &order.operator_id,
+                &order.router_id,
+                &order.terms.ticket_type_id,
+                5,
+            )
+            .await?;
+        Ok(candidates
+            .into_iter()
+            .find(|v| v.status == VoucherStatus::Unused && v.terms.same_on_router(&order.terms)))
     }
 
     async fn load_order(&self, operator_id: &str, order_id: &str) -> Result<Order, ServiceError> {

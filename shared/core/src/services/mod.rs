@@ -7,6 +7,7 @@ mod error;
 pub mod expiry;
 pub mod issuance;
 pub mod payments;
+pub mod pool;
 pub mod recovery;
 pub mod routers;
 

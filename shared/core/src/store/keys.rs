@@ -120,6 +120,11 @@ pub fn expiry_sort(at: Timestamp, code: &str) -> String {
     format!("{}#{code}", time(at))
 }
 
+/// A router's pool of unsold vouchers of one ticket type (gsi3, while unclaimed).
+pub fn router_pool(op: &str, router: &str, ticket_type: &str) -> String {
+    format!("OP#{op}#ROUTER#{router}#POOL#{ticket_type}")
+}
+
 /// How far the operator's expiry sweep has got.
 pub fn expiry_sweep(op: &str) -> Key {
     Key::new(operator_pk(op), "EXPIRYSWEEP")

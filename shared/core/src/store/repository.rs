@@ -11,7 +11,7 @@ use crate::{
         catalog::{Operator, Router, TicketType},
         order::{Order, OrderStatus},
         payment::PaymentEvent,
-        voucher::{Sale, Usage, UsageChange, Voucher, VoucherStatus},
+        voucher::{Origin, Sale, Usage, UsageChange, Voucher, VoucherStatus},
     },
     ports::table::{
         Change, Condition, Cursor, Index, Item, Key, MAX_TRANSACTION_WRITES, Query, Table,
@@ -153,8 +153,21 @@ fn voucher_item(voucher: &Voucher) -> Item {
             index.push((attr::GSI3SK, keys::expiry_sort(at, &voucher.code)));
         }
     }
+    if let Origin::Pool { ticket_type_id } = &voucher.origin {
+        // Unclaimed pool vouchers have no expiry yet, so gsi3 holds the pool; `pool` is what a
+        // claim's condition checks.
+        index.push((
+            attr::GSI3PK,
+            keys::router_pool(op, &voucher.router_id, ticket_type_id),
+        ));
+        index.push((attr::GSI3SK, voucher.code.clone()));
+        index.push((POOL_ATTRIBUTE, ticket_type_id.clone()));
+    }
     item(voucher, keys::voucher(op, &voucher.code), "voucher", &index)
 }
+
+/// Present (the ticket type id) on unclaimed pool vouchers only.
+const POOL_ATTRIBUTE: &str = "pool";
 
 /// The index changes of a voucher that stops being live: its router drops it, and the expiry
 /// sweep no longer looks at it.
@@ -537,15 +550,17 @@ impl<T: Table> Repository<T> {
     // --- issuance ---
 
     /// Fulfils a PAID order: the voucher, the sale, the day's counters (total, per ticket type,
-    /// per router) and the customer's counters, in one transaction. Fails with
-    /// `ConditionFailed { index: 0 }` if the order is not PAID or already has a voucher, and
-    /// `{ index: 1 }` if the voucher code is taken.
+    /// per router) and the customer's counters, in one transaction. The voucher is new, or
+    /// (`claimed`) a pool voucher taken over. Fails with `ConditionFailed { index: 0 }` if the
+    /// order is not PAID or already has a voucher, and `{ index: 1 }` if the new voucher's code
+    /// is taken or the pool voucher was claimed meanwhile.
     pub async fn fulfil_order(
         &self,
         order: &Order,
         voucher: &Voucher,
         sale: &Sale,
         day: &str,
+        claimed: bool,
     ) -> Result<()> {
         let op = &order.operator_id;
         let fulfilled = OrderStatus::Fulfilled;
@@ -592,7 +607,16 @@ impl<T: Table> Repository<T> {
         };
         let writes = vec![
             update_order,
-            Write::put_new(voucher_item(voucher)),
+            match claimed {
+                false => Write::put_new(voucher_item(voucher)),
+                true => Write::Put {
+                    item: voucher_item(voucher),
+                    condition: Some(Condition::attr_eq(
+                        POOL_ATTRIBUTE,
+                        voucher.terms.ticket_type_id.as_str(),
+                    )),
+                },
+            },
             Write::put_new(sale_item),
             counter(keys::day_total(op, day)),
             counter(keys::day_total_by_ticket_type(
@@ -762,6 +786,49 @@ impl<T: Table> Repository<T> {
             range: code.to_owned(),
         });
         self.query_entities(&query).await
+    }
+
+    /// Withdraws an unclaimed pool voucher (its router drops it at the next sync).
+    pub async fn cancel_pool_voucher(&self, voucher: &Voucher, now: Timestamp) -> Result<()> {
+        let op = &voucher.operator_id;
+        let cancelled = VoucherStatus::Cancelled;
+        let changes = [
+            ("status".into(), set(cancelled)),
+            ("cancel_reason".into(), set("pool terms changed")),
+            ("cancelled_at".into(), set(now)),
+            (
+                attr::GSI1PK.into(),
+                set(keys::vouchers_by_status(op, cancelled.as_str())),
+            ),
+            (POOL_ATTRIBUTE.into(), Change::Remove),
+        ]
+        .into_iter()
+        .chain(leave_live_indexes())
+        .collect();
+        let ticket_type = voucher.terms.ticket_type_id.as_str();
+        let write = Write::Update {
+            key: keys::voucher(op, &voucher.code),
+            changes,
+            condition: Some(Condition::attr_eq(POOL_ATTRIBUTE, ticket_type)),
+        };
+        match self.table.write(write).await {
+            // Claimed by a sale meanwhile: it is no pool voucher any more.
+            Ok(()) | Err(TableError::ConditionFailed { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Unclaimed pool vouchers of a router for a ticket type, at most `limit`.
+    pub async fn pool_vouchers(
+        &self,
+        operator_id: &str,
+        router_id: &str,
+        ticket_type_id: &str,
+        limit: usize,
+    ) -> Result<Vec<Voucher>> {
+        let partition = keys::router_pool(operator_id, router_id, ticket_type_id);
+        self.query_entities(&Query::partition(Index::Gsi3, partition).limit(limit))
+            .await
     }
 
     /// Creates vouchers whose codes must be new, in transactions of up to 100 (each code's

@@ -1,0 +1,101 @@
+//! Pools of unsold vouchers on routers, so an online buyer can log in at once: each router
+//! holds `POOL_SIZE` unused vouchers of every ticket type its checkout sells, loaded by the
+//! ordinary sync; issuance claims one (see `issuance`), and this pass tops the pools up.
+//! Pool vouchers are not sales: they become revenue only when a paid order claims them.
+
+use tracing::info;
+
+use super::{Platform, ServiceError, Tiketi};
+use crate::{
+    domain::{
+        catalog::TicketTerms,
+        voucher::{Origin, Voucher, VoucherStatus},
+        voucher_code::{DEFAULT_LENGTH, VoucherCode},
+    },
+    ports::Clock,
+    store::StoreError,
+};
+
+/// Unsold vouchers kept on each router per ticket type.
+pub const POOL_SIZE: usize = 3;
+
+impl<P: Platform> Tiketi<P> {
+    /// Tops up every router's pools; returns how many vouchers were added. Pool vouchers whose
+    /// terms no longer match their ticket type (it was edited) are cancelled, so routers drop
+    /// them, and replaced.
+    pub async fn refill_pools(&self) -> Result<usize, ServiceError> {
+        let mut added = 0;
+        for operator in self.store.operators().await? {
+            let length = if operator.voucher_code_length == 0 {
+                DEFAULT_LENGTH
+            } else {
+                operator.voucher_code_length
+            };
+            for router in self.store.routers(&operator.id).await? {
+                let storefront = self.storefront(&operator.id, &router.id).await?;
+                for ticket in &storefront.ticket_types {
+                    let terms = TicketTerms::from(ticket);
+                    let pool = self
+                        .store
+                        .pool_vouchers(&operator.id, &router.id, &ticket.id, POOL_SIZE * 2)
+                        .await?;
+                    let mut current = 0;
+                    for voucher in pool {
+                        if voucher.terms.same_on_router(&terms) {
+                            current += 1;
+                        } else {
+                            self.store
+                                .cancel_pool_voucher(&voucher, self.clock.now())
+                                .await?;
+                        }
+                    }
+                    let now = self.clock.now();
+                    let fresh: Vec<Voucher> = {
+                        let mut rng = rand::rng();
+                        (current..POOL_SIZE)
+                            .map(|_| {
+                                let code = VoucherCode::generate(&mut rng, length).to_string();
+                                pool_voucher(code, &router.operator_id, &router.id, &terms, now)
+                            })
+                            .collect()
+                    };
+                    match self.store.create_vouchers(&fresh).await {
+                        Ok(n) => added += n,
+                        // A code collision: nothing of the chunk was written; the next pass retries.
+                        Err(StoreError::ConditionFailed { .. }) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+        }
+        if added > 0 {
+            info!(added, "voucher pools topped up");
+        }
+        Ok(added)
+    }
+}
+
+fn pool_voucher(
+    code: String,
+    operator_id: &str,
+    router_id: &str,
+    terms: &TicketTerms,
+    now: jiff::Timestamp,
+) -> Voucher {
+    Voucher {
+        password: code.clone(),
+        code,
+        operator_id: operator_id.to_owned(),
+        router_id: router_id.to_owned(),
+        terms: terms.clone(),
+        status: VoucherStatus::Unused,
+        origin: Origin::Pool {
+            ticket_type_id: terms.ticket_type_id.clone(),
+        },
+        phone: None,
+        created_at: now,
+        activated_at: None,
+        expires_at: None,
+        usage: Default::default(),
+    }
+}

@@ -1,0 +1,125 @@
+//! Voucher pools: each router holds a few unsold vouchers per package, so an online buyer gets
+//! one that is already on the router and can press Connect at once.
+
+use tiketi_core::{
+    domain::voucher::{Origin, VoucherStatus},
+    services::pool::POOL_SIZE,
+};
+use tiketi_tests::{app::spawn_app, router_model::RouterModel};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_claims_a_voucher_already_on_the_router() {
+    let app = spawn_app().await;
+    let tiketi = &app.host.tiketi;
+    tiketi.refill_pools().await.unwrap();
+    let store = &tiketi.store;
+    for ticket in ["1h", "2h", "1d", "1gb", "5gb", "10gb", "week", "month"] {
+        assert_eq!(
+            store
+                .pool_vouchers("demo", "demo-router", ticket, 10)
+                .await
+                .unwrap()
+                .len(),
+            POOL_SIZE,
+            "{ticket}"
+        );
+    }
+    // The router loads the pools through its ordinary sync.
+    let secret = tiketi
+        .rotate_router_secret("demo", "demo-router")
+        .await
+        .unwrap();
+    let mut router = RouterModel::default();
+    let sync = app
+        .http
+        .get(app.url("/routers/demo/demo-router/sync.rsc"))
+        .header("X-Tiketi-Router-Secret", secret.expose())
+        .send()
+        .await
+        .unwrap();
+    router.apply(&sync.text().await.unwrap());
+    assert_eq!(router.tiketi_users().len(), 8 * POOL_SIZE);
+    let pool_1h: Vec<String> = store
+        .pool_vouchers("demo", "demo-router", "1h", 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| v.code)
+        .collect();
+
+    let placed = app.place_order("1h", "0712345678").await;
+    app.click_on_pay_page(&placed, "pay").await;
+    let voucher = app.assert_exactly_one_voucher(&placed.order_id).await;
+    assert!(
+        pool_1h.contains(&voucher.code),
+        "the sale claimed a pool voucher"
+    );
+    assert!(
+        router.users.contains_key(&voucher.code),
+        "already on the router: Connect works at once"
+    );
+    assert_eq!(
+        voucher.origin,
+        Origin::Sale {
+            order_id: placed.order_id.clone()
+        }
+    );
+    assert_eq!(voucher.phone.as_deref(), Some("254712345678"));
+    assert_eq!(voucher.status, VoucherStatus::Unused);
+    assert_eq!(
+        store
+            .pool_vouchers("demo", "demo-router", "1h", 10)
+            .await
+            .unwrap()
+            .len(),
+        POOL_SIZE - 1
+    );
+
+    // The pool is topped up; pool vouchers are not revenue.
+    assert_eq!(tiketi.refill_pools().await.unwrap(), 1);
+    let day =
+        tiketi_core::services::issuance::business_day(jiff::Timestamp::now(), "Africa/Nairobi");
+    let totals = store.day_totals("demo", &day).await.unwrap();
+    assert_eq!((totals.count, totals.amount_minor), (1, 5_000));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_buyers_never_share_a_pool_voucher() {
+    let app = spawn_app().await;
+    app.host.tiketi.refill_pools().await.unwrap();
+    let mut orders = Vec::new();
+    for i in 0..6 {
+        let placed = app.place_order("2h", &format!("07120000{i:02}")).await;
+        app.sandbox()
+            .complete(&placed.tracking_id, false)
+            .await
+            .unwrap();
+        orders.push(placed);
+    }
+    // All IPNs at once: six issuers race for three pool vouchers.
+    let references: Vec<String> = orders
+        .iter()
+        .map(|o| format!("TK-{}", o.order_id))
+        .collect();
+    let ipns = orders
+        .iter()
+        .zip(&references)
+        .map(|(o, reference)| app.send_ipn(&o.tracking_id, reference));
+    futures::future::join_all(ipns).await;
+    let mut codes = Vec::new();
+    for order in &orders {
+        codes.push(app.assert_exactly_one_voucher(&order.order_id).await.code);
+    }
+    codes.sort();
+    codes.dedup();
+    assert_eq!(codes.len(), 6, "six distinct vouchers");
+    assert!(
+        app.host
+            .tiketi
+            .store
+            .pool_vouchers("demo", "demo-router", "2h", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
