@@ -81,6 +81,21 @@ async fn a_sale_claims_a_voucher_already_on_the_router() {
         tiketi_core::services::issuance::business_day(jiff::Timestamp::now(), "Africa/Nairobi");
     let totals = store.day_totals("demo", &day).await.unwrap();
     assert_eq!((totals.count, totals.amount_minor), (1, 5_000));
+
+    // Someone used an unsold pool voucher (its code leaked from the router): it is flagged.
+    let unsold = store
+        .pool_vouchers("demo", "demo-router", "1d", 1)
+        .await
+        .unwrap()
+        .remove(0);
+    let router_entity = store.router("demo", "demo-router").await.unwrap().unwrap();
+    let report = format!("{},5m,100,100\n", unsold.code);
+    let page = tiketi_core::services::routers::ReportPage::WHOLE;
+    let outcome = tiketi
+        .record_usage(&router_entity, &report, page)
+        .await
+        .unwrap();
+    assert_eq!(outcome.misused, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,7 +9,7 @@ use crate::{
         catalog::Router,
         router_secret::{self, RouterSecret},
         usage::parse_report,
-        voucher::Voucher,
+        voucher::{Origin, Voucher},
         voucher_code::VoucherCode,
     },
     ports::Clock,
@@ -120,6 +120,8 @@ pub struct ReportOutcome {
     pub updated: usize,
     /// Names that are not vouchers of this router (ignored, logged).
     pub foreign: usize,
+    /// Unsold pool vouchers that were used: someone had the code without paying (logged).
+    pub misused: usize,
     pub unreadable_lines: usize,
 }
 
@@ -155,6 +157,10 @@ impl<P: Platform> Tiketi<P> {
                 outcome.foreign += 1;
                 continue;
             };
+            if matches!(voucher.origin, Origin::Pool { .. }) && user.used() {
+                warn!(router_id = %router.id, voucher = %voucher.code, "an unsold pool voucher was used");
+                outcome.misused += 1;
+            }
             let Some(change) = voucher.apply_usage(user.uptime_seconds, user.bytes_total(), now)
             else {
                 continue;
@@ -180,9 +186,10 @@ impl<P: Platform> Tiketi<P> {
     }
 }
 
-/// At most this many users are added or removed by one sync response (a few hundred lines stay
-/// far below RouterOS's 64 KiB limits; the next minute continues).
-pub const SYNC_PAGE: usize = 200;
+/// At most this many users are added or removed by one sync response: about 380 bytes a user,
+/// so a response stays under 64 KiB (RouterOS's fetch/variable limits; measured in
+/// `docs/benchmarks.md`); the next minute continues.
+pub const SYNC_PAGE: usize = 150;
 
 /// What one sync response does to a router.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
