@@ -13,8 +13,7 @@ use std::{
 
 use tiketi_core::{
     domain::{
-        catalog::{Allowance, TicketTerms, TicketType},
-        money::Money,
+        catalog::{TicketTerms, TicketType},
         router_secret::HEADER,
         voucher::Voucher,
     },
@@ -23,83 +22,15 @@ use tiketi_core::{
         profile_for, quote, remove_users_script, setup_script, sync_script, url_host, user_for,
         users_script,
     },
+    services::demo::demo_ticket_types,
 };
 
 // ---------------------------------------------------------------------------------------------
 // The fixed example: the demo hotspot of `services/demo.rs`.
 
-const HOUR: u64 = 3600;
-const DAY: u64 = 24 * HOUR;
-const GB: u64 = 1_000_000_000;
-
 /// The demo ticket types, as `services/demo.rs` creates them.
 fn demo_tickets() -> Vec<TicketType> {
-    let tickets: [(&str, &str, Allowance, i64, u64); 8] = [
-        (
-            "1h",
-            "1 Hour WiFi",
-            Allowance::Time { seconds: HOUR },
-            50,
-            DAY,
-        ),
-        (
-            "2h",
-            "2 Hours",
-            Allowance::Time { seconds: 2 * HOUR },
-            80,
-            DAY,
-        ),
-        ("1d", "1 Day", Allowance::Time { seconds: DAY }, 200, DAY),
-        ("1gb", "1 GB", Allowance::Data { bytes: GB }, 100, 7 * DAY),
-        (
-            "5gb",
-            "5 GB",
-            Allowance::Data { bytes: 5 * GB },
-            400,
-            30 * DAY,
-        ),
-        (
-            "10gb",
-            "10 GB",
-            Allowance::Data { bytes: 10 * GB },
-            700,
-            30 * DAY,
-        ),
-        (
-            "week",
-            "Weekly Pass",
-            Allowance::Time { seconds: 7 * DAY },
-            1_000,
-            7 * DAY,
-        ),
-        (
-            "month",
-            "Monthly Pass",
-            Allowance::Time { seconds: 30 * DAY },
-            3_000,
-            30 * DAY,
-        ),
-    ];
-    tickets
-        .into_iter()
-        .zip(0..)
-        .map(
-            |((id, name, allowance, price, validity), order)| TicketType {
-                id: id.into(),
-                operator_id: "demo".into(),
-                name: name.into(),
-                allowance,
-                price: Money::from_major(price),
-                validity_seconds: validity,
-                rate_limit: Some("5M/5M".into()),
-                shared_users: 1,
-                router_ids: Vec::new(),
-                on_checkout: true,
-                archived: false,
-                sort_order: order,
-            },
-        )
-        .collect()
+    demo_ticket_types("demo")
 }
 
 const BASE: &str = "https://pay.tiketi.example";

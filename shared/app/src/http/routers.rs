@@ -79,6 +79,14 @@ fn text_error(error: &ServiceError) -> (StatusCode, String) {
     }
 }
 
+/// A text answer, or the failure's.
+fn text_answer(result: Result<String, ServiceError>) -> (StatusCode, String) {
+    match result {
+        Ok(text) => (StatusCode::OK, text),
+        Err(error) => text_error(&error),
+    }
+}
+
 /// The router named in the path, if the request carries its current secret.
 async fn authenticate<P: Platform>(
     tiketi: &Tiketi<P>,
@@ -111,18 +119,14 @@ async fn report<P: Platform>(
             .map_err(|_| ServiceError::Invalid("report is not UTF-8 text".into()))?;
         tiketi.record_usage(&router, body, page.into()).await
     };
-    match result.await {
-        Ok(outcome) => (
-            StatusCode::OK,
-            format!(
-                "ok users={} updated={} ignored={}",
-                outcome.users,
-                outcome.updated,
-                outcome.foreign + outcome.unreadable_lines
-            ),
-        ),
-        Err(error) => text_error(&error),
-    }
+    text_answer(result.await.map(|outcome| {
+        format!(
+            "ok users={} updated={} ignored={}",
+            outcome.users,
+            outcome.updated,
+            outcome.foreign + outcome.unreadable_lines
+        )
+    }))
 }
 
 async fn sync<P: Platform>(
@@ -134,10 +138,7 @@ async fn sync<P: Platform>(
         let router = authenticate(&tiketi, &operator_id, &router_id, &headers).await?;
         tiketi.sync_plan(&router).await
     };
-    match result.await {
-        Ok(plan) => (StatusCode::OK, plan.script()),
-        Err(error) => text_error(&error),
-    }
+    text_answer(result.await.map(|plan| plan.script()))
 }
 
 /// The hotspot login page the setup script downloads (with the router's secret).
@@ -150,8 +151,5 @@ async fn login_page<P: Platform>(
         let router = authenticate(&tiketi, &operator_id, &router_id, &headers).await?;
         tiketi.router_login_page(&router).await
     };
-    match result.await {
-        Ok(page) => (StatusCode::OK, page),
-        Err(error) => text_error(&error),
-    }
+    text_answer(result.await)
 }

@@ -75,6 +75,30 @@ const DEMO_TICKETS: [(&str, &str, Allowance, i64, u64); 8] = [
     ),
 ];
 
+/// The demo packages (1 Hour WiFi KES 50 … Monthly Pass KES 3,000) for an operator.
+pub fn demo_ticket_types(operator_id: &str) -> Vec<TicketType> {
+    DEMO_TICKETS
+        .into_iter()
+        .enumerate()
+        .map(
+            |(order, (id, name, allowance, price, validity))| TicketType {
+                id: id.into(),
+                operator_id: operator_id.to_owned(),
+                name: name.into(),
+                allowance,
+                price: Money::from_major(price),
+                validity_seconds: validity,
+                rate_limit: Some("5M/5M".into()),
+                shared_users: 1,
+                router_ids: Vec::new(),
+                on_checkout: true,
+                archived: false,
+                sort_order: u32::try_from(order).unwrap_or(u32::MAX),
+            },
+        )
+        .collect()
+}
+
 impl<P: Platform> Tiketi<P> {
     /// Creates the demo operator, router and ticket types (in one transaction) unless they
     /// exist. Idempotent.
@@ -97,26 +121,7 @@ impl<P: Platform> Tiketi<P> {
             secret_digest: None,
             hotspot: Default::default(),
         };
-        let tickets: Vec<TicketType> = DEMO_TICKETS
-            .into_iter()
-            .enumerate()
-            .map(
-                |(order, (id, name, allowance, price, validity))| TicketType {
-                    id: id.into(),
-                    operator_id: operator.id.clone(),
-                    name: name.into(),
-                    allowance,
-                    price: Money::from_major(price),
-                    validity_seconds: validity,
-                    rate_limit: Some("5M/5M".into()),
-                    shared_users: 1,
-                    router_ids: Vec::new(),
-                    on_checkout: true,
-                    archived: false,
-                    sort_order: u32::try_from(order).unwrap_or(u32::MAX),
-                },
-            )
-            .collect();
+        let tickets = demo_ticket_types(&operator.id);
         match self
             .store
             .create_operator_with(&operator, &[router], &tickets)
