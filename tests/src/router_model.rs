@@ -4,10 +4,17 @@
 
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ModelUser {
     pub profile: String,
     pub comment: String,
+    /// `limit-uptime` and `limit-bytes-total` as written (`1h`, `1000000000`).
+    pub limits: (Option<String>, Option<String>),
+}
+
+fn word_after(line: &str, marker: &str) -> Option<String> {
+    let start = line.find(marker)? + marker.len();
+    Some(line[start..].split_whitespace().next()?.to_owned())
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -28,12 +35,30 @@ impl RouterModel {
             if line.contains("/ip hotspot user add ") || line.contains("/ip hotspot user set ") {
                 let add = &line[line.find("/ip hotspot user add ").unwrap_or(line.len())..];
                 let name = quoted_after(line, "name=\"").expect("a user line names the user");
+                // RouterOS refuses to add a user that exists: an add must be guarded by a find.
+                let guarded = line.contains(&format!(
+                    ":if ([:len [/ip hotspot user find name=\"{name}\"]] = 0)"
+                ));
+                assert!(
+                    guarded || !self.users.contains_key(name),
+                    "`add` of existing user {name} fails on RouterOS"
+                );
                 let profile = quoted_after(add, "profile=\"")
                     .unwrap_or("default")
                     .to_owned();
                 let comment = quoted_after(add, "comment=\"").unwrap_or("").to_owned();
-                self.users
-                    .insert(name.to_owned(), ModelUser { profile, comment });
+                let limits = (
+                    word_after(add, "limit-uptime="),
+                    word_after(add, "limit-bytes-total="),
+                );
+                self.users.insert(
+                    name.to_owned(),
+                    ModelUser {
+                        profile,
+                        comment,
+                        limits,
+                    },
+                );
             } else if line.contains("/ip hotspot user remove ") {
                 let name = quoted_after(line, "name=\"").expect("a removal names the user");
                 // `[find where name=... and comment~"^tiketi:"]`: only Tiketi's users.

@@ -138,3 +138,82 @@ async fn concurrent_buyers_never_share_a_pool_voucher() {
             .is_empty()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pool_voucher_used_before_any_sale_is_never_sold() {
+    let app = spawn_app().await;
+    let tiketi = &app.host.tiketi;
+    tiketi.refill_pools().await.unwrap();
+    let store = &tiketi.store;
+    let router = store.router("demo", "demo-router").await.unwrap().unwrap();
+    let page = tiketi_core::services::routers::ReportPage::WHOLE;
+    // Every 1h pool voucher's code leaked and was used on the router.
+    let pool = store
+        .pool_vouchers("demo", "demo-router", "1h", 10)
+        .await
+        .unwrap();
+    let report: String = pool
+        .iter()
+        .map(|v| format!("{},5m,100,100\n", v.code))
+        .collect();
+    let outcome = tiketi.record_usage(&router, &report, page).await.unwrap();
+    assert_eq!(outcome.misused, pool.len());
+    assert!(
+        store
+            .pool_vouchers("demo", "demo-router", "1h", 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "used vouchers leave the pool"
+    );
+
+    let placed = app.place_order("1h", "0712345678").await;
+    app.click_on_pay_page(&placed, "pay").await;
+    let sold = app.assert_exactly_one_voucher(&placed.order_id).await;
+    assert!(
+        pool.iter().all(|v| v.code != sold.code),
+        "the buyer gets a fresh voucher"
+    );
+    for used in &pool {
+        let after = store.voucher("demo", &used.code).await.unwrap().unwrap();
+        assert_eq!(
+            after.status,
+            VoucherStatus::Active,
+            "its activation is kept"
+        );
+        assert!(after.activated_at.is_some());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pools_of_packages_no_longer_sold_leave_the_router() {
+    let app = spawn_app().await;
+    let tiketi = &app.host.tiketi;
+    tiketi.refill_pools().await.unwrap();
+    let mut ten = tiketi
+        .store
+        .ticket_type("demo", "10gb")
+        .await
+        .unwrap()
+        .unwrap();
+    ten.archived = true;
+    tiketi.store.put_ticket_type(&ten).await.unwrap();
+    tiketi.refill_pools().await.unwrap();
+    assert!(
+        tiketi
+            .store
+            .pool_vouchers("demo", "demo-router", "10gb", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let live = tiketi
+        .store
+        .router_live_vouchers("demo", "demo-router", None, 1000)
+        .await
+        .unwrap();
+    assert!(
+        live.iter().all(|v| v.terms.ticket_type_id != "10gb"),
+        "the router drops them at the next sync"
+    );
+}

@@ -106,7 +106,7 @@ async fn a_router_holds_exactly_its_live_vouchers() {
             .map(|v| v.code)
             .collect::<Vec<_>>()
     };
-    // Live: every sold voucher, plus the router's pool of unsold ones, in code order.
+    // Live: every sold voucher (and any pool vouchers the timer loaded), in code order.
     let all = live(None, 1000).await;
     assert!(
         codes.iter().all(|(_, c)| all.contains(c)),
@@ -393,4 +393,35 @@ async fn a_paged_report_becomes_the_inventory_once_complete() {
         .await
         .unwrap();
     assert_eq!(inventory().await, ["AAAA234567", "BBBB234567"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_names_must_match_voucher_codes_exactly() {
+    let app = spawn_app().await;
+    let tiketi = &app.host.tiketi;
+    let placed = app.place_order("1h", "0712345678").await;
+    app.click_on_pay_page(&placed, "pay").await;
+    let code = app.assert_exactly_one_voucher(&placed.order_id).await.code;
+    let router = tiketi
+        .store
+        .router("demo", "demo-router")
+        .await
+        .unwrap()
+        .unwrap();
+    let spelled = format!("{}-{}", code[..4].to_lowercase(), &code[4..]);
+    let outcome = tiketi
+        .record_usage(&router, &format!("{spelled},5m,1,1\n"), ReportPage::WHOLE)
+        .await
+        .unwrap();
+    assert_eq!((outcome.foreign, outcome.updated), (1, 0));
+    assert_eq!(
+        tiketi
+            .store
+            .voucher("demo", &code)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        tiketi_core::domain::voucher::VoucherStatus::Unused
+    );
 }

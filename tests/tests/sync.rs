@@ -62,6 +62,7 @@ async fn a_router_converges_on_its_live_vouchers_and_stays_there() {
         ModelUser {
             profile: "default".into(),
             comment: String::new(),
+            ..Default::default()
         },
     );
 
@@ -114,6 +115,7 @@ async fn a_router_converges_on_its_live_vouchers_and_stays_there() {
         ModelUser {
             profile: "tiketi-1h".into(),
             comment: "tiketi:1h".into(),
+            ..Default::default()
         },
     );
     run(&app, &mut router, secret).await;
@@ -202,5 +204,77 @@ async fn the_setup_script_carries_a_fresh_secret_that_unlocks_sync_and_the_login
         revoked.status(),
         reqwest::StatusCode::UNAUTHORIZED,
         "a new setup script revokes the old secret"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_router_that_lost_an_active_voucher_gets_back_only_what_is_left() {
+    let app = spawn_app().await;
+    let secret = app
+        .host
+        .tiketi
+        .rotate_router_secret("demo", "demo-router")
+        .await
+        .unwrap();
+    let secret = secret.expose();
+    let placed = app.place_order("1h", "0712345678").await;
+    app.click_on_pay_page(&placed, "pay").await;
+    let code = app.assert_exactly_one_voucher(&placed.order_id).await.code;
+    let mut router = RouterModel::default();
+    run(&app, &mut router, secret).await;
+    assert_eq!(router.users[&code].limits.0.as_deref(), Some("1h"));
+
+    // 50 minutes used, then the router is reset and loses its users.
+    let report = format!("{code},50m,1000,1000\n");
+    let entity = app
+        .host
+        .tiketi
+        .store
+        .router("demo", "demo-router")
+        .await
+        .unwrap()
+        .unwrap();
+    let page = tiketi_core::services::routers::ReportPage::WHOLE;
+    app.host
+        .tiketi
+        .record_usage(&entity, &report, page)
+        .await
+        .unwrap();
+    let mut reset = RouterModel::default();
+    run(&app, &mut reset, secret).await;
+    assert_eq!(
+        reset.users[&code].limits.0.as_deref(),
+        Some("10m"),
+        "not a fresh hour"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_setup_keeps_the_working_secret() {
+    let app = spawn_app().await;
+    let tiketi = &app.host.tiketi;
+    let working = tiketi
+        .rotate_router_secret("demo", "demo-router")
+        .await
+        .unwrap();
+    let mut router = tiketi
+        .store
+        .router("demo", "demo-router")
+        .await
+        .unwrap()
+        .unwrap();
+    router.hotspot_dns = "hotspot.local".into(); // RouterOS/iOS refuse it
+    tiketi.store.put_router(&router).await.unwrap();
+    assert!(
+        tiketi
+            .router_setup_script("demo", "demo-router")
+            .await
+            .is_err()
+    );
+    assert!(
+        tiketi
+            .authenticate_router("demo", "demo-router", working.expose())
+            .await
+            .is_ok()
     );
 }

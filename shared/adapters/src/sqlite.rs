@@ -37,7 +37,8 @@ CREATE INDEX IF NOT EXISTS items_gsi2 ON items (gsi2pk, gsi2sk, pk, sk) WHERE gs
 ";
 
 /// Indexes added after the first release: (columns, index) created on databases that lack them,
-/// filled from the items' own attributes.
+/// filled from the items' own attributes, in one transaction. (No local database made before
+/// gsi3 holds active vouchers: activation and gsi3 arrived in the same release.)
 const MIGRATIONS: &[(&str, &str, &str)] = &[(
     "gsi3pk",
     "gsi3sk",
@@ -53,8 +54,8 @@ fn migrate(connection: &Connection) -> Result<(), TableError> {
         if !columns.iter().any(|c| c == hash) {
             connection
                 .execute_batch(&format!(
-                    "ALTER TABLE items ADD COLUMN {hash} TEXT; ALTER TABLE items ADD COLUMN {range} TEXT;
-                     UPDATE items SET {hash} = json_extract(body, '$.{hash}'), {range} = json_extract(body, '$.{range}');"
+                    "BEGIN IMMEDIATE; ALTER TABLE items ADD COLUMN {hash} TEXT; ALTER TABLE items ADD COLUMN {range} TEXT;
+                     UPDATE items SET {hash} = json_extract(body, '$.{hash}'), {range} = json_extract(body, '$.{range}'); COMMIT;"
                 ))
                 .map_err(unavailable)?;
         }

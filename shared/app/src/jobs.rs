@@ -72,13 +72,31 @@ pub async fn handle_sqs_event<P: Platform>(
 pub async fn handle_schedule<P: Platform>(
     tiketi: &Tiketi<P>,
 ) -> Result<serde_json::Value, ServiceError> {
-    let sweep = tiketi.sweep_expired().await?;
-    let pooled = tiketi.refill_pools().await?;
-    let report = tiketi.reconcile().await?;
-    Ok(serde_json::json!({
-        "expired": sweep.expired, "buckets": sweep.buckets, "pooled": pooled,
-        "checked": report.checked, "reissued": report.reissued, "errors": report.errors,
-    }))
+    // Independent steps: one failing must not stop the others (a stuck sweep must not keep paid
+    // orders from their vouchers).
+    let sweep = tiketi.sweep_expired().await;
+    let pooled = tiketi.refill_pools().await;
+    let reconciled = tiketi.reconcile().await;
+    let summary = serde_json::json!({
+        "expired": sweep.as_ref().ok().map(|s| s.expired),
+        "pooled": pooled.as_ref().ok(),
+        "checked": reconciled.as_ref().ok().map(|r| r.checked),
+        "reissued": reconciled.as_ref().ok().map(|r| r.reissued),
+        "errors": reconciled.as_ref().ok().map(|r| r.errors),
+    });
+    let failures = [
+        ("expiry sweep", sweep.err()),
+        ("pool top-up", pooled.err()),
+        ("reconciliation", reconciled.err()),
+    ];
+    let mut first = None;
+    for (step, error) in failures {
+        if let Some(error) = error {
+            tracing::error!(step, %error, "scheduled step failed");
+            first.get_or_insert(error);
+        }
+    }
+    first.map_or(Ok(summary), Err)
 }
 
 /// The local worker: receives from the queue and acknowledges what it handled. A failed

@@ -45,6 +45,8 @@ impl<P: Platform> Tiketi<P> {
             .await?
             .ok_or(ServiceError::NotFound("operator"))?;
         let mut order = self.load_order(operator_id, order_id).await?;
+        // Pool vouchers another issuer claimed first: not tried again in this issuance.
+        let mut lost_claims: Vec<String> = Vec::new();
         for _ in 0..MAX_CODE_DRAWS {
             match order.status {
                 OrderStatus::Paid => {}
@@ -58,7 +60,7 @@ impl<P: Platform> Tiketi<P> {
                 operator.voucher_code_length
             };
             // A pool voucher is already on the router: the buyer can log in at once.
-            let pooled = self.claimable_pool_voucher(&order).await?;
+            let pooled = self.claimable_pool_voucher(&order, &lost_claims).await?;
             let claimed = pooled.is_some();
             let voucher = match pooled {
                 Some(pooled) => Voucher {
@@ -118,6 +120,9 @@ impl<P: Platform> Tiketi<P> {
                         from_pool = claimed,
                         "voucher taken meanwhile (pool claim or code collision); trying again"
                     );
+                    if claimed {
+                        lost_claims.push(voucher.code.clone());
+                    }
                 }
                 Err(StoreError::ConditionFailed { .. }) => {}
                 Err(e) => return Err(e.into()),
@@ -130,20 +135,44 @@ impl<P: Platform> Tiketi<P> {
     }
 
     /// An unclaimed pool voucher of the order's router and ticket type that enforces the terms
-    /// the customer paid for, if any.
-    async fn claimable_pool_voucher(&self, order: &Order) -> Result<Option<Voucher>, ServiceError> {
+    /// the customer paid for, preferring one the router reported holding (so Connect works at
+    /// once), and never one in `skip`.
+    async fn claimable_pool_voucher(
+        &self,
+        order: &Order,
+        skip: &[String],
+    ) -> Result<Option<Voucher>, ServiceError> {
         let candidates = self
             .store
             .pool_vouchers(
                 &order.operator_id,
                 &order.router_id,
                 &order.terms.ticket_type_id,
-                5,
+                10,
             )
             .await?;
-        Ok(candidates
+        let mut usable: Vec<Voucher> = candidates
             .into_iter()
-            .find(|v| v.status == VoucherStatus::Unused && v.terms.same_on_router(&order.terms)))
+            .filter(|v| {
+                v.status == VoucherStatus::Unused
+                    && v.terms.same_on_router(&order.terms)
+                    && !skip.contains(&v.code)
+            })
+            .collect();
+        if usable.is_empty() {
+            return Ok(None);
+        }
+        let inventory = self
+            .store
+            .router_inventory(&order.operator_id, &order.router_id)
+            .await?;
+        let on_router = |v: &Voucher| {
+            inventory
+                .as_ref()
+                .is_some_and(|i| i.users.contains(&v.code))
+        };
+        let index = usable.iter().position(on_router).unwrap_or(0);
+        Ok(Some(usable.swap_remove(index)))
     }
 
     async fn load_order(&self, operator_id: &str, order_id: &str) -> Result<Order, ServiceError> {

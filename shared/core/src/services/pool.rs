@@ -21,8 +21,8 @@ pub const POOL_SIZE: usize = 3;
 
 impl<P: Platform> Tiketi<P> {
     /// Tops up every router's pools; returns how many vouchers were added. Pool vouchers whose
-    /// terms no longer match their ticket type (it was edited) are cancelled, so routers drop
-    /// them, and replaced.
+    /// terms no longer match their ticket type (it was edited), or whose ticket type is no
+    /// longer sold at the router, are cancelled, so routers drop them.
     pub async fn refill_pools(&self) -> Result<usize, ServiceError> {
         let mut added = 0;
         for operator in self.store.operators().await? {
@@ -31,8 +31,24 @@ impl<P: Platform> Tiketi<P> {
             } else {
                 operator.voucher_code_length
             };
+            let all_types = self.store.ticket_types(&operator.id).await?;
             for router in self.store.routers(&operator.id).await? {
                 let storefront = self.storefront(&operator.id, &router.id).await?;
+                // Packages no longer sold here: their unsold vouchers leave the router.
+                for ticket in all_types
+                    .iter()
+                    .filter(|t| !storefront.ticket_types.iter().any(|s| s.id == t.id))
+                {
+                    for voucher in self
+                        .store
+                        .pool_vouchers(&operator.id, &router.id, &ticket.id, 100)
+                        .await?
+                    {
+                        self.store
+                            .cancel_pool_voucher(&voucher, self.clock.now())
+                            .await?;
+                    }
+                }
                 for ticket in &storefront.ticket_types {
                     let terms = TicketTerms::from(ticket);
                     let pool = self

@@ -9,7 +9,7 @@ use crate::{
         catalog::Router,
         router_secret::{self, RouterSecret},
         usage::parse_report,
-        voucher::{Origin, Voucher},
+        voucher::{Origin, Voucher, VoucherStatus},
         voucher_code::VoucherCode,
     },
     ports::Clock,
@@ -144,13 +144,14 @@ impl<P: Platform> Tiketi<P> {
             ..ReportOutcome::default()
         };
         for user in &report.users {
+            // Exactly the voucher's code: a router user spelled differently is not that voucher.
             let voucher = match VoucherCode::parse(&user.name) {
-                Ok(code) => {
+                Ok(code) if code.as_str() == user.name => {
                     self.store
                         .voucher(&router.operator_id, code.as_str())
                         .await?
                 }
-                Err(_) => None,
+                _ => None,
             };
             let Some(voucher) = voucher.filter(|v| v.router_id == router.id) else {
                 warn!(router_id = %router.id, name = %user.name, "report names a user that is not this router's voucher");
@@ -211,7 +212,7 @@ impl SyncPlan {
             .collect();
         profiles.sort_by(|a, b| a.name.cmp(&b.name));
         profiles.dedup_by(|a, b| a.name == b.name);
-        let users: Vec<_> = self.add.iter().map(routeros::user_for).collect();
+        let users: Vec<_> = self.add.iter().map(router_user).collect();
         let removals: Vec<&str> = self.remove.iter().map(String::as_str).collect();
         let mut script = String::new();
         if !profiles.is_empty() {
@@ -228,6 +229,18 @@ impl SyncPlan {
         }
         script
     }
+}
+
+/// The router user of a voucher. An active voucher the router lost (a reset, a restored
+/// backup) gets back only what is left of its allowance, never a fresh one.
+fn router_user(voucher: &Voucher) -> routeros::HotspotUser {
+    let mut user = routeros::user_for(voucher);
+    if voucher.status == VoucherStatus::Active {
+        let left = |limit: Option<u64>, used: u64| limit.map(|l| l.saturating_sub(used).max(1));
+        user.limit_uptime_seconds = left(user.limit_uptime_seconds, voucher.usage.uptime_seconds);
+        user.limit_bytes_total = left(user.limit_bytes_total, voucher.usage.bytes_used);
+    }
+    user
 }
 
 impl<P: Platform> Tiketi<P> {
@@ -281,13 +294,18 @@ impl<P: Platform> Tiketi<P> {
         operator_id: &str,
         router_id: &str,
     ) -> Result<String, ServiceError> {
+        // Validate before rotating: a refused setup must not lock out the working router.
+        let invalid = |e: routeros::InvalidSetup| ServiceError::Invalid(e.to_string());
+        let placeholder = "0".repeat(32);
+        self.setup_params(operator_id, router_id, &placeholder)
+            .await?
+            .validate()
+            .map_err(invalid)?;
         let secret = self.rotate_router_secret(operator_id, router_id).await?;
         let params = self
             .setup_params(operator_id, router_id, secret.expose())
             .await?;
-        params
-            .validate()
-            .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        params.validate().map_err(invalid)?;
         Ok(routeros::setup_script(&params))
     }
 

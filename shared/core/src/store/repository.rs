@@ -153,7 +153,9 @@ fn voucher_item(voucher: &Voucher) -> Item {
             index.push((attr::GSI3SK, keys::expiry_sort(at, &voucher.code)));
         }
     }
-    if let Origin::Pool { ticket_type_id } = &voucher.origin {
+    if let (Origin::Pool { ticket_type_id }, VoucherStatus::Unused, None) =
+        (&voucher.origin, voucher.status, voucher.expires_at)
+    {
         // Unclaimed pool vouchers have no expiry yet, so gsi3 holds the pool; `pool` is what a
         // claim's condition checks.
         index.push((
@@ -609,12 +611,14 @@ impl<T: Table> Repository<T> {
             update_order,
             match claimed {
                 false => Write::put_new(voucher_item(voucher)),
+                // Still in the pool and never used: a voucher someone started using (its code
+                // leaked) is never sold.
                 true => Write::Put {
                     item: voucher_item(voucher),
-                    condition: Some(Condition::attr_eq(
-                        POOL_ATTRIBUTE,
-                        voucher.terms.ticket_type_id.as_str(),
-                    )),
+                    condition: Some(Condition::All(vec![
+                        Condition::attr_eq(POOL_ATTRIBUTE, voucher.terms.ticket_type_id.as_str()),
+                        Condition::attr_eq("status", VoucherStatus::Unused.as_str()),
+                    ])),
                 },
             },
             Write::put_new(sale_item),
@@ -636,6 +640,8 @@ impl<T: Table> Repository<T> {
     pub async fn apply_voucher_usage(&self, voucher: &Voucher, change: &UsageChange) -> Result<()> {
         let op = &voucher.operator_id;
         let mut changes = vec![
+            // Any use takes a voucher out of its router's pool for good.
+            (POOL_ATTRIBUTE.into(), Change::Remove),
             ("status".into(), set(change.status)),
             ("usage".into(), set(change.usage)),
             (
@@ -719,6 +725,7 @@ impl<T: Table> Repository<T> {
                 set(keys::vouchers_by_status(op, expired.as_str())),
             ),
             ("expired_at".into(), set(now)),
+            (POOL_ATTRIBUTE.into(), Change::Remove),
         ]
         .into_iter()
         .chain(leave_live_indexes())
