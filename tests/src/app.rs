@@ -160,6 +160,14 @@ impl TestApp {
         }
     }
 
+    /// A whole purchase: order, Pay on the stand-in's page, and the voucher once issued.
+    pub async fn buy(&self, ticket_type_id: &str, phone: &str) -> (PlacedOrder, Voucher) {
+        let placed = self.place_order(ticket_type_id, phone).await;
+        self.click_on_pay_page(&placed, "pay").await;
+        let voucher = self.assert_exactly_one_voucher(&placed.order_id).await;
+        (placed, voucher)
+    }
+
     /// Clicks a button of the sandbox pay page (`pay`, `fail` or `cancel`); returns the
     /// callback URL the browser is sent to.
     pub async fn click_on_pay_page(&self, placed: &PlacedOrder, action: &str) -> String {

@@ -144,9 +144,7 @@ async fn swahili_browsers_get_swahili_pages_and_can_switch() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_gets_the_voucher_back_by_phone_and_code() {
     let app = spawn_app().await;
-    let placed = app.place_order("1gb", "0733444555").await;
-    app.click_on_pay_page(&placed, "pay").await;
-    let voucher = app.assert_exactly_one_voucher(&placed.order_id).await;
+    let (placed, voucher) = app.buy("1gb", "0733444555").await;
     let order = app.order(&placed.order_id).await;
     let receipt = order
         .confirmation_code

@@ -343,9 +343,7 @@ async fn a_crash_between_paid_and_issuance_is_repaired_by_reconciliation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redelivered_issue_messages_issue_one_voucher() {
     let app = spawn_app().await;
-    let placed = app.place_order("10gb", "0712345678").await;
-    app.click_on_pay_page(&placed, "pay").await;
-    let first = app.assert_exactly_one_voucher(&placed.order_id).await;
+    let (placed, first) = app.buy("10gb", "0712345678").await;
     let message = Message::IssueVoucher {
         operator_id: "demo".into(),
         order_id: placed.order_id.clone(),
@@ -387,9 +385,7 @@ async fn a_message_that_keeps_failing_lands_in_the_dead_letter_queue() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reversed_payment_cancels_its_unused_voucher_and_is_counted() {
     let app = spawn_app().await;
-    let placed = app.place_order("1d", "0712345678").await;
-    app.click_on_pay_page(&placed, "pay").await;
-    let voucher = app.assert_exactly_one_voucher(&placed.order_id).await;
+    let (placed, voucher) = app.buy("1d", "0712345678").await;
     app.sandbox()
         .reverse(&placed.tracking_id, true)
         .await

@@ -47,9 +47,7 @@ async fn a_sale_claims_a_voucher_already_on_the_router() {
         .map(|v| v.code)
         .collect();
 
-    let placed = app.place_order("1h", "0712345678").await;
-    app.click_on_pay_page(&placed, "pay").await;
-    let voucher = app.assert_exactly_one_voucher(&placed.order_id).await;
+    let (placed, voucher) = app.buy("1h", "0712345678").await;
     assert!(
         pool_1h.contains(&voucher.code),
         "the sale claimed a pool voucher"
@@ -167,9 +165,7 @@ async fn a_pool_voucher_used_before_any_sale_is_never_sold() {
         "used vouchers leave the pool"
     );
 
-    let placed = app.place_order("1h", "0712345678").await;
-    app.click_on_pay_page(&placed, "pay").await;
-    let sold = app.assert_exactly_one_voucher(&placed.order_id).await;
+    let (_, sold) = app.buy("1h", "0712345678").await;
     assert!(
         pool.iter().all(|v| v.code != sold.code),
         "the buyer gets a fresh voucher"

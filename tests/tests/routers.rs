@@ -92,9 +92,7 @@ async fn a_router_holds_exactly_its_live_vouchers() {
     let app = spawn_app().await;
     let mut codes = Vec::new();
     for ticket in ["1h", "1gb", "1d"] {
-        let placed = app.place_order(ticket, "0712345678").await;
-        app.click_on_pay_page(&placed, "pay").await;
-        let voucher = app.assert_exactly_one_voucher(&placed.order_id).await;
+        let (placed, voucher) = app.buy(ticket, "0712345678").await;
         codes.push((placed, voucher.code));
     }
     let store = &app.host.tiketi.store;
@@ -248,9 +246,8 @@ async fn the_report_endpoint_accepts_only_the_routers_own_secret() {
     use reqwest::StatusCode;
     let app = spawn_app().await;
     let tiketi = &app.host.tiketi;
-    let placed = app.place_order("1h", "0712345678").await;
-    app.click_on_pay_page(&placed, "pay").await;
-    let code = app.assert_exactly_one_voucher(&placed.order_id).await.code;
+    let (_, code) = app.buy("1h", "0712345678").await;
+    let code = code.code;
     let secret = tiketi
         .rotate_router_secret("demo", "demo-router")
         .await
@@ -399,9 +396,8 @@ async fn a_paged_report_becomes_the_inventory_once_complete() {
 async fn report_names_must_match_voucher_codes_exactly() {
     let app = spawn_app().await;
     let tiketi = &app.host.tiketi;
-    let placed = app.place_order("1h", "0712345678").await;
-    app.click_on_pay_page(&placed, "pay").await;
-    let code = app.assert_exactly_one_voucher(&placed.order_id).await.code;
+    let (_, code) = app.buy("1h", "0712345678").await;
+    let code = code.code;
     let router = tiketi
         .store
         .router("demo", "demo-router")
