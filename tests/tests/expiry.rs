@@ -222,3 +222,79 @@ async fn a_sweep_touches_the_vouchers_due_not_the_vouchers_stored() {
         VoucherStatus::Active
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_operators_broken_data_does_not_stop_the_others_sweep() {
+    use tiketi_core::{
+        ports::table::{Item, Table, Write},
+        store::keys,
+    };
+    let app = spawn_app().await;
+    let tiketi = &app.host.tiketi;
+    let (_, voucher) = app.buy("1d", "0712345678").await;
+    let router = tiketi
+        .store
+        .router("demo", "demo-router")
+        .await
+        .unwrap()
+        .unwrap();
+    tiketi
+        .record_usage(
+            &router,
+            &format!("{},1m,1,1\n", voucher.code),
+            ReportPage::WHOLE,
+        )
+        .await
+        .unwrap();
+    // Make the demo voucher due now, and break another operator's expiry bucket.
+    let mut due = tiketi
+        .store
+        .voucher("demo", &voucher.code)
+        .await
+        .unwrap()
+        .unwrap();
+    due.expires_at = Some(jiff::Timestamp::now() - jiff::SignedDuration::from_mins(1));
+    tiketi
+        .store
+        .table()
+        .write(Write::Delete {
+            key: keys::voucher("demo", &due.code),
+            condition: None,
+        })
+        .await
+        .unwrap();
+    tiketi.store.create_vouchers(&[due.clone()]).await.unwrap();
+    let mut other = tiketi.store.operator("demo").await.unwrap().unwrap();
+    other.id = "aaa-first".into(); // swept before "demo"
+    tiketi.store.create_operator(&other).await.unwrap();
+    let broken = serde_json::json!({
+        "pk": "OP#aaa-first#VOUCHER#BROKEN", "sk": "VOUCHER", "entity": "voucher", "status": "ACTIVE",
+        "gsi3pk": keys::expiry_bucket("aaa-first", jiff::Timestamp::now()), "gsi3sk": "0#BROKEN",
+    });
+    let serde_json::Value::Object(map) = broken else {
+        unreachable!()
+    };
+    tiketi
+        .store
+        .table()
+        .write(Write::put(Item(map)))
+        .await
+        .unwrap();
+
+    let report = tiketi.sweep_expired().await.unwrap();
+    assert_eq!(report.errors, 1, "the broken operator is reported");
+    assert_eq!(
+        report.expired, 1,
+        "the other operator's due voucher still expired"
+    );
+    assert_eq!(
+        tiketi
+            .store
+            .voucher("demo", &due.code)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        VoucherStatus::Expired
+    );
+}

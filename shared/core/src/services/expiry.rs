@@ -8,10 +8,10 @@
 //! safe to run concurrently.
 
 use jiff::{SignedDuration, Timestamp};
-use tracing::info;
+use tracing::{info, warn};
 
 use super::{Platform, ServiceError, Tiketi};
-use crate::{ports::Clock, store::StoreError};
+use crate::{domain::catalog::Operator, ports::Clock, store::StoreError};
 
 /// What one sweep did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -19,6 +19,8 @@ pub struct SweepReport {
     pub expired: usize,
     /// Hour buckets read.
     pub buckets: usize,
+    /// Operators whose sweep failed (logged; retried by the next sweep).
+    pub errors: usize,
 }
 
 const HOUR: i64 = 3_600;
@@ -33,29 +35,44 @@ impl<P: Platform> Tiketi<P> {
         let now = self.clock.now();
         let mut report = SweepReport::default();
         for operator in self.store.operators().await? {
-            let from = match self.store.expiry_swept_until(&operator.id).await? {
-                Some(until) => until.saturating_sub(OVERLAP).unwrap_or(until),
-                None => operator
-                    .created_at
-                    .max(now.saturating_sub(FIRST_LOOK_BACK).unwrap_or(now)),
-            };
-            for hour in hours(from, now) {
-                report.buckets += 1;
-                for voucher in self.store.vouchers_due(&operator.id, hour, now).await? {
-                    match self.store.expire_voucher(&voucher, now).await {
-                        Ok(()) => report.expired += 1,
-                        // Used up, cancelled or expired by a concurrent sweep meanwhile.
-                        Err(StoreError::ConditionFailed { .. }) => {}
-                        Err(e) => return Err(e.into()),
-                    }
-                }
+            // One operator's failure (an unreadable item, a store error) must not stop the
+            // others; its mark is not moved, so its next sweep reads the same hours again.
+            if let Err(error) = self.sweep_operator(&operator, now, &mut report).await {
+                warn!(operator_id = %operator.id, %error, "expiry sweep failed for this operator");
+                report.errors += 1;
             }
-            self.store.set_expiry_swept_until(&operator.id, now).await?;
         }
-        if report.expired > 0 {
+        if report.expired > 0 || report.errors > 0 {
             info!(?report, "expiry sweep done");
         }
         Ok(report)
+    }
+
+    async fn sweep_operator(
+        &self,
+        operator: &Operator,
+        now: Timestamp,
+        report: &mut SweepReport,
+    ) -> Result<(), ServiceError> {
+        let from = match self.store.expiry_swept_until(&operator.id).await? {
+            Some(until) => until.saturating_sub(OVERLAP).unwrap_or(until),
+            None => operator
+                .created_at
+                .max(now.saturating_sub(FIRST_LOOK_BACK).unwrap_or(now)),
+        };
+        for hour in hours(from, now) {
+            report.buckets += 1;
+            for voucher in self.store.vouchers_due(&operator.id, hour, now).await? {
+                match self.store.expire_voucher(&voucher, now).await {
+                    Ok(()) => report.expired += 1,
+                    // Used up, cancelled or expired by a concurrent sweep meanwhile.
+                    Err(StoreError::ConditionFailed { .. }) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        self.store.set_expiry_swept_until(&operator.id, now).await?;
+        Ok(())
     }
 }
 
