@@ -277,3 +277,74 @@ async fn a_refused_setup_keeps_the_working_secret() {
             .is_ok()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backlog_reaches_the_router_a_page_at_a_time() {
+    use tiketi_core::{
+        domain::{
+            catalog::TicketTerms,
+            voucher::{Origin, Voucher, VoucherStatus},
+        },
+        services::routers::SYNC_PAGE,
+    };
+    let app = spawn_app().await;
+    let tiketi = &app.host.tiketi;
+    let secret = tiketi
+        .rotate_router_secret("demo", "demo-router")
+        .await
+        .unwrap();
+    let terms = TicketTerms::from(
+        &tiketi
+            .store
+            .ticket_type("demo", "1h")
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    let batch: Vec<Voucher> = (0..400)
+        .map(|i| Voucher {
+            code: format!("K{i:09}"),
+            password: format!("K{i:09}"),
+            operator_id: "demo".into(),
+            router_id: "demo-router".into(),
+            terms: terms.clone(),
+            status: VoucherStatus::Unused,
+            origin: Origin::Batch {
+                batch_id: "b1".into(),
+            },
+            phone: None,
+            created_at: jiff::Timestamp::now(),
+            activated_at: None,
+            expires_at: None,
+            usage: Default::default(),
+        })
+        .collect();
+    tiketi.store.create_vouchers(&batch).await.unwrap();
+    let mut router = RouterModel::default();
+    // A stale Tiketi user at the far end of the code space.
+    router.users.insert(
+        "ZZZZ999999".into(),
+        ModelUser {
+            comment: "tiketi:1h".into(),
+            ..Default::default()
+        },
+    );
+    let live = tiketi
+        .store
+        .router_live_vouchers("demo", "demo-router", None, 10_000)
+        .await
+        .unwrap();
+    let mut runs = 0;
+    while router.tiketi_users() != live.iter().map(|v| v.code.clone()).collect::<Vec<_>>() {
+        let before = router.users.len();
+        run(&app, &mut router, secret.expose()).await;
+        assert!(
+            router.users.len().abs_diff(before) <= 2 * SYNC_PAGE,
+            "a page at a time"
+        );
+        runs += 1;
+        assert!(runs <= 6, "converges in a few runs");
+    }
+    assert!(runs >= 3, "400+ vouchers need several pages");
+    assert!(!router.users.contains_key("ZZZZ999999"));
+}

@@ -191,6 +191,8 @@ impl<P: Platform> Tiketi<P> {
 /// so a response stays under 64 KiB (RouterOS's fetch/variable limits; measured in
 /// `docs/benchmarks.md`); the next minute continues.
 pub const SYNC_PAGE: usize = 150;
+/// Live vouchers read per store query while planning a sync.
+const SYNC_READ: usize = 500;
 
 /// What one sync response does to a router.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -248,39 +250,48 @@ impl<P: Platform> Tiketi<P> {
     /// complete report said it holds (present). Before any report, only additions are sent.
     pub async fn sync_plan(&self, router: &Router) -> Result<SyncPlan, ServiceError> {
         let (op, id) = (&router.operator_id, &router.id);
-        let mut desired = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let page = self
-                .store
-                .router_live_vouchers(op, id, after.as_deref(), 500)
-                .await?;
-            let done = page.len() < 500;
-            after = page.last().map(|v| v.code.clone());
-            desired.extend(page);
-            if done {
-                break;
-            }
-        }
         let inventory = self.store.router_inventory(op, id).await?;
-        let present: std::collections::HashSet<&str> = inventory
+        let mut present: Vec<&str> = inventory
             .iter()
             .flat_map(|i| i.users.iter().map(String::as_str))
             .collect();
-        let live: std::collections::HashSet<&str> =
-            desired.iter().map(|v| v.code.as_str()).collect();
-        let mut remove: Vec<String> = present
+        present.sort_unstable();
+        present.dedup();
+        // Walk the live set in code order (its index sort key), beside the sorted inventory.
+        // Stop once a page of additions is found: a backlog then costs a page or a few, not
+        // the whole live set. Removals are decided for the inventory names the walk passed;
+        // the others wait for a later run.
+        let mut matched = vec![false; present.len()];
+        let mut add = Vec::new();
+        let mut after: Option<String> = None;
+        let walked_all = loop {
+            let page = self
+                .store
+                .router_live_vouchers(op, id, after.as_deref(), SYNC_READ)
+                .await?;
+            let exhausted = page.len() < SYNC_READ;
+            after = page.last().map(|v| v.code.clone()).or(after);
+            for voucher in page {
+                match present.binary_search(&voucher.code.as_str()) {
+                    Ok(i) => matched[i] = true,
+                    Err(_) if add.len() < SYNC_PAGE => add.push(voucher),
+                    Err(_) => {}
+                }
+            }
+            if exhausted {
+                break true;
+            }
+            if add.len() >= SYNC_PAGE {
+                break false;
+            }
+        };
+        let settled = |name: &str| walked_all || after.as_deref().is_some_and(|last| name <= last);
+        let remove = present
             .iter()
-            .filter(|name| !live.contains(*name))
-            .map(|n| (*n).to_owned())
-            .collect();
-        remove.sort();
-        remove.truncate(SYNC_PAGE);
-        let add = desired
-            .iter()
-            .filter(|v| !present.contains(v.code.as_str()))
+            .zip(&matched)
+            .filter(|(name, seen)| !**seen && settled(name))
+            .map(|(name, _)| (*name).to_owned())
             .take(SYNC_PAGE)
-            .cloned()
             .collect();
         Ok(SyncPlan { add, remove })
     }
