@@ -160,6 +160,28 @@ impl TestApp {
         }
     }
 
+    /// An order the customer has paid at Pesapal, whose IPN has not arrived (yet).
+    pub async fn paid_without_ipn(&self, ticket_type_id: &str, phone: &str) -> PlacedOrder {
+        let placed = self.place_order(ticket_type_id, phone).await;
+        self.sandbox()
+            .complete(&placed.tracking_id, false)
+            .await
+            .expect("sandbox order");
+        placed
+    }
+
+    /// The demo router as stored.
+    pub async fn demo_router(&self) -> tiketi_core::domain::catalog::Router {
+        let router = self
+            .host
+            .tiketi
+            .store
+            .router("demo", "demo-router")
+            .await
+            .expect("store");
+        router.expect("the demo router exists")
+    }
+
     /// A whole purchase: order, Pay on the stand-in's page, and the voucher once issued.
     pub async fn buy(&self, ticket_type_id: &str, phone: &str) -> (PlacedOrder, Voucher) {
         let placed = self.place_order(ticket_type_id, phone).await;

@@ -40,12 +40,7 @@ async fn vouchers_expire_when_their_validity_window_ends() {
 
     // Unused vouchers never expire by validity: the window starts at first login.
     assert_eq!(tiketi.sweep_expired().await.unwrap().expired, 0);
-    let router = tiketi
-        .store
-        .router("demo", "demo-router")
-        .await
-        .unwrap()
-        .unwrap();
+    let router = app.demo_router().await;
     let report = format!("{short},1m,10,10\n{long},1m,10,10\n");
     tiketi
         .record_usage(&router, &report, ReportPage::WHOLE)
@@ -232,12 +227,7 @@ async fn one_operators_broken_data_does_not_stop_the_others_sweep() {
     let app = spawn_app().await;
     let tiketi = &app.host.tiketi;
     let (_, voucher) = app.buy("1d", "0712345678").await;
-    let router = tiketi
-        .store
-        .router("demo", "demo-router")
-        .await
-        .unwrap()
-        .unwrap();
+    let router = app.demo_router().await;
     tiketi
         .record_usage(
             &router,

@@ -18,11 +18,7 @@ use tiketi_tests::app::{spawn_app, spawn_app_with};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_ipn_delivered_ten_times_issues_one_voucher() {
     let app = spawn_app().await;
-    let placed = app.place_order("1h", "0712345678").await;
-    app.sandbox()
-        .complete(&placed.tracking_id, false)
-        .await
-        .unwrap();
+    let placed = app.paid_without_ipn("1h", "0712345678").await;
     let reference = format!("TK-{}", placed.order_id);
     for _ in 0..10 {
         let ack = app.send_ipn(&placed.tracking_id, &reference).await;
@@ -50,11 +46,7 @@ async fn the_same_ipn_delivered_ten_times_issues_one_voucher() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_concurrent_ipns_for_one_order_issue_one_voucher() {
     let app = spawn_app().await;
-    let placed = app.place_order("1d", "0712345678").await;
-    app.sandbox()
-        .complete(&placed.tracking_id, false)
-        .await
-        .unwrap();
+    let placed = app.paid_without_ipn("1d", "0712345678").await;
     let reference = format!("TK-{}", placed.order_id);
     let acks =
         futures::future::join_all((0..20).map(|_| app.send_ipn(&placed.tracking_id, &reference)))
@@ -119,11 +111,7 @@ async fn a_forged_ipn_for_an_unpaid_order_issues_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ipn_for_an_unknown_order_changes_nothing() {
     let app = spawn_app().await;
-    let placed = app.place_order("1h", "0712345678").await;
-    app.sandbox()
-        .complete(&placed.tracking_id, false)
-        .await
-        .unwrap();
+    let placed = app.paid_without_ipn("1h", "0712345678").await;
     // Unknown tracking id, with a real order's reference.
     let ack = app
         .send_ipn(
@@ -161,11 +149,7 @@ async fn an_ipn_for_an_unknown_order_changes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_post_ipn_with_a_json_body_is_processed() {
     let app = spawn_app().await;
-    let placed = app.place_order("1h", "0712345678").await;
-    app.sandbox()
-        .complete(&placed.tracking_id, false)
-        .await
-        .unwrap();
+    let placed = app.paid_without_ipn("1h", "0712345678").await;
     let body = serde_json::json!({
         "OrderTrackingId": placed.tracking_id, "OrderNotificationType": "IPNCHANGE",
         "OrderMerchantReference": format!("TK-{}", placed.order_id),
@@ -289,11 +273,7 @@ async fn a_pesapal_that_times_out_leaves_the_order_recoverable() {
 
     // An IPN while Pesapal hangs: answered 500, the order stays pending.
     app.sandbox().set_latency(Duration::ZERO);
-    let placed = app.place_order("1h", "0712345678").await;
-    app.sandbox()
-        .complete(&placed.tracking_id, false)
-        .await
-        .unwrap();
+    let placed = app.paid_without_ipn("1h", "0712345678").await;
     app.sandbox().set_latency(Duration::from_secs(2));
     let ack = app
         .send_ipn(&placed.tracking_id, &format!("TK-{}", placed.order_id))
@@ -314,11 +294,7 @@ async fn a_pesapal_that_times_out_leaves_the_order_recoverable() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_between_paid_and_issuance_is_repaired_by_reconciliation() {
     let app = spawn_app().await;
-    let placed = app.place_order("2h", "0712345678").await;
-    app.sandbox()
-        .complete(&placed.tracking_id, false)
-        .await
-        .unwrap();
+    let placed = app.paid_without_ipn("2h", "0712345678").await;
     // The IPN handler wrote PAID, then crashed before enqueueing the issue message.
     app.mark_paid_without_issuing(&placed.order_id).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -452,11 +428,7 @@ async fn reconciliation_reaches_fresh_orders_behind_many_abandoned_ones() {
             + jiff::SignedDuration::from_secs(i);
         store.create_order(&stale).await.unwrap();
     }
-    let fresh = app.place_order("1h", "0712345678").await;
-    app.sandbox()
-        .complete(&fresh.tracking_id, false)
-        .await
-        .unwrap();
+    let fresh = app.paid_without_ipn("1h", "0712345678").await;
     app.host.tiketi.reconcile().await.unwrap();
     app.assert_exactly_one_voucher(&fresh.order_id).await;
 }
@@ -464,11 +436,7 @@ async fn reconciliation_reaches_fresh_orders_behind_many_abandoned_ones() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reversal_before_the_voucher_exists_counts_no_money_and_issues_nothing() {
     let app = spawn_app().await;
-    let placed = app.place_order("1h", "0712345678").await;
-    app.sandbox()
-        .complete(&placed.tracking_id, false)
-        .await
-        .unwrap();
+    let placed = app.paid_without_ipn("1h", "0712345678").await;
     app.mark_paid_without_issuing(&placed.order_id).await;
     let store = &app.host.tiketi.store;
     app.sandbox()

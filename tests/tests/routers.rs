@@ -24,12 +24,7 @@ async fn routers_are_recognised_only_by_their_current_secret() {
         .await
         .unwrap();
     assert_eq!(router.id, "demo-router");
-    let stored = tiketi
-        .store
-        .router("demo", "demo-router")
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = app.demo_router().await;
     assert!(
         !stored
             .secret_digest
@@ -150,12 +145,7 @@ async fn usage_reports_activate_use_up_and_are_idempotent() {
     let placed = app.place_order("1gb", "0712345678").await; // 1 GB, valid 7 days
     app.click_on_pay_page(&placed, "pay").await;
     let code = app.assert_exactly_one_voucher(&placed.order_id).await.code;
-    let router = tiketi
-        .store
-        .router("demo", "demo-router")
-        .await
-        .unwrap()
-        .unwrap();
+    let router = app.demo_router().await;
 
     // Not yet used: nothing changes, but the router's inventory is known.
     let quiet = tiketi
@@ -252,12 +242,7 @@ async fn the_report_endpoint_accepts_only_the_routers_own_secret() {
         .rotate_router_secret("demo", "demo-router")
         .await
         .unwrap();
-    let mut other = tiketi
-        .store
-        .router("demo", "demo-router")
-        .await
-        .unwrap()
-        .unwrap();
+    let mut other = app.demo_router().await;
     other.id = "other-router".into();
     tiketi.store.put_router(&other).await.unwrap();
     let other_secret = tiketi
@@ -349,12 +334,7 @@ async fn the_report_endpoint_accepts_only_the_routers_own_secret() {
 async fn a_paged_report_becomes_the_inventory_once_complete() {
     let app = spawn_app().await;
     let tiketi = &app.host.tiketi;
-    let router = tiketi
-        .store
-        .router("demo", "demo-router")
-        .await
-        .unwrap()
-        .unwrap();
+    let router = app.demo_router().await;
     let inventory = || async {
         tiketi
             .store
@@ -398,12 +378,7 @@ async fn report_names_must_match_voucher_codes_exactly() {
     let tiketi = &app.host.tiketi;
     let (_, code) = app.buy("1h", "0712345678").await;
     let code = code.code;
-    let router = tiketi
-        .store
-        .router("demo", "demo-router")
-        .await
-        .unwrap()
-        .unwrap();
+    let router = app.demo_router().await;
     let spelled = format!("{}-{}", code[..4].to_lowercase(), &code[4..]);
     let outcome = tiketi
         .record_usage(&router, &format!("{spelled},5m,1,1\n"), ReportPage::WHOLE)

@@ -225,14 +225,7 @@ async fn a_router_that_lost_an_active_voucher_gets_back_only_what_is_left() {
 
     // 50 minutes used, then the router is reset and loses its users.
     let report = format!("{code},50m,1000,1000\n");
-    let entity = app
-        .host
-        .tiketi
-        .store
-        .router("demo", "demo-router")
-        .await
-        .unwrap()
-        .unwrap();
+    let entity = app.demo_router().await;
     let page = tiketi_core::services::routers::ReportPage::WHOLE;
     app.host
         .tiketi
@@ -256,12 +249,7 @@ async fn a_refused_setup_keeps_the_working_secret() {
         .rotate_router_secret("demo", "demo-router")
         .await
         .unwrap();
-    let mut router = tiketi
-        .store
-        .router("demo", "demo-router")
-        .await
-        .unwrap()
-        .unwrap();
+    let mut router = app.demo_router().await;
     router.hotspot_dns = "hotspot.local".into(); // RouterOS/iOS refuse it
     tiketi.store.put_router(&router).await.unwrap();
     assert!(
