@@ -1,0 +1,1 @@
+//! Voucher sheets (PDF) and dashboard charts (SVG), rendered in process.
