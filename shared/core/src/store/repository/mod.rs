@@ -1,0 +1,117 @@
+//! Typed access to the single table, one module per group of entities. Each method is one
+//! access pattern of `docs/data-model.md`; multi-item changes are single transactions, so a crash
+//! never leaves half of one behind.
+
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::Value;
+
+mod catalog;
+mod orders;
+mod routers;
+mod sales;
+mod vouchers;
+
+pub use catalog::IpnRegistration;
+pub use orders::Reversal;
+pub use routers::RouterInventory;
+pub use sales::DayTotals;
+
+use crate::ports::table::{Change, Item, Key, Query, Table, TableError, attr};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A condition of the write did not hold (`index` of the failing write in a transaction).
+    #[error("condition failed on write {index}")]
+    ConditionFailed { index: usize },
+    #[error(transparent)]
+    Table(TableError),
+    #[error("stored item {pk}/{sk} is unreadable: {error}")]
+    Corrupt {
+        pk: String,
+        sk: String,
+        error: String,
+    },
+}
+
+impl From<TableError> for StoreError {
+    fn from(error: TableError) -> Self {
+        match error {
+            TableError::ConditionFailed { index } => Self::ConditionFailed { index },
+            other => Self::Table(other),
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Builds an item from an entity, its key, its type tag and index attributes.
+pub(super) fn item<E: Serialize>(
+    entity: &E,
+    key: Key,
+    kind: &str,
+    index: &[(&str, String)],
+) -> Item {
+    let Value::Object(mut map) = serde_json::to_value(entity).expect("entities serialize") else {
+        panic!("entities serialize to objects");
+    };
+    // An absent value is not stored (as in DynamoDB), so `AttrAbsent` conditions see it absent.
+    map.retain(|_, value| !value.is_null());
+    map.insert(attr::PK.into(), Value::String(key.pk));
+    map.insert(attr::SK.into(), Value::String(key.sk));
+    map.insert("entity".into(), Value::String(kind.into()));
+    for (name, value) in index {
+        map.insert((*name).into(), Value::String(value.clone()));
+    }
+    Item(map)
+}
+
+pub(super) fn entity<E: DeserializeOwned>(item: Item) -> Result<E> {
+    let (pk, sk) = (
+        item.str(attr::PK).unwrap_or("").to_owned(),
+        item.str(attr::SK).unwrap_or("").to_owned(),
+    );
+    serde_json::from_value(Value::Object(item.0)).map_err(|error| StoreError::Corrupt {
+        pk,
+        sk,
+        error: error.to_string(),
+    })
+}
+
+pub(super) fn set(value: impl Serialize) -> Change {
+    Change::Set(serde_json::to_value(value).expect("values serialize"))
+}
+
+/// The store of Tiketi's entities over any [`Table`] adapter.
+#[derive(Debug, Clone)]
+pub struct Repository<T> {
+    table: T,
+}
+
+impl<T: Table> Repository<T> {
+    pub fn new(table: T) -> Self {
+        Self { table }
+    }
+
+    pub fn table(&self) -> &T {
+        &self.table
+    }
+
+    async fn get_entity<E: DeserializeOwned>(&self, key: &Key) -> Result<Option<E>> {
+        self.table.get(key).await?.map(entity).transpose()
+    }
+
+    async fn query_entities<E: DeserializeOwned>(&self, query: &Query) -> Result<Vec<E>> {
+        let mut out = Vec::new();
+        let mut query = query.clone();
+        loop {
+            let page = self.table.query(&query).await?;
+            for item in page.items {
+                out.push(entity(item)?);
+            }
+            match (page.next, query.limit) {
+                (Some(next), None) => query.after = Some(next),
+                _ => return Ok(out),
+            }
+        }
+    }
+}

@@ -1,0 +1,338 @@
+//! Vouchers: issuance with the sale, usage, expiry and pools.
+
+use jiff::Timestamp;
+use serde_json::json;
+
+use super::{Repository, Result, StoreError, item, set};
+use crate::{
+    domain::{
+        order::{Order, OrderStatus},
+        voucher::{Origin, Sale, Usage, UsageChange, Voucher, VoucherStatus},
+    },
+    ports::table::{
+        Change, Condition, Index, Item, Key, MAX_TRANSACTION_WRITES, Query, Table, TableError,
+        Write, attr,
+    },
+    store::keys,
+};
+
+pub(super) fn voucher_item(voucher: &Voucher) -> Item {
+    let op = &voucher.operator_id;
+    let mut index = vec![
+        (
+            attr::GSI1PK,
+            keys::vouchers_by_status(op, voucher.status.as_str()),
+        ),
+        (
+            attr::GSI1SK,
+            keys::voucher_date_sort(voucher.created_at, &voucher.code),
+        ),
+    ];
+    if voucher.status.is_live() {
+        index.push((
+            attr::GSI2PK,
+            keys::router_live_vouchers(op, &voucher.router_id),
+        ));
+        index.push((attr::GSI2SK, voucher.code.clone()));
+        if let Some(at) = voucher.expires_at {
+            index.push((attr::GSI3PK, keys::expiry_bucket(op, at)));
+            index.push((attr::GSI3SK, keys::expiry_sort(at, &voucher.code)));
+        }
+    }
+    if let (Origin::Pool { ticket_type_id }, VoucherStatus::Unused, None) =
+        (&voucher.origin, voucher.status, voucher.expires_at)
+    {
+        // Unclaimed pool vouchers have no expiry yet, so gsi3 holds the pool; `pool` is what a
+        // claim's condition checks.
+        index.push((
+            attr::GSI3PK,
+            keys::router_pool(op, &voucher.router_id, ticket_type_id),
+        ));
+        index.push((attr::GSI3SK, voucher.code.clone()));
+        index.push((POOL_ATTRIBUTE, ticket_type_id.clone()));
+    }
+    item(voucher, keys::voucher(op, &voucher.code), "voucher", &index)
+}
+
+/// Present (the ticket type id) on unclaimed pool vouchers only.
+pub(super) const POOL_ATTRIBUTE: &str = "pool";
+
+/// The index changes of a voucher that stops being live: its router drops it, and the expiry
+/// sweep no longer looks at it.
+pub(super) fn leave_live_indexes() -> [(String, Change); 4] {
+    [
+        (attr::GSI2PK.into(), Change::Remove),
+        (attr::GSI2SK.into(), Change::Remove),
+        (attr::GSI3PK.into(), Change::Remove),
+        (attr::GSI3SK.into(), Change::Remove),
+    ]
+}
+
+impl<T: Table> Repository<T> {
+    /// Fulfils a PAID order: the voucher, the sale, the day's counters (total, per ticket type,
+    /// per router) and the customer's counters, in one transaction. The voucher is new, or
+    /// (`claimed`) a pool voucher taken over. Fails with `ConditionFailed { index: 0 }` if the
+    /// order is not PAID or already has a voucher, and `{ index: 1 }` if the new voucher's code
+    /// is taken or the pool voucher was claimed meanwhile.
+    pub async fn fulfil_order(
+        &self,
+        order: &Order,
+        voucher: &Voucher,
+        sale: &Sale,
+        day: &str,
+        claimed: bool,
+    ) -> Result<()> {
+        let op = &order.operator_id;
+        let fulfilled = OrderStatus::Fulfilled;
+        let update_order = Write::Update {
+            key: keys::order(op, &order.id),
+            changes: vec![
+                ("status".into(), set(fulfilled)),
+                ("voucher_code".into(), set(&voucher.code)),
+                (
+                    attr::GSI2PK.into(),
+                    set(keys::orders_by_status(op, fulfilled.as_str())),
+                ),
+            ],
+            condition: Some(Condition::All(vec![
+                Condition::attr_eq("status", OrderStatus::Paid.as_str()),
+                Condition::AttrAbsent("voucher_code".into()),
+            ])),
+        };
+        let sale_item = item(
+            sale,
+            keys::sale(op, day, sale.sold_at, &order.id),
+            "sale",
+            &[],
+        );
+        let counter = |key: Key| Write::Update {
+            key,
+            changes: vec![
+                ("count".into(), Change::Add(1)),
+                ("amount_minor".into(), Change::Add(sale.amount.minor())),
+                ("entity".into(), set("day_total")),
+            ],
+            condition: None,
+        };
+        let customer = Write::Update {
+            key: keys::customer(op, order.phone.as_str()),
+            changes: vec![
+                ("entity".into(), set("customer")),
+                ("phone".into(), set(order.phone.as_str())),
+                ("purchases".into(), Change::Add(1)),
+                ("spent_minor".into(), Change::Add(sale.amount.minor())),
+                ("last_purchase_at".into(), set(sale.sold_at)),
+            ],
+            condition: None,
+        };
+        let writes = vec![
+            update_order,
+            match claimed {
+                false => Write::put_new(voucher_item(voucher)),
+                // Still in the pool and never used: a voucher someone started using (its code
+                // leaked) is never sold.
+                true => Write::Put {
+                    item: voucher_item(voucher),
+                    condition: Some(Condition::All(vec![
+                        Condition::attr_eq(POOL_ATTRIBUTE, voucher.terms.ticket_type_id.as_str()),
+                        Condition::attr_eq("status", VoucherStatus::Unused.as_str()),
+                    ])),
+                },
+            },
+            Write::put_new(sale_item),
+            counter(keys::day_total(op, day)),
+            counter(keys::day_total_by_ticket_type(
+                op,
+                day,
+                &sale.ticket_type_id,
+            )),
+            counter(keys::day_total_by_router(op, day, &sale.router_id)),
+            customer,
+        ];
+        Ok(self.table.transact(writes).await?)
+    }
+
+    /// Applies a usage report's change to a voucher, if it is still in the status it was read
+    /// in (else `ConditionFailed`: the next report applies on fresh state); a change of counters
+    /// is kept as a usage-history item.
+    pub async fn apply_voucher_usage(&self, voucher: &Voucher, change: &UsageChange) -> Result<()> {
+        let op = &voucher.operator_id;
+        let mut changes = vec![
+            // Any use takes a voucher out of its router's pool for good.
+            (POOL_ATTRIBUTE.into(), Change::Remove),
+            ("status".into(), set(change.status)),
+            ("usage".into(), set(change.usage)),
+            (
+                attr::GSI1PK.into(),
+                set(keys::vouchers_by_status(op, change.status.as_str())),
+            ),
+        ];
+        if let Some(at) = change.activated_at {
+            changes.push(("activated_at".into(), set(at)));
+        }
+        if let Some(at) = change.expires_at {
+            changes.push(("expires_at".into(), set(at)));
+        }
+        match (change.status.is_live(), change.expires_at) {
+            (true, Some(at)) => {
+                changes.push((attr::GSI3PK.into(), set(keys::expiry_bucket(op, at))));
+                changes.push((
+                    attr::GSI3SK.into(),
+                    set(keys::expiry_sort(at, &voucher.code)),
+                ));
+            }
+            (true, None) => {}
+            (false, _) => changes.extend(leave_live_indexes()),
+        }
+        let update = Write::Update {
+            key: keys::voucher(op, &voucher.code),
+            changes,
+            condition: Some(Condition::attr_eq("status", voucher.status.as_str())),
+        };
+        let at = change.usage.reported_at.unwrap_or(voucher.created_at);
+        let snapshot = item(
+            &json!({"status": change.status, "usage": change.usage}),
+            keys::voucher_usage(op, &voucher.code, at),
+            "usage",
+            &[],
+        );
+        Ok(self
+            .table
+            .transact(vec![update, Write::put(snapshot)])
+            .await?)
+    }
+
+    /// A voucher's usage history, oldest first.
+    pub async fn voucher_usage_history(&self, operator_id: &str, code: &str) -> Result<Vec<Usage>> {
+        let key = keys::voucher(operator_id, code);
+        let query = Query::partition(Index::Primary, key.pk).begins_with(keys::USAGE_PREFIX);
+        let page = self.table.query(&query).await?;
+        page.items
+            .into_iter()
+            .map(|item| {
+                let usage = item.0.get("usage").cloned().unwrap_or_default();
+                serde_json::from_value(usage).map_err(|e| StoreError::Corrupt {
+                    pk: item.str(attr::PK).unwrap_or("").into(),
+                    sk: item.str(attr::SK).unwrap_or("").into(),
+                    error: e.to_string(),
+                })
+            })
+            .collect()
+    }
+
+    /// Active vouchers in the expiry bucket of `hour`, due up to `due_by`.
+    pub async fn vouchers_due(
+        &self,
+        operator_id: &str,
+        hour: Timestamp,
+        due_by: Timestamp,
+    ) -> Result<Vec<Voucher>> {
+        let query = Query::partition(Index::Gsi3, keys::expiry_bucket(operator_id, hour))
+            .between("0", format!("{}~", keys::time(due_by)));
+        self.query_entities(&query).await
+    }
+
+    /// Marks an active voucher expired (only if still active and due by `now`).
+    pub async fn expire_voucher(&self, voucher: &Voucher, now: Timestamp) -> Result<()> {
+        let op = &voucher.operator_id;
+        let expired = VoucherStatus::Expired;
+        let changes = [
+            ("status".into(), set(expired)),
+            (
+                attr::GSI1PK.into(),
+                set(keys::vouchers_by_status(op, expired.as_str())),
+            ),
+            ("expired_at".into(), set(now)),
+            (POOL_ATTRIBUTE.into(), Change::Remove),
+        ]
+        .into_iter()
+        .chain(leave_live_indexes())
+        .collect();
+        let write = Write::Update {
+            key: keys::voucher(op, &voucher.code),
+            changes,
+            condition: Some(Condition::attr_eq("status", VoucherStatus::Active.as_str())),
+        };
+        Ok(self.table.write(write).await?)
+    }
+
+    /// Until when the operator's vouchers have been swept (`None` before the first sweep).
+    pub async fn expiry_swept_until(&self, operator_id: &str) -> Result<Option<Timestamp>> {
+        let item = self.table.get(&keys::expiry_sweep(operator_id)).await?;
+        Ok(item.and_then(|i| i.str("swept_until").and_then(|t| t.parse().ok())))
+    }
+
+    pub async fn set_expiry_swept_until(&self, operator_id: &str, at: Timestamp) -> Result<()> {
+        let item = item(
+            &json!({"swept_until": at}),
+            keys::expiry_sweep(operator_id),
+            "expiry_sweep",
+            &[],
+        );
+        Ok(self.table.write(Write::put(item)).await?)
+    }
+
+    /// Withdraws an unclaimed pool voucher (its router drops it at the next sync).
+    pub async fn cancel_pool_voucher(&self, voucher: &Voucher, now: Timestamp) -> Result<()> {
+        let op = &voucher.operator_id;
+        let cancelled = VoucherStatus::Cancelled;
+        let changes = [
+            ("status".into(), set(cancelled)),
+            ("cancel_reason".into(), set("pool terms changed")),
+            ("cancelled_at".into(), set(now)),
+            (
+                attr::GSI1PK.into(),
+                set(keys::vouchers_by_status(op, cancelled.as_str())),
+            ),
+            (POOL_ATTRIBUTE.into(), Change::Remove),
+        ]
+        .into_iter()
+        .chain(leave_live_indexes())
+        .collect();
+        let ticket_type = voucher.terms.ticket_type_id.as_str();
+        let write = Write::Update {
+            key: keys::voucher(op, &voucher.code),
+            changes,
+            condition: Some(Condition::attr_eq(POOL_ATTRIBUTE, ticket_type)),
+        };
+        match self.table.write(write).await {
+            // Claimed by a sale meanwhile: it is no pool voucher any more.
+            Ok(()) | Err(TableError::ConditionFailed { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Unclaimed pool vouchers of a router for a ticket type, at most `limit`.
+    pub async fn pool_vouchers(
+        &self,
+        operator_id: &str,
+        router_id: &str,
+        ticket_type_id: &str,
+        limit: usize,
+    ) -> Result<Vec<Voucher>> {
+        let partition = keys::router_pool(operator_id, router_id, ticket_type_id);
+        self.query_entities(&Query::partition(Index::Gsi3, partition).limit(limit))
+            .await
+    }
+
+    /// Creates vouchers whose codes must be new, in transactions of up to 100 (each code's
+    /// "must not exist" condition is what makes codes unique; a batch write cannot carry it).
+    /// Returns how many were created before a failure; on a taken code the failing chunk
+    /// writes nothing (`ConditionFailed { index }` within that chunk).
+    pub async fn create_vouchers(&self, vouchers: &[Voucher]) -> Result<usize> {
+        let mut created = 0;
+        for chunk in vouchers.chunks(MAX_TRANSACTION_WRITES) {
+            let writes = chunk
+                .iter()
+                .map(|v| Write::put_new(voucher_item(v)))
+                .collect();
+            self.table.transact(writes).await?;
+            created += chunk.len();
+        }
+        Ok(created)
+    }
+
+    pub async fn voucher(&self, operator_id: &str, code: &str) -> Result<Option<Voucher>> {
+        self.get_entity(&keys::voucher(operator_id, code)).await
+    }
+}
