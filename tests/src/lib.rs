@@ -6,4 +6,5 @@ pub mod app;
 pub mod contract;
 pub mod counting;
 pub mod moto;
+pub mod portal;
 pub mod router_model;

@@ -37,6 +37,7 @@ code{background:#eee;padding:.1rem .3rem}input{font-size:1.1rem;padding:.5rem}bu
 <li><a href="{{ login_url }}">Demo hotspot login page</a> (what a customer's phone shows on the WiFi)</li>
 <li><a href="{{ checkout_url }}" id="checkout">Demo checkout</a>: buy a voucher</li>
 <li><a href="{{ recover_url }}">Voucher recovery</a></li>
+<li><a href="/portal/signup">Operator portal</a>: sign up your hotspot business, or <a href="/portal/login">log in</a></li>
 </ul>
 <p>Voucher issuance queue: {{ queued }} waiting; <strong>{{ dead_letters }}</strong> failed for good (dead letters: see the log for why).</p>
 <p>Payments: {% if sandbox %}the <strong>Pesapal sandbox stand-in</strong> built into Tiketi (no keys set).{% else %}Pesapal at the configured <code>PESAPAL_BASE_URL</code>.{% endif %}</p>

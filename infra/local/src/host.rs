@@ -6,6 +6,7 @@
 //! - a timer running the scheduled pass: expiry sweep and payment reconciliation (the `expiry`
 //!   function);
 //! - the routers' endpoints (the `rsc` function);
+//! - the operator portal (the `portal` function), its signing key kept in the data directory;
 //! - without Pesapal keys, the Pesapal sandbox stand-in at `/pesapal-sandbox`, spoken to over
 //!   real HTTP by the same Pesapal client as in production;
 //! - a start page and a simulated router login page for the demo hotspot.
@@ -18,7 +19,10 @@ use tiketi_adapters::{
 };
 use tiketi_app::{
     config::{self, ConfigError},
-    http::{self, AppState},
+    http::{
+        self, AppState,
+        portal::{PortalState, cookie::CookieKey},
+    },
     jobs,
 };
 use tiketi_core::{
@@ -57,6 +61,8 @@ pub struct Options {
     pub reconcile_after: Duration,
     pub queue_visibility: Duration,
     pub queue_max_receives: u32,
+    /// `SESSION_KEY` (hex); without it the key kept in the data directory (made on first start).
+    pub session_key: Option<CookieKey>,
 }
 
 impl Options {
@@ -79,6 +85,7 @@ impl Options {
             reconcile_after: Duration::from_secs(180),
             queue_visibility: Duration::from_secs(30),
             queue_max_receives: 5,
+            session_key: config::session_key()?,
         })
     }
 }
@@ -93,6 +100,24 @@ pub enum HostError {
     Store(#[from] tiketi_core::ports::table::TableError),
     #[error(transparent)]
     Service(#[from] ServiceError),
+    #[error("session key {0}: {1}")]
+    SessionKey(PathBuf, String),
+}
+
+/// The portal's signing key kept in the data directory, so sessions survive restarts.
+fn stored_session_key(data_dir: &std::path::Path) -> Result<CookieKey, HostError> {
+    let path = data_dir.join("session.key");
+    let fail = |e: String| HostError::SessionKey(path.clone(), e);
+    let hex = match std::fs::read_to_string(&path) {
+        Ok(hex) => hex,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let hex = CookieKey::generate_hex(&mut rand::rng());
+            std::fs::write(&path, &hex).map_err(|e| fail(e.to_string()))?;
+            hex
+        }
+        Err(e) => return Err(fail(e.to_string())),
+    };
+    CookieKey::from_hex(&hex).map_err(|e| fail(e.to_string()))
 }
 
 /// The running local system. Dropping it stops the server, worker and timer.
@@ -197,8 +222,14 @@ impl Host {
             queue,
         } = System::open(&options, &base_url).await?;
 
+        let session_key = match options.session_key.clone() {
+            Some(key) => key,
+            None => stored_session_key(&options.data_dir)?,
+        };
+        let portal = PortalState::new(Arc::clone(&tiketi), session_key);
         let state = AppState(Arc::clone(&tiketi));
         let mut app = Router::new()
+            .merge(http::portal::router(portal))
             .merge(http::checkout::router(state.clone()))
             .merge(http::ipn::router(state.clone()))
             .merge(http::routers::router(state))

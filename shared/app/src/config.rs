@@ -7,6 +7,8 @@ pub const PUBLIC_BASE_URL: &str = "PUBLIC_BASE_URL";
 pub const PESAPAL_BASE_URL: &str = "PESAPAL_BASE_URL";
 pub const PESAPAL_CONSUMER_KEY: &str = "PESAPAL_CONSUMER_KEY";
 pub const PESAPAL_CONSUMER_SECRET: &str = "PESAPAL_CONSUMER_SECRET";
+/// The portal's signing key: 64+ hex digits (`openssl rand -hex 32`).
+pub const SESSION_KEY: &str = "SESSION_KEY";
 /// Pesapal's sandbox, the default when `PESAPAL_BASE_URL` is not set.
 pub const PESAPAL_SANDBOX_URL: &str = "https://cybqa.pesapal.com/pesapalv3";
 
@@ -16,6 +18,8 @@ pub enum ConfigError {
     Missing(&'static str),
     #[error("{0} and {1} must be set together")]
     Pair(&'static str, &'static str),
+    #[error(transparent)]
+    SessionKey(#[from] crate::http::portal::cookie::InvalidKey),
     #[error("cannot prepare the store: {0}")]
     Setup(#[from] tiketi_core::services::ServiceError),
 }
@@ -66,4 +70,12 @@ pub fn merchant_from_env() -> Result<Option<MerchantAccount>, ConfigError> {
             PESAPAL_CONSUMER_SECRET,
         )),
     }
+}
+
+/// `SESSION_KEY`, if set.
+pub fn session_key() -> Result<Option<crate::http::portal::cookie::CookieKey>, ConfigError> {
+    var(SESSION_KEY)
+        .map(|hex| crate::http::portal::cookie::CookieKey::from_hex(&hex))
+        .transpose()
+        .map_err(ConfigError::from)
 }

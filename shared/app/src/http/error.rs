@@ -35,6 +35,9 @@ impl PageError {
         match error {
             ServiceError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ServiceError::Unauthorized => (StatusCode::UNAUTHORIZED, "not_found"),
+            ServiceError::Forbidden => (StatusCode::FORBIDDEN, "not_found"),
+            ServiceError::Conflict(_) => (StatusCode::CONFLICT, "server_error"),
+            ServiceError::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "server_error"),
             ServiceError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "server_error"),
             ServiceError::NoMerchantAccount => {
                 (StatusCode::SERVICE_UNAVAILABLE, "no_payment_account")
@@ -55,7 +58,7 @@ impl IntoResponse for PageError {
             tracing::error!(error = %failure.error, uri = %failure.uri, "request failed");
         }
         let message = match &failure.error {
-            ServiceError::Invalid(text) => text.clone(),
+            ServiceError::Invalid(text) | ServiceError::Conflict(text) => text.clone(),
             _ => failure.lang.texts()[key]
                 .as_str()
                 .unwrap_or_default()

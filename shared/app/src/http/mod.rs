@@ -6,6 +6,7 @@ mod error;
 pub mod i18n;
 pub mod ipn;
 mod pages;
+pub mod portal;
 pub mod routers;
 
 use std::sync::Arc;

@@ -1,5 +1,7 @@
 //! Domain types and rules. Pure: no I/O, no clocks, no randomness of their own.
 
+pub mod account;
+pub mod audit;
 pub mod catalog;
 pub mod money;
 pub mod order;

@@ -150,22 +150,12 @@ impl SetupParams {
     /// Checks the values RouterOS types (addresses, host names, URLs). Quoting makes any value
     /// safe to insert; this catches values the router would refuse.
     pub fn validate(&self) -> Result<(), InvalidSetup> {
-        if self.hotspot_interface.trim().is_empty() {
-            return Err(InvalidSetup::Interface);
-        }
-        if self.hotspot_address.parse::<Ipv4Addr>().is_err() {
-            return Err(InvalidSetup::HotspotAddress);
-        }
-        let range_ok = |r: &str| {
-            let (a, b) = r.split_once('-').unwrap_or((r, r));
-            a.parse::<Ipv4Addr>().is_ok() && b.parse::<Ipv4Addr>().is_ok()
-        };
-        if !self.address_pool.split(',').all(range_ok) {
-            return Err(InvalidSetup::AddressPool);
-        }
-        if !is_host_name(&self.dns_name) || self.dns_name.ends_with(".local") {
-            return Err(InvalidSetup::DnsName);
-        }
+        validate_hotspot(
+            &self.hotspot_interface,
+            &self.hotspot_address,
+            &self.address_pool,
+            &self.dns_name,
+        )?;
         for (what, url) in [
             ("checkout", &self.checkout_url),
             ("sync", &self.sync_url),
@@ -208,6 +198,32 @@ impl SetupParams {
         }
         hosts
     }
+}
+
+/// Checks a router's hotspot network as the operator enters it: what RouterOS would refuse.
+pub fn validate_hotspot(
+    interface: &str,
+    address: &str,
+    pool: &str,
+    dns_name: &str,
+) -> Result<(), InvalidSetup> {
+    if interface.trim().is_empty() {
+        return Err(InvalidSetup::Interface);
+    }
+    if address.parse::<Ipv4Addr>().is_err() {
+        return Err(InvalidSetup::HotspotAddress);
+    }
+    let range_ok = |r: &str| {
+        let (a, b) = r.split_once('-').unwrap_or((r, r));
+        a.parse::<Ipv4Addr>().is_ok() && b.parse::<Ipv4Addr>().is_ok()
+    };
+    if !pool.split(',').all(range_ok) {
+        return Err(InvalidSetup::AddressPool);
+    }
+    if !is_host_name(dns_name) || dns_name.ends_with(".local") {
+        return Err(InvalidSetup::DnsName);
+    }
+    Ok(())
 }
 
 /// A DNS host name: labels of letters, digits and inner hyphens, at least one dot.

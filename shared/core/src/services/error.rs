@@ -14,6 +14,15 @@ pub enum ServiceError {
     /// A caller's credentials (e.g. a router's secret) do not match.
     #[error("not authorized")]
     Unauthorized,
+    /// The caller is known but may not do this (an agent on an owner's page).
+    #[error("not allowed")]
+    Forbidden,
+    /// The change clashes with what exists (e.g. an e-mail address already registered).
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many failed logins: try again later.
+    #[error("too many attempts: try again in {retry_after_secs} s")]
+    TooManyAttempts { retry_after_secs: u64 },
     #[error("the operator has no payment account configured")]
     NoMerchantAccount,
     #[error(transparent)]

@@ -1,6 +1,8 @@
 //! Use cases, generic over the ports. The Lambda functions and the local host call these and
 //! nothing else; see each module for its exactly-once argument.
 
+pub mod accounts;
+pub mod catalog;
 pub mod checkout;
 pub mod demo;
 mod error;
@@ -9,6 +11,7 @@ pub mod issuance;
 pub mod payments;
 pub mod pool;
 pub mod recovery;
+pub mod reports;
 pub mod routers;
 
 use std::time::Duration;

@@ -18,12 +18,20 @@
 //! | router inventory| `OP#<op>`                   | `ROUTERINVENTORY#<router>` |                                         |                                   |
 //! | customer        | `OP#<op>#CUSTOMER#<msisdn>` | `PROFILE`                  |                                         |                                   |
 //! | customer order  | `OP#<op>#CUSTOMER#<msisdn>` | `ORDER#<created>#<order>`  |                                         |                                   |
+//! | portal user     | `OP#<op>`                   | `USER#<user>`              |                                         |                                   |
+//! | session         | `OP#<op>#USER#<user>`       | `SESSION#<session>`        |                                         |                                   |
+//! | login name      | `LOGIN#<sha256(email)>`     | `LOGIN`                    |                                         |                                   |
+//! | audit entry     | `OP#<op>#AUDIT`             | `<at>#<entry>`             |                                         |                                   |
+//! | login throttle  | `LOGIN#<sha256(email)>`     | `THROTTLE`                 |                                         |                                   |
 //!
-//! Every partition key starts with the operator id, so no query can cross tenants; the one
-//! exception is the `OPERATORS` index partition that scheduled passes use to find the tenants.
+//! Every partition key starts with the operator id, so no query can cross tenants. Two
+//! exceptions: the `OPERATORS` index partition that scheduled passes use to find the tenants, and
+//! the `LOGIN#` items that map an e-mail address to its user (a login starts from the address
+//! alone; the address is hashed so that no user input shapes a key).
 //! Times in sort keys are fixed-width UTC (`2026-11-25T10:00:00.000Z`) so text order is time order.
 
 use jiff::Timestamp;
+use sha2::{Digest, Sha256};
 
 use crate::ports::table::Key;
 
@@ -193,6 +201,50 @@ pub fn customer_partition(op: &str, msisdn: &str) -> String {
 }
 
 pub const CUSTOMER_ORDER_PREFIX: &str = "ORDER#";
+
+pub fn user(op: &str, user: &str) -> Key {
+    Key::new(operator_pk(op), format!("USER#{user}"))
+}
+
+pub const USER_PREFIX: &str = "USER#";
+
+fn user_pk(op: &str, user: &str) -> String {
+    format!("OP#{op}#USER#{user}")
+}
+
+pub fn session(op: &str, user: &str, session: &str) -> Key {
+    Key::new(user_pk(op, user), format!("SESSION#{session}"))
+}
+
+/// The partition of a user's sessions.
+pub fn user_partition(op: &str, user: &str) -> String {
+    user_pk(op, user)
+}
+
+pub const SESSION_PREFIX: &str = "SESSION#";
+
+fn login_pk(email: &str) -> String {
+    format!("LOGIN#{}", hex::encode(Sha256::digest(email.as_bytes())))
+}
+
+/// Which user an e-mail address logs in as (canonical address: `domain::account::Email`).
+pub fn login(email: &str) -> Key {
+    Key::new(login_pk(email), "LOGIN")
+}
+
+/// Failed logins of an e-mail address, whether or not it has an account.
+pub fn login_throttle(email: &str) -> Key {
+    Key::new(login_pk(email), "THROTTLE")
+}
+
+/// The operator's audit log, in time order.
+pub fn audit_partition(op: &str) -> String {
+    format!("OP#{op}#AUDIT")
+}
+
+pub fn audit_entry(op: &str, at: Timestamp, entry: &str) -> Key {
+    Key::new(audit_partition(op), format!("{}#{entry}", time(at)))
+}
 
 #[cfg(test)]
 mod tests {

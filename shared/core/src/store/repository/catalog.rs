@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use super::{Repository, Result, item};
 use crate::{
     domain::catalog::{Operator, Router, TicketType},
-    ports::table::{Condition, Index, Query, Table, Write, attr},
+    ports::table::{Condition, Index, Item, Query, Table, Write, attr},
     store::keys,
 };
 
@@ -16,6 +16,18 @@ pub struct IpnRegistration {
     pub url: String,
     pub method: String,
     pub registered_at: Timestamp,
+}
+
+pub(super) fn operator_item(operator: &Operator) -> Item {
+    item(
+        operator,
+        keys::operator(&operator.id),
+        "operator",
+        &[
+            (attr::GSI1PK, keys::OPERATORS_PARTITION.into()),
+            (attr::GSI1SK, operator.id.clone()),
+        ],
+    )
 }
 
 impl<T: Table> Repository<T> {
@@ -32,16 +44,7 @@ impl<T: Table> Repository<T> {
         routers: &[Router],
         ticket_types: &[TicketType],
     ) -> Result<()> {
-        let operator_item = item(
-            operator,
-            keys::operator(&operator.id),
-            "operator",
-            &[
-                (attr::GSI1PK, keys::OPERATORS_PARTITION.into()),
-                (attr::GSI1SK, operator.id.clone()),
-            ],
-        );
-        let mut writes = vec![Write::put_new(operator_item)];
+        let mut writes = vec![Write::put_new(operator_item(operator))];
         writes.extend(
             routers
                 .iter()
@@ -56,6 +59,15 @@ impl<T: Table> Repository<T> {
             ))
         }));
         Ok(self.table.transact(writes).await?)
+    }
+
+    /// Saves an existing operator's profile (settings).
+    pub async fn update_operator(&self, operator: &Operator) -> Result<()> {
+        let write = Write::Put {
+            item: operator_item(operator),
+            condition: Some(Condition::Exists),
+        };
+        Ok(self.table.write(write).await?)
     }
 
     pub async fn operator(&self, id: &str) -> Result<Option<Operator>> {
@@ -94,6 +106,20 @@ impl<T: Table> Repository<T> {
             .table
             .write(Write::put(item(ticket, key, "ticket_type", &[])))
             .await?)
+    }
+
+    /// Saves a ticket type with the audit entry of the change, in one transaction.
+    pub async fn put_ticket_type_audited(
+        &self,
+        ticket: &TicketType,
+        entry: &crate::domain::audit::AuditEntry,
+    ) -> Result<()> {
+        let key = keys::ticket_type(&ticket.operator_id, &ticket.id);
+        self.audited(
+            vec![Write::put(item(ticket, key, "ticket_type", &[]))],
+            entry,
+        )
+        .await
     }
 
     pub async fn ticket_type(&self, operator_id: &str, id: &str) -> Result<Option<TicketType>> {

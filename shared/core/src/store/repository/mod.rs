@@ -5,6 +5,8 @@
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
+mod accounts;
+mod audit;
 mod catalog;
 mod orders;
 mod routers;

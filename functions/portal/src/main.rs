@@ -1,0 +1,22 @@
+//! Lambda `portal`: the operator portal (`/portal/...`), behind the HTTP API (see
+//! template.yaml). Sessions are signed with `SESSION_KEY`.
+
+use std::sync::Arc;
+
+use tiketi_app::{
+    aws,
+    config::{self, ConfigError},
+    http::{
+        self,
+        portal::{self, PortalState},
+    },
+    telemetry,
+};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    telemetry::init();
+    let key = config::session_key()?.ok_or(ConfigError::Missing(config::SESSION_KEY))?;
+    let state = PortalState::new(Arc::new(aws::from_env().await?), key);
+    lambda_http::run(portal::router(state).merge(http::health_router())).await
+}

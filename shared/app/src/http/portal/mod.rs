@@ -1,0 +1,270 @@
+//! The operator portal (Lambda `portal`, and the local host): server-rendered pages under
+//! `/portal`, for owners and agents on a phone or a laptop.
+//!
+//! - `accounts`: sign-up, login, logout, password;
+//! - `dashboard`: the home page;
+//! - `settings`: the business profile;
+//! - `routers`: routers (sites), their setup scripts and secrets;
+//! - `ticket_types`: the packages sold.
+//!
+//! Every route but the login and sign-up pages needs a session ([`auth::Auth`], or
+//! [`auth::Owner`] for owners' pages), reads only the session's operator (ids in the URL are
+//! looked up under it, so another operator's ids find nothing), and every POST passes the CSRF
+//! layer ([`auth::require_csrf`]).
+
+mod accounts;
+pub mod auth;
+pub mod cookie;
+mod dashboard;
+mod routers;
+mod settings;
+mod ticket_types;
+
+use std::sync::{Arc, LazyLock};
+
+use axum::{
+    Router,
+    http::{HeaderValue, StatusCode, header},
+    middleware,
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use serde_json::{Value, json};
+use tera::{Context, Tera};
+use tiketi_core::services::{Platform, ServiceError, Tiketi};
+
+use self::{auth::Auth, cookie::CookieKey};
+use super::{PageError, i18n::Lang};
+
+/// State of the portal routes.
+pub struct PortalState<P: Platform> {
+    pub tiketi: Arc<Tiketi<P>>,
+    pub key: Arc<CookieKey>,
+    /// `Secure` cookies: on everywhere but a plain-HTTP local install.
+    pub secure_cookies: bool,
+}
+
+impl<P: Platform> Clone for PortalState<P> {
+    fn clone(&self) -> Self {
+        Self {
+            tiketi: Arc::clone(&self.tiketi),
+            key: Arc::clone(&self.key),
+            secure_cookies: self.secure_cookies,
+        }
+    }
+}
+
+impl<P: Platform> PortalState<P> {
+    /// Cookies are `Secure` when Tiketi is served over HTTPS.
+    pub fn new(tiketi: Arc<Tiketi<P>>, key: CookieKey) -> Self {
+        let secure_cookies = tiketi.settings.public_base_url.starts_with("https://");
+        Self {
+            tiketi,
+            key: Arc::new(key),
+            secure_cookies,
+        }
+    }
+}
+
+pub fn router<P: Platform>(state: PortalState<P>) -> Router {
+    Router::new()
+        .merge(accounts::routes())
+        .merge(dashboard::routes())
+        .merge(settings::routes())
+        .merge(routers::routes())
+        .merge(ticket_types::routes())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_csrf::<P>,
+        ))
+        .with_state(state)
+}
+
+/// A failed portal request, answered once here: a page saying what went wrong, or the login
+/// page for a request without a live session.
+#[derive(Debug)]
+pub enum PortalError {
+    Service(ServiceError),
+    /// A form without the right CSRF token.
+    Csrf,
+}
+
+impl PortalError {
+    pub fn csrf() -> Self {
+        Self::Csrf
+    }
+}
+
+impl<E: Into<ServiceError>> From<E> for PortalError {
+    fn from(error: E) -> Self {
+        Self::Service(error.into())
+    }
+}
+
+impl IntoResponse for PortalError {
+    fn into_response(self) -> Response {
+        let error = match self {
+            Self::Csrf => {
+                let message = "This form has expired or did not come from this site. \
+                               Go back, reload the page and try again.";
+                return page_error(StatusCode::FORBIDDEN, message);
+            }
+            Self::Service(error) => error,
+        };
+        let (status, key) = PageError::status_and_text(&error);
+        match &error {
+            ServiceError::Unauthorized => return Redirect::to("/portal/login").into_response(),
+            ServiceError::TooManyAttempts { retry_after_secs } => {
+                let mut response = page_error(status, &error.to_string());
+                if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                    response.headers_mut().insert(header::RETRY_AFTER, value);
+                }
+                return response;
+            }
+            _ => {}
+        }
+        if status.is_server_error() {
+            tracing::error!(%error, "portal request failed");
+        }
+        let message = match &error {
+            ServiceError::Invalid(text) | ServiceError::Conflict(text) => text.clone(),
+            ServiceError::Forbidden => "Only the owner of this business can open this page.".into(),
+            _ => Lang::En.texts()[key]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        };
+        page_error(status, &message)
+    }
+}
+
+fn page_error(status: StatusCode, message: &str) -> Response {
+    let html = render_page("portal/error.html", None, json!({ "message": message }));
+    (status, Html(html)).into_response()
+}
+
+static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
+    let mut tera = Tera::default();
+    tera.add_raw_templates([
+        (
+            "portal/base.html",
+            include_str!("../../templates/portal/base.html"),
+        ),
+        (
+            "portal/error.html",
+            include_str!("../../templates/portal/error.html"),
+        ),
+        (
+            "portal/login.html",
+            include_str!("../../templates/portal/login.html"),
+        ),
+        (
+            "portal/signup.html",
+            include_str!("../../templates/portal/signup.html"),
+        ),
+        (
+            "portal/password.html",
+            include_str!("../../templates/portal/password.html"),
+        ),
+        (
+            "portal/dashboard.html",
+            include_str!("../../templates/portal/dashboard.html"),
+        ),
+        (
+            "portal/settings.html",
+            include_str!("../../templates/portal/settings.html"),
+        ),
+        (
+            "portal/routers.html",
+            include_str!("../../templates/portal/routers.html"),
+        ),
+        (
+            "portal/router.html",
+            include_str!("../../templates/portal/router.html"),
+        ),
+        (
+            "portal/router_fields.html",
+            include_str!("../../templates/portal/router_fields.html"),
+        ),
+        (
+            "portal/router_form.html",
+            include_str!("../../templates/portal/router_form.html"),
+        ),
+        (
+            "portal/ticket_types.html",
+            include_str!("../../templates/portal/ticket_types.html"),
+        ),
+        (
+            "portal/ticket_type_form.html",
+            include_str!("../../templates/portal/ticket_type_form.html"),
+        ),
+    ])
+    .expect("portal templates parse");
+    tera
+});
+
+/// Renders a portal page: `auth` (if logged in) gives the navigation, the user and the CSRF
+/// token of the page's forms.
+fn render_page(template: &str, auth: Option<&Auth>, values: Value) -> String {
+    let mut context = Context::new();
+    if let Some(auth) = auth {
+        let who = &auth.who;
+        context.insert(
+            "me",
+            &json!({
+                "name": who.user.name, "email": who.user.email.as_str(), "role": who.user.role.as_str(),
+                "is_owner": who.user.is_owner(), "business_name": who.operator.business_name,
+            }),
+        );
+        context.insert("csrf", &auth.csrf);
+    }
+    if let Value::Object(map) = values {
+        for (key, value) in map {
+            context.insert(key, &value);
+        }
+    }
+    match TEMPLATES.render(template, &context) {
+        Ok(html) => html,
+        Err(error) => {
+            tracing::error!(%error, template, "portal template failed to render");
+            "<!doctype html><title>Error</title><p>Something went wrong on our side.</p>".into()
+        }
+    }
+}
+
+/// A page of a logged-in user.
+fn page(template: &str, auth: &Auth, values: Value) -> Html<String> {
+    Html(render_page(template, Some(auth), values))
+}
+
+/// A form shown again with what was typed and why it was refused (422).
+fn form_again(
+    template: &str,
+    auth: Option<&Auth>,
+    error: &ServiceError,
+    values: Value,
+) -> Response {
+    let mut values = values;
+    if let Value::Object(map) = &mut values {
+        map.insert("error".into(), Value::String(error.to_string()));
+    }
+    let status = match error {
+        ServiceError::Conflict(_) => StatusCode::CONFLICT,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    (status, Html(render_page(template, auth, values))).into_response()
+}
+
+/// A time as the operator reads it: `2026-11-25 13:05` in their zone.
+fn local_time(at: jiff::Timestamp, time_zone: &str) -> String {
+    let zone = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    at.to_zoned_datetime(zone).strftime("%Y-%m-%d %H:%M").to_string()
+}
+
+/// Ids in portal URLs are Tiketi's own: anything else is simply not found.
+fn require_id(id: &str, what: &'static str) -> Result<(), PortalError> {
+    if super::valid_id(id) {
+        Ok(())
+    } else {
+        Err(ServiceError::NotFound(what).into())
+    }
+}

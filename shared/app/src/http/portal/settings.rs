@@ -1,0 +1,81 @@
+//! `GET|POST /portal/settings`: business name, currency, time zone, voucher code length
+//! (owners only).
+
+use axum::{
+    Form, Router,
+    extract::State,
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use serde::Deserialize;
+use serde_json::json;
+use tiketi_core::services::{
+    Platform, ServiceError,
+    catalog::{CURRENCIES, SettingsChange},
+};
+
+use super::{PortalError, PortalState, auth::Owner, form_again, page};
+
+pub fn routes<P: Platform>() -> Router<PortalState<P>> {
+    Router::new().route(
+        "/portal/settings",
+        get(settings_page).post(save_settings::<P>),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SettingsForm {
+    #[serde(default)]
+    business_name: String,
+    #[serde(default)]
+    currency: String,
+    #[serde(default)]
+    time_zone: String,
+    #[serde(default)]
+    voucher_code_length: String,
+}
+
+fn values(form: &serde_json::Value) -> serde_json::Value {
+    json!({ "section": "settings", "currencies": CURRENCIES, "form": form })
+}
+
+async fn settings_page(Owner(auth): Owner) -> impl IntoResponse {
+    let op = &auth.who.operator;
+    let form = json!({
+        "business_name": op.business_name, "currency": op.currency, "time_zone": op.time_zone,
+        "voucher_code_length": op.voucher_code_length,
+    });
+    page("portal/settings.html", &auth, values(&form))
+}
+
+async fn save_settings<P: Platform>(
+    State(state): State<PortalState<P>>,
+    Owner(mut auth): Owner,
+    Form(form): Form<SettingsForm>,
+) -> Result<Response, PortalError> {
+    let change = SettingsChange {
+        business_name: form.business_name.clone(),
+        currency: form.currency.clone(),
+        time_zone: form.time_zone.trim().to_owned(),
+        voucher_code_length: form.voucher_code_length.trim().parse().unwrap_or(0),
+    };
+    let typed = json!({
+        "business_name": form.business_name, "currency": form.currency, "time_zone": form.time_zone,
+        "voucher_code_length": form.voucher_code_length,
+    });
+    match state.tiketi.update_settings(&auth.who, &change).await {
+        Ok(operator) => {
+            auth.who.operator = operator;
+            let mut values = values(&typed);
+            values["notice"] = json!("Settings saved.");
+            Ok(page("portal/settings.html", &auth, values).into_response())
+        }
+        Err(error @ ServiceError::Invalid(_)) => Ok(form_again(
+            "portal/settings.html",
+            Some(&auth),
+            &error,
+            values(&typed),
+        )),
+        Err(error) => Err(error.into()),
+    }
+}

@@ -1,0 +1,147 @@
+//! Portal users, their login names, sessions and failed-login throttles.
+
+use serde_json::json;
+
+use super::{Repository, Result, catalog::operator_item, item};
+use crate::{
+    domain::{
+        account::{Email, LoginThrottle, Session, User},
+        catalog::Operator,
+    },
+    ports::table::{Condition, Index, Item, Query, Table, Write},
+    store::keys,
+};
+
+fn user_item(user: &User) -> Item {
+    item(user, keys::user(&user.operator_id, &user.id), "user", &[])
+}
+
+fn login_item(user: &User) -> Item {
+    item(
+        &json!({"operator_id": user.operator_id, "user_id": user.id}),
+        keys::login(user.email.as_str()),
+        "login",
+        &[],
+    )
+}
+
+impl<T: Table> Repository<T> {
+    /// Creates a new operator with its owner, all or nothing. `ConditionFailed { index: 2 }`:
+    /// the e-mail address already has an account.
+    pub async fn create_operator_account(&self, operator: &Operator, owner: &User) -> Result<()> {
+        let writes = vec![
+            Write::put_new(operator_item(operator)),
+            Write::put_new(user_item(owner)),
+            Write::put_new(login_item(owner)),
+        ];
+        Ok(self.table.transact(writes).await?)
+    }
+
+    /// Adds a user to an existing operator. `ConditionFailed { index: 1 }`: the e-mail address
+    /// already has an account.
+    pub async fn add_user(&self, user: &User) -> Result<()> {
+        let writes = vec![
+            Write::put_new(user_item(user)),
+            Write::put_new(login_item(user)),
+        ];
+        Ok(self.table.transact(writes).await?)
+    }
+
+    /// Saves a user's changed profile, password or rights (not the e-mail address).
+    pub async fn update_user(&self, user: &User) -> Result<()> {
+        let write = Write::Put {
+            item: user_item(user),
+            condition: Some(Condition::Exists),
+        };
+        Ok(self.table.write(write).await?)
+    }
+
+    pub async fn user(&self, operator_id: &str, id: &str) -> Result<Option<User>> {
+        self.get_entity(&keys::user(operator_id, id)).await
+    }
+
+    pub async fn users(&self, operator_id: &str) -> Result<Vec<User>> {
+        let query = Query::partition(Index::Primary, keys::operator_partition(operator_id))
+            .begins_with(keys::USER_PREFIX);
+        self.query_entities(&query).await
+    }
+
+    /// The user an e-mail address logs in as.
+    pub async fn user_by_email(&self, email: &Email) -> Result<Option<User>> {
+        let Some(login) = self.table.get(&keys::login(email.as_str())).await? else {
+            return Ok(None);
+        };
+        match (login.str("operator_id"), login.str("user_id")) {
+            (Some(op), Some(user)) => self.user(op, user).await,
+            _ => Ok(None),
+        }
+    }
+
+    pub async fn login_throttle(&self, email: &Email) -> Result<LoginThrottle> {
+        Ok(self
+            .get_entity(&keys::login_throttle(email.as_str()))
+            .await?
+            .unwrap_or_default())
+    }
+
+    pub async fn save_login_throttle(&self, email: &Email, throttle: &LoginThrottle) -> Result<()> {
+        let key = keys::login_throttle(email.as_str());
+        let item = item(throttle, key, "login_throttle", &[]);
+        Ok(self.table.write(Write::put(item)).await?)
+    }
+
+    pub async fn clear_login_throttle(&self, email: &Email) -> Result<()> {
+        let write = Write::Delete {
+            key: keys::login_throttle(email.as_str()),
+            condition: None,
+        };
+        Ok(self.table.write(write).await?)
+    }
+
+    pub async fn create_session(&self, session: &Session) -> Result<()> {
+        let key = keys::session(&session.operator_id, &session.user_id, &session.id);
+        // `ttl`: DynamoDB deletes expired sessions by itself (template.yaml enables it).
+        let ttl = session.expires_at.as_second();
+        let mut item = item(session, key, "session", &[]);
+        item.0.insert("ttl".into(), ttl.into());
+        Ok(self.table.write(Write::put_new(item)).await?)
+    }
+
+    pub async fn session(
+        &self,
+        operator_id: &str,
+        user_id: &str,
+        id: &str,
+    ) -> Result<Option<Session>> {
+        self.get_entity(&keys::session(operator_id, user_id, id))
+            .await
+    }
+
+    pub async fn delete_session(&self, session: &Session) -> Result<()> {
+        let key = keys::session(&session.operator_id, &session.user_id, &session.id);
+        let write = Write::Delete {
+            key,
+            condition: None,
+        };
+        Ok(self.table.write(write).await?)
+    }
+
+    /// Ends every session of a user except `keep` (after a password change, or when an agent
+    /// is disabled).
+    pub async fn delete_sessions(
+        &self,
+        operator_id: &str,
+        user_id: &str,
+        keep: Option<&str>,
+    ) -> Result<usize> {
+        let query = Query::partition(Index::Primary, keys::user_partition(operator_id, user_id))
+            .begins_with(keys::SESSION_PREFIX);
+        let sessions: Vec<Session> = self.query_entities(&query).await?;
+        let mut ended = 0;
+        for session in sessions.iter().filter(|s| Some(s.id.as_str()) != keep) {
+            self.delete_session(session).await?;
+            ended += 1;
+        }
+        Ok(ended)
+    }
+}

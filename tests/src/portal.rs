@@ -1,0 +1,181 @@
+//! A browser on the operator portal: its own cookie jar (so each `PortalUser` is one logged-in
+//! person), redirects not followed, and the CSRF token of its session added to every form.
+
+use std::time::Duration;
+
+use reqwest::{Response, StatusCode, redirect::Policy};
+
+use crate::app::TestApp;
+
+pub struct PortalUser {
+    pub http: reqwest::Client,
+    base_url: String,
+    csrf: String,
+}
+
+/// The value of the first `name="csrf"` hidden field of a page.
+pub fn csrf_of(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+    Some(html[at..].split('"').next()?.to_owned())
+}
+
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+impl PortalUser {
+    /// A browser that has not logged in.
+    pub fn anonymous(app: &TestApp) -> Self {
+        Self {
+            http: browser(),
+            base_url: app.host.base_url.clone(),
+            csrf: String::new(),
+        }
+    }
+
+    /// Signs a new business up (password `correct horse 1`) and stays logged in.
+    pub async fn sign_up(app: &TestApp, business_name: &str, email: &str) -> Self {
+        let mut user = Self::anonymous(app);
+        let answer = user
+            .submit_public(
+                "/portal/signup",
+                &[
+                    ("business_name", business_name),
+                    ("email", email),
+                    ("phone", "0712345678"),
+                    ("password", "correct horse 1"),
+                ],
+            )
+            .await;
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER, "{}", answer.text().await.unwrap_or_default());
+        user.refresh_csrf().await;
+        user
+    }
+
+    /// Logs in on the login page (as a browser would: the page first, then the form).
+    pub async fn log_in(app: &TestApp, email: &str, password: &str) -> (Self, Response) {
+        let mut user = Self::anonymous(app);
+        let answer = user
+            .submit_public("/portal/login", &[("email", email), ("password", password)])
+            .await;
+        if answer.status() == StatusCode::SEE_OTHER {
+            user.refresh_csrf().await;
+        }
+        (user, answer)
+    }
+
+    /// GETs a public page (login, sign-up) and posts its form with the page's CSRF token.
+    pub async fn submit_public(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        let page = self.get(path).await.text().await.expect("page");
+        let csrf = csrf_of(&page).expect("the page has a CSRF token");
+        let mut fields: Vec<(&str, &str)> = form.to_vec();
+        fields.push(("csrf", &csrf));
+        self.http
+            .post(self.url(path))
+            .form(&fields)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn refresh_csrf(&mut self) {
+        let page = self.page("/portal").await;
+        self.csrf = csrf_of(&page).expect("the dashboard has a CSRF token");
+    }
+
+    pub fn csrf(&self) -> &str {
+        &self.csrf
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.http.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// A page that must load (200); its HTML.
+    pub async fn page(&self, path: &str) -> String {
+        let answer = self.get(path).await;
+        let status = answer.status();
+        let text = answer.text().await.expect("body");
+        assert_eq!(status, StatusCode::OK, "GET {path}: {text}");
+        text
+    }
+
+    /// Posts a form with this session's CSRF token.
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        let mut fields: Vec<(&str, &str)> = form.to_vec();
+        fields.push(("csrf", &self.csrf));
+        self.post_raw(path, &fields).await
+    }
+
+    /// Posts exactly these fields (no CSRF token added).
+    pub async fn post_raw(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        self.http
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// Creates a router; returns its id (from the redirect).
+    pub async fn add_router(&self, name: &str) -> String {
+        let answer = self
+            .post(
+                "/portal/routers/new",
+                &[
+                    ("name", name),
+                    ("location", "Nairobi"),
+                    ("hotspot_dns", "login.wifi"),
+                    ("interface", "bridge"),
+                    ("address", "192.168.88.1"),
+                    ("pool", "192.168.88.10-192.168.88.254"),
+                ],
+            )
+            .await;
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER, "{}", answer.text().await.unwrap_or_default());
+        location(&answer)
+            .rsplit('/')
+            .next()
+            .expect("router id")
+            .to_owned()
+    }
+
+    /// Creates a ticket type from form fields over sensible defaults (1 hour, KES 50).
+    pub async fn add_ticket_type(&self, name: &str, overrides: &[(&str, &str)]) -> Response {
+        let mut form: Vec<(&str, &str)> = vec![
+            ("name", name),
+            ("kind", "time"),
+            ("amount", "1"),
+            ("unit", "hours"),
+            ("price", "50"),
+            ("validity_amount", "1"),
+            ("validity_unit", "days"),
+            ("rate_limit", "2M/5M"),
+            ("shared_users", "1"),
+            ("on_checkout", "on"),
+            ("sort_order", "0"),
+        ];
+        for (key, value) in overrides {
+            form.retain(|(k, _)| k != key);
+            form.push((key, value));
+        }
+        self.post("/portal/ticket-types/new", &form).await
+    }
+}
+
+/// The `Location` of a redirect.
+pub fn location(answer: &Response) -> String {
+    answer.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned()
+}
