@@ -52,7 +52,12 @@ impl PortalUser {
                 ],
             )
             .await;
-        assert_eq!(answer.status(), StatusCode::SEE_OTHER, "{}", answer.text().await.unwrap_or_default());
+        assert_eq!(
+            answer.status(),
+            StatusCode::SEE_OTHER,
+            "{}",
+            answer.text().await.unwrap_or_default()
+        );
         user.refresh_csrf().await;
         user
     }
@@ -141,7 +146,12 @@ impl PortalUser {
                 ],
             )
             .await;
-        assert_eq!(answer.status(), StatusCode::SEE_OTHER, "{}", answer.text().await.unwrap_or_default());
+        assert_eq!(
+            answer.status(),
+            StatusCode::SEE_OTHER,
+            "{}",
+            answer.text().await.unwrap_or_default()
+        );
         location(&answer)
             .rsplit('/')
             .next()

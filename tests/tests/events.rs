@@ -131,6 +131,22 @@ async fn checkout_events_run_through_the_checkout_function() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn portal_events_run_through_the_portal_function() {
+    let d = deployment().await;
+    let key = http::portal::cookie::CookieKey::from_hex(&"ab".repeat(32)).unwrap();
+    let state = http::portal::PortalState::new(Arc::clone(&d.tiketi), key);
+    let portal = http::portal::router(state).merge(http::health_router());
+    let (status, headers, html) = invoke_http(portal, "portal-login-page.json").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Log in"), "{html}");
+    let cookie = headers["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.contains("Secure"),
+        "https deployments get Secure cookies: {cookie}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ipn_events_run_through_the_ipn_function() {
     let d = deployment().await;
     for name in ["pesapal-ipn-get.json", "pesapal-ipn-post.json"] {

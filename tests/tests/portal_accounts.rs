@@ -22,9 +22,12 @@ async fn sign_up_logs_in_and_logout_ends_the_session() {
     assert_eq!(after.status(), StatusCode::SEE_OTHER, "logged out");
     assert_eq!(location(&after), "/portal/login");
 
-    let (again, answer) =
-        PortalUser::log_in(&app, "  NJERI@example.com ", "correct horse 1").await;
-    assert_eq!(answer.status(), StatusCode::SEE_OTHER, "e-mail is case-insensitive");
+    let (again, answer) = PortalUser::log_in(&app, "  NJERI@example.com ", "correct horse 1").await;
+    assert_eq!(
+        answer.status(),
+        StatusCode::SEE_OTHER,
+        "e-mail is case-insensitive"
+    );
     assert!(again.page("/portal").await.contains("Mama Njeri WiFi"));
 }
 
@@ -63,23 +66,65 @@ async fn sign_up_refuses_bad_input_and_a_taken_email_keeping_what_was_typed() {
     PortalUser::sign_up(&app, "First", "taken@example.com").await;
     let user = PortalUser::anonymous(&app);
     let cases = [
-        ("", "a@example.com", "0712345678", "correct horse 1", "Business name is required"),
-        ("Shop", "not-an-email", "0712345678", "correct horse 1", "not an e-mail address"),
-        ("Shop", "b@example.com", "12", "correct horse 1", "not a phone number"),
-        ("Shop", "c@example.com", "0712345678", "short", "at least 10 characters"),
-        ("Shop <b>", "taken@example.com", "0712345678", "correct horse 1", "exists"),
+        (
+            "",
+            "a@example.com",
+            "0712345678",
+            "correct horse 1",
+            "Business name is required",
+        ),
+        (
+            "Shop",
+            "not-an-email",
+            "0712345678",
+            "correct horse 1",
+            "not an e-mail address",
+        ),
+        (
+            "Shop",
+            "b@example.com",
+            "12",
+            "correct horse 1",
+            "not a phone number",
+        ),
+        (
+            "Shop",
+            "c@example.com",
+            "0712345678",
+            "short",
+            "at least 10 characters",
+        ),
+        (
+            "Shop <b>",
+            "taken@example.com",
+            "0712345678",
+            "correct horse 1",
+            "exists",
+        ),
     ];
     for (business, email, phone, password, expected) in cases {
         let answer = user
             .submit_public(
                 "/portal/signup",
-                &[("business_name", business), ("email", email), ("phone", phone), ("password", password)],
+                &[
+                    ("business_name", business),
+                    ("email", email),
+                    ("phone", phone),
+                    ("password", password),
+                ],
             )
             .await;
-        assert!(answer.status().is_client_error(), "{expected}: {}", answer.status());
+        assert!(
+            answer.status().is_client_error(),
+            "{expected}: {}",
+            answer.status()
+        );
         let html = answer.text().await.unwrap();
         assert!(html.contains(expected), "{expected}: {html}");
-        assert!(html.contains(&format!("value=\"{}\"", email)), "typed e-mail kept");
+        assert!(
+            html.contains(&format!("value=\"{}\"", email)),
+            "typed e-mail kept"
+        );
         assert!(!html.contains("Shop <b>"), "escaped");
     }
 }
@@ -91,7 +136,13 @@ async fn wrong_passwords_are_refused_then_slowed_down() {
     for _ in 0..5 {
         let (_, answer) = PortalUser::log_in(&app, "slow@example.com", "wrong password").await;
         assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
-        assert!(answer.text().await.unwrap().contains("Wrong e-mail address or password"));
+        assert!(
+            answer
+                .text()
+                .await
+                .unwrap()
+                .contains("Wrong e-mail address or password")
+        );
     }
     // The sixth attempt waits, even with the right password.
     let (_, answer) = PortalUser::log_in(&app, "slow@example.com", "correct horse 1").await;
@@ -110,17 +161,37 @@ async fn a_password_change_ends_the_other_sessions() {
     assert_eq!(phone.get("/portal").await.status(), StatusCode::OK);
 
     let refused = laptop
-        .post("/portal/password", &[("current", "not it at all"), ("new", "new password 22")])
+        .post(
+            "/portal/password",
+            &[("current", "not it at all"), ("new", "new password 22")],
+        )
         .await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.text().await.unwrap().contains("current password is wrong"));
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("current password is wrong")
+    );
 
     let changed = laptop
-        .post("/portal/password", &[("current", "correct horse 1"), ("new", "new password 22")])
+        .post(
+            "/portal/password",
+            &[("current", "correct horse 1"), ("new", "new password 22")],
+        )
         .await;
     assert_eq!(changed.status(), StatusCode::OK);
-    assert_eq!(laptop.get("/portal").await.status(), StatusCode::OK, "this session stays");
-    assert_eq!(phone.get("/portal").await.status(), StatusCode::SEE_OTHER, "the other ends");
+    assert_eq!(
+        laptop.get("/portal").await.status(),
+        StatusCode::OK,
+        "this session stays"
+    );
+    assert_eq!(
+        phone.get("/portal").await.status(),
+        StatusCode::SEE_OTHER,
+        "the other ends"
+    );
 
     let (_, old) = PortalUser::log_in(&app, "two@example.com", "correct horse 1").await;
     assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
@@ -144,13 +215,27 @@ async fn forms_without_the_session_csrf_token_are_refused_and_change_nothing() {
     assert_eq!(no_token.status(), StatusCode::FORBIDDEN);
     without.push(("csrf", other.csrf()));
     let wrong_token = owner.post_raw("/portal/settings", &without).await;
-    assert_eq!(wrong_token.status(), StatusCode::FORBIDDEN, "another session's token");
+    assert_eq!(
+        wrong_token.status(),
+        StatusCode::FORBIDDEN,
+        "another session's token"
+    );
     let logout = owner.post_raw("/portal/logout", &[]).await;
     assert_eq!(logout.status(), StatusCode::FORBIDDEN, "logout too");
     let login = owner
-        .post_raw("/portal/login", &[("email", "csrf@example.com"), ("password", "correct horse 1")])
+        .post_raw(
+            "/portal/login",
+            &[
+                ("email", "csrf@example.com"),
+                ("password", "correct horse 1"),
+            ],
+        )
         .await;
-    assert_eq!(login.status(), StatusCode::FORBIDDEN, "login needs its page's token");
+    assert_eq!(
+        login.status(),
+        StatusCode::FORBIDDEN,
+        "login needs its page's token"
+    );
     assert!(!owner.page("/portal").await.contains("Hijacked"));
 
     let saved = owner.post("/portal/settings", &settings).await;

@@ -11,7 +11,10 @@ async fn an_owner_sets_up_a_router_and_ticket_types_that_the_checkout_sells() {
     let owner = PortalUser::sign_up(&app, "Kibanda WiFi", "kibanda@example.com").await;
     let router_id = owner.add_router("Main shop").await;
     let router_page = owner.page(&format!("/portal/routers/{router_id}")).await;
-    assert!(router_page.contains("never"), "not reported yet: {router_page}");
+    assert!(
+        router_page.contains("never"),
+        "not reported yet: {router_page}"
+    );
 
     let answer = owner
         .add_ticket_type("2 Hours", &[("amount", "2"), ("price", "30")])
@@ -20,12 +23,21 @@ async fn an_owner_sets_up_a_router_and_ticket_types_that_the_checkout_sells() {
     let answer = owner
         .add_ticket_type(
             "5 GB Month",
-            &[("kind", "data"), ("amount", "5"), ("unit", "GB"), ("price", "450"), ("validity_amount", "30")],
+            &[
+                ("kind", "data"),
+                ("amount", "5"),
+                ("unit", "GB"),
+                ("price", "450"),
+                ("validity_amount", "30"),
+            ],
         )
         .await;
     assert_eq!(answer.status(), StatusCode::SEE_OTHER);
     let list = owner.page("/portal/ticket-types").await;
-    assert!(list.contains("2 hours") && list.contains("KES 30"), "{list}");
+    assert!(
+        list.contains("2 hours") && list.contains("KES 30"),
+        "{list}"
+    );
     assert!(list.contains("5 GB") && list.contains("30 days") && list.contains("KES 450"));
 
     // The customers' checkout of that router offers them.
@@ -36,14 +48,22 @@ async fn an_owner_sets_up_a_router_and_ticket_types_that_the_checkout_sells() {
         .text()
         .await
         .unwrap();
-    assert!(checkout.contains("2 Hours") && checkout.contains("5 GB Month"), "{checkout}");
+    assert!(
+        checkout.contains("2 Hours") && checkout.contains("5 GB Month"),
+        "{checkout}"
+    );
 
     // The setup script downloads with a fresh router secret.
     let script = owner
         .post(&format!("/portal/routers/{router_id}/setup.rsc"), &[])
         .await;
     assert_eq!(script.status(), StatusCode::OK);
-    assert!(script.headers()["content-disposition"].to_str().unwrap().contains("tiketi-setup.rsc"));
+    assert!(
+        script.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("tiketi-setup.rsc")
+    );
     let script = script.text().await.unwrap();
     assert!(script.contains("/ip hotspot"), "{script}");
     assert!(script.contains(&format!("/routers/{operator_id}/{router_id}/sync.rsc")));
@@ -72,13 +92,27 @@ async fn editing_a_price_is_audited_and_leaves_sold_terms_alone() {
     let ticket = store.ticket_types(&operator_id).await.unwrap().remove(0);
 
     let form = [
-        ("name", "1 Hour"), ("kind", "time"), ("amount", "1"), ("unit", "hours"), ("price", "60"),
-        ("validity_amount", "1"), ("validity_unit", "days"), ("rate_limit", ""), ("shared_users", "2"),
-        ("on_checkout", "on"), ("sort_order", "0"),
+        ("name", "1 Hour"),
+        ("kind", "time"),
+        ("amount", "1"),
+        ("unit", "hours"),
+        ("price", "60"),
+        ("validity_amount", "1"),
+        ("validity_unit", "days"),
+        ("rate_limit", ""),
+        ("shared_users", "2"),
+        ("on_checkout", "on"),
+        ("sort_order", "0"),
     ];
-    let answer = owner.post(&format!("/portal/ticket-types/{}", ticket.id), &form).await;
+    let answer = owner
+        .post(&format!("/portal/ticket-types/{}", ticket.id), &form)
+        .await;
     assert_eq!(answer.status(), StatusCode::SEE_OTHER);
-    let changed = store.ticket_type(&operator_id, &ticket.id).await.unwrap().unwrap();
+    let changed = store
+        .ticket_type(&operator_id, &ticket.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(changed.price.minor(), 6_000);
     assert_eq!(changed.rate_limit, None);
     assert_eq!(changed.shared_users, 2);
@@ -92,10 +126,20 @@ async fn editing_a_price_is_audited_and_leaves_sold_terms_alone() {
     assert_eq!(update.actor_name, "Audit Shop");
 
     let answer = owner
-        .post(&format!("/portal/ticket-types/{}/archive", ticket.id), &[("archived", "1")])
+        .post(
+            &format!("/portal/ticket-types/{}/archive", ticket.id),
+            &[("archived", "1")],
+        )
         .await;
     assert_eq!(answer.status(), StatusCode::SEE_OTHER);
-    assert!(store.ticket_type(&operator_id, &ticket.id).await.unwrap().unwrap().archived);
+    assert!(
+        store
+            .ticket_type(&operator_id, &ticket.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .archived
+    );
 }
 
 #[tokio::test]
@@ -107,19 +151,32 @@ async fn ticket_type_and_router_forms_explain_what_is_wrong() {
         (vec![("price", "12.345")], "amount like 50"),
         (vec![("rate_limit", "fast")], "speed limit"),
         (vec![("shared_users", "0")], "devices at once"),
-        (vec![("amount", "3"), ("unit", "days"), ("validity_amount", "1")], "validity cannot be shorter"),
+        (
+            vec![("amount", "3"), ("unit", "days"), ("validity_amount", "1")],
+            "validity cannot be shorter",
+        ),
         (vec![("name", "")], "Name is required"),
         (vec![("unit", "parsecs")], "choose minutes"),
     ] {
         let answer = owner.add_ticket_type("Bad", &overrides).await;
-        assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY, "{expected}");
+        assert_eq!(
+            answer.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{expected}"
+        );
         let html = answer.text().await.unwrap();
         assert!(html.contains(expected), "{expected}: {html}");
     }
     let answer = owner
         .post(
             "/portal/routers/new",
-            &[("name", "R"), ("hotspot_dns", "login"), ("interface", "bridge"), ("address", "192.168.88.1"), ("pool", "192.168.88.10-192.168.88.254")],
+            &[
+                ("name", "R"),
+                ("hotspot_dns", "login"),
+                ("interface", "bridge"),
+                ("address", "192.168.88.1"),
+                ("pool", "192.168.88.10-192.168.88.254"),
+            ],
         )
         .await;
     assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -143,7 +200,10 @@ async fn free_text_is_rendered_escaped_on_every_page_that_shows_it() {
     ] {
         let html = owner.page(&path).await;
         assert!(!html.contains("<script>alert"), "{path}: {html}");
-        assert!(html.contains("&lt;script&gt;"), "{path} shows the text escaped");
+        assert!(
+            html.contains("&lt;script&gt;"),
+            "{path} shows the text escaped"
+        );
     }
     let checkout = app
         .get(&format!("/checkout/{operator_id}/{router_id}"))

@@ -257,7 +257,9 @@ fn form_again(
 /// A time as the operator reads it: `2026-11-25 13:05` in their zone.
 fn local_time(at: jiff::Timestamp, time_zone: &str) -> String {
     let zone = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    at.to_zoned_datetime(zone).strftime("%Y-%m-%d %H:%M").to_string()
+    at.to_zoned_datetime(zone)
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// Ids in portal URLs are Tiketi's own: anything else is simply not found.

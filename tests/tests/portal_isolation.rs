@@ -1,0 +1,230 @@
+//! Tenant isolation, route by route: another operator's ids in the URL find nothing and change
+//! nothing, lists show only one's own data, and every page but login and sign-up needs a
+//! session. The route table below must name every route the portal module declares (read from
+//! its source), so a new route cannot skip these checks.
+
+use std::collections::BTreeSet;
+
+use reqwest::StatusCode;
+use tiketi_tests::{
+    app::{TestApp, spawn_app},
+    portal::{PortalUser, location},
+};
+
+/// Every portal route: path pattern, methods, and whether it is public (no session needed).
+const ROUTES: &[(&str, &[&str], bool)] = &[
+    ("/portal", &["GET"], false),
+    ("/portal/signup", &["GET", "POST"], true),
+    ("/portal/login", &["GET", "POST"], true),
+    ("/portal/logout", &["POST"], false),
+    ("/portal/password", &["GET", "POST"], false),
+    ("/portal/settings", &["GET", "POST"], false),
+    ("/portal/routers", &["GET"], false),
+    ("/portal/routers/new", &["GET", "POST"], false),
+    ("/portal/routers/{id}", &["GET", "POST"], false),
+    ("/portal/routers/{id}/setup.rsc", &["POST"], false),
+    ("/portal/ticket-types", &["GET"], false),
+    ("/portal/ticket-types/new", &["GET", "POST"], false),
+    ("/portal/ticket-types/{id}", &["GET", "POST"], false),
+    ("/portal/ticket-types/{id}/archive", &["POST"], false),
+];
+
+/// The route patterns declared in `shared/app/src/http/portal/*.rs` (`.route("...", ...)`).
+fn declared_routes() -> BTreeSet<String> {
+    let dir = format!(
+        "{}/../shared/app/src/http/portal",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut routes = BTreeSet::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let source = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for piece in source.split(".route(").skip(1) {
+            let quoted = piece
+                .trim_start()
+                .strip_prefix('"')
+                .expect("a route literal");
+            routes.insert(quoted.split('"').next().unwrap().to_owned());
+        }
+    }
+    routes
+}
+
+#[test]
+fn the_route_table_covers_every_declared_route() {
+    let table: BTreeSet<String> = ROUTES.iter().map(|(p, _, _)| (*p).to_owned()).collect();
+    assert_eq!(declared_routes(), table);
+}
+
+/// Operator A's data, as ids to put in URLs and a fingerprint to compare.
+struct Victim {
+    router_id: String,
+    ticket_type_id: String,
+    operator_id: String,
+}
+
+async fn victim(app: &TestApp) -> (PortalUser, Victim) {
+    let owner = PortalUser::sign_up(app, "Victim Secret Shop", "victim@example.com").await;
+    let router_id = owner.add_router("Victim Router").await;
+    owner.add_ticket_type("Victim Package", &[]).await;
+    let email = tiketi_core::domain::account::Email::parse("victim@example.com").unwrap();
+    let operator_id = app
+        .host
+        .tiketi
+        .store
+        .user_by_email(&email)
+        .await
+        .unwrap()
+        .unwrap()
+        .operator_id;
+    let ticket_type_id = app
+        .host
+        .tiketi
+        .store
+        .ticket_types(&operator_id)
+        .await
+        .unwrap()[0]
+        .id
+        .clone();
+    (
+        owner,
+        Victim {
+            router_id,
+            ticket_type_id,
+            operator_id,
+        },
+    )
+}
+
+async fn fingerprint(app: &TestApp, v: &Victim) -> String {
+    let store = &app.host.tiketi.store;
+    format!(
+        "{:?}{:?}{:?}{:?}",
+        store.operator(&v.operator_id).await.unwrap(),
+        store.routers(&v.operator_id).await.unwrap(),
+        store.ticket_types(&v.operator_id).await.unwrap(),
+        store
+            .audit_log(&v.operator_id, None, 100)
+            .await
+            .unwrap()
+            .len(),
+    )
+}
+
+fn concrete(pattern: &str, v: &Victim) -> String {
+    if pattern.starts_with("/portal/routers/") {
+        pattern.replace("{id}", &v.router_id)
+    } else if pattern.starts_with("/portal/ticket-types/") {
+        pattern.replace("{id}", &v.ticket_type_id)
+    } else {
+        assert!(!pattern.contains('{'), "give {pattern} a victim id");
+        pattern.to_owned()
+    }
+}
+
+/// A form that would change something if it were accepted.
+fn hostile_form() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("name", "Taken Over"),
+        ("business_name", "Taken Over"),
+        ("hotspot_dns", "evil.wifi"),
+        ("interface", "bridge"),
+        ("address", "10.0.0.1"),
+        ("pool", "10.0.0.2-10.0.0.9"),
+        ("kind", "time"),
+        ("amount", "1"),
+        ("unit", "hours"),
+        ("price", "1"),
+        ("validity_amount", "1"),
+        ("validity_unit", "days"),
+        ("shared_users", "1"),
+        ("sort_order", "0"),
+        ("archived", "1"),
+        ("currency", "KES"),
+        ("time_zone", "UTC"),
+        ("voucher_code_length", "8"),
+        ("location", "x"),
+    ]
+}
+
+#[tokio::test]
+async fn another_operator_can_neither_see_nor_change_anything_by_id() {
+    let app = spawn_app().await;
+    let (_victim_owner, v) = victim(&app).await;
+    let intruder = PortalUser::sign_up(&app, "Intruder", "intruder@example.com").await;
+    let before = fingerprint(&app, &v).await;
+
+    for (pattern, methods, public) in ROUTES {
+        if *public || *pattern == "/portal/logout" {
+            continue;
+        }
+        let path = concrete(pattern, &v);
+        for method in *methods {
+            let answer = match *method {
+                "GET" => intruder.get(&path).await,
+                _ => intruder.post(&path, &hostile_form()).await,
+            };
+            let status = answer.status();
+            let body = answer.text().await.unwrap();
+            assert!(
+                !body.contains("Victim"),
+                "{method} {path} shows the victim's data: {body}"
+            );
+            if pattern.contains("{id}") {
+                assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}");
+            }
+        }
+    }
+    assert_eq!(
+        fingerprint(&app, &v).await,
+        before,
+        "the victim's data is unchanged"
+    );
+}
+
+#[tokio::test]
+async fn every_page_but_login_and_sign_up_needs_a_session() {
+    let app = spawn_app().await;
+    let (_owner, v) = victim(&app).await;
+    let anonymous = PortalUser::anonymous(&app);
+    for (pattern, methods, public) in ROUTES {
+        let path = concrete(pattern, &v);
+        if *public {
+            assert_eq!(
+                anonymous.get(&path).await.status(),
+                StatusCode::OK,
+                "{path}"
+            );
+            continue;
+        }
+        for method in *methods {
+            let answer = match *method {
+                "GET" => anonymous.get(&path).await,
+                _ => anonymous.post_raw(&path, &hostile_form()).await,
+            };
+            match *method {
+                "GET" => {
+                    assert_eq!(answer.status(), StatusCode::SEE_OTHER, "{method} {path}");
+                    assert_eq!(location(&answer), "/portal/login");
+                }
+                // No session, so no CSRF token can match: refused before anything runs.
+                _ => assert_eq!(answer.status(), StatusCode::FORBIDDEN, "{method} {path}"),
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_forged_session_cookie_is_not_a_session() {
+    let app = spawn_app().await;
+    let (owner, _) = victim(&app).await;
+    let cookie = format!("tiketi_session={}", "op.user.session.00");
+    let answer = app
+        .http
+        .get(app.url("/portal"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    assert_eq!(owner.get("/portal").await.status(), StatusCode::OK);
+}
