@@ -27,6 +27,12 @@ const ROUTES: &[(&str, &[&str], bool)] = &[
     ("/portal/ticket-types/new", &["GET", "POST"], false),
     ("/portal/ticket-types/{id}", &["GET", "POST"], false),
     ("/portal/ticket-types/{id}/archive", &["POST"], false),
+    ("/portal/batches", &["GET"], false),
+    ("/portal/batches/new", &["GET", "POST"], false),
+    ("/portal/batches/{id}", &["GET"], false),
+    ("/portal/batches/{id}/print", &["GET"], false),
+    ("/portal/batches/{id}/vouchers.rsc", &["GET"], false),
+    ("/portal/batches/{id}/cancel", &["POST"], false),
 ];
 
 /// The route patterns declared in `shared/app/src/http/portal/*.rs` (`.route("...", ...)`).
@@ -59,6 +65,7 @@ fn the_route_table_covers_every_declared_route() {
 struct Victim {
     router_id: String,
     ticket_type_id: String,
+    batch_id: String,
     operator_id: String,
 }
 
@@ -85,11 +92,26 @@ async fn victim(app: &TestApp) -> (PortalUser, Victim) {
         .unwrap()[0]
         .id
         .clone();
+    let answer = owner
+        .post(
+            "/portal/batches/new",
+            &[
+                ("ticket_type_id", &ticket_type_id),
+                ("router_id", &router_id),
+                ("quantity", "3"),
+                ("length", "8"),
+                ("prefix", ""),
+                ("note", "Victim stock"),
+            ],
+        )
+        .await;
+    let batch_id = location(&answer).rsplit('/').next().unwrap().to_owned();
     (
         owner,
         Victim {
             router_id,
             ticket_type_id,
+            batch_id,
             operator_id,
         },
     )
@@ -98,7 +120,8 @@ async fn victim(app: &TestApp) -> (PortalUser, Victim) {
 async fn fingerprint(app: &TestApp, v: &Victim) -> String {
     let store = &app.host.tiketi.store;
     format!(
-        "{:?}{:?}{:?}{:?}",
+        "{:?}{:?}{:?}{:?}{:?}",
+        store.batches(&v.operator_id, 10).await.unwrap(),
         store.operator(&v.operator_id).await.unwrap(),
         store.routers(&v.operator_id).await.unwrap(),
         store.ticket_types(&v.operator_id).await.unwrap(),
@@ -113,6 +136,8 @@ async fn fingerprint(app: &TestApp, v: &Victim) -> String {
 fn concrete(pattern: &str, v: &Victim) -> String {
     if pattern.starts_with("/portal/routers/") {
         pattern.replace("{id}", &v.router_id)
+    } else if pattern.starts_with("/portal/batches/") {
+        pattern.replace("{id}", &v.batch_id)
     } else if pattern.starts_with("/portal/ticket-types/") {
         pattern.replace("{id}", &v.ticket_type_id)
     } else {

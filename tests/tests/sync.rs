@@ -3,7 +3,7 @@
 
 use tiketi_tests::{
     app::{TestApp, spawn_app},
-    router_model::{ModelUser, RouterModel},
+    router_model::{ModelUser, RouterModel, assert_router_accepts},
 };
 
 /// One run of the router's script: report, then pull and apply the sync.
@@ -130,34 +130,6 @@ async fn a_router_converges_on_its_live_vouchers_and_stays_there() {
         .await
         .unwrap();
     assert_eq!(denied.status(), reqwest::StatusCode::UNAUTHORIZED);
-}
-
-/// The product's RouterOS checker (beside the repo) accepts the script for v7 and v6.
-fn assert_router_accepts(script: &str) {
-    let checker = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/routeros/rsc_check.py"
-    );
-    assert!(
-        std::path::Path::new(checker).exists(),
-        "the RouterOS checker is missing at {checker}"
-    );
-    let file = tempfile::Builder::new().suffix(".rsc").tempfile().unwrap();
-    std::fs::write(file.path(), script).unwrap();
-    for flags in [&[][..], &["--v6"][..]] {
-        let out = std::process::Command::new("python3")
-            .arg(checker)
-            .arg(file.path())
-            .args(flags)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "rsc_check {flags:?}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -39,6 +39,19 @@ pub async fn handle_message<P: Platform>(tiketi: &Tiketi<P>, body: &str) -> Resu
             }
             Ok(())
         }
+        Message::GenerateBatch {
+            operator_id,
+            batch_id,
+        } => Ok(tiketi.generate_batch(&operator_id, &batch_id).await?),
+        Message::CancelBatchVouchers {
+            operator_id,
+            batch_id,
+        } => {
+            tiketi
+                .cancel_batch_vouchers(&operator_id, &batch_id)
+                .await?;
+            Ok(())
+        }
     }
 }
 

@@ -13,6 +13,16 @@ pub enum Message {
         operator_id: String,
         order_id: String,
     },
+    /// A batch was requested: write its vouchers (see `services::batches`).
+    GenerateBatch {
+        operator_id: String,
+        batch_id: String,
+    },
+    /// A batch was cancelled: cancel its unused vouchers.
+    CancelBatchVouchers {
+        operator_id: String,
+        batch_id: String,
+    },
 }
 
 /// One received message, to be acknowledged with its receipt once handled.

@@ -128,14 +128,18 @@ pub struct HotspotUser {
 /// The hotspot user of a voucher: time tickets get `limit-uptime`, data tickets
 /// `limit-bytes-total`, both as the terms the voucher was sold with.
 pub fn user_for(voucher: &Voucher) -> HotspotUser {
-    let terms = &voucher.terms;
+    user_for_terms(&voucher.code, &voucher.password, &voucher.terms)
+}
+
+/// The hotspot user of a code sold under `terms` (e.g. a batch's, before reading each voucher).
+pub fn user_for_terms(code: &str, password: &str, terms: &TicketTerms) -> HotspotUser {
     let (limit_uptime_seconds, limit_bytes_total) = match terms.allowance {
         Allowance::Time { seconds } => (Some(seconds), None),
         Allowance::Data { bytes } => (None, Some(bytes)),
     };
     HotspotUser {
-        name: voucher.code.clone(),
-        password: voucher.password.clone(),
+        name: code.to_owned(),
+        password: password.to_owned(),
         profile: profile_name(&terms.ticket_type_id),
         limit_uptime_seconds,
         limit_bytes_total,

@@ -2,6 +2,7 @@
 //! nothing else; see each module for its exactly-once argument.
 
 pub mod accounts;
+pub mod batches;
 pub mod catalog;
 pub mod checkout;
 pub mod demo;

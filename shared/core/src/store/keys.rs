@@ -21,6 +21,8 @@
 //! | portal user     | `OP#<op>`                   | `USER#<user>`              |                                         |                                   |
 //! | session         | `OP#<op>#USER#<user>`       | `SESSION#<session>`        |                                         |                                   |
 //! | login name      | `LOGIN#<sha256(email)>`     | `LOGIN`                    |                                         |                                   |
+//! | batch           | `OP#<op>`                   | `BATCH#<batch>`            |                                         |                                   |
+//! | batch page      | `OP#<op>#BATCH#<batch>`     | `PAGE#<nnnnn>`             |                                         |                                   |
 //! | audit entry     | `OP#<op>#AUDIT`             | `<at>#<entry>`             |                                         |                                   |
 //! | login throttle  | `LOGIN#<sha256(email)>`     | `THROTTLE`                 |                                         |                                   |
 //!
@@ -245,6 +247,23 @@ pub fn audit_partition(op: &str) -> String {
 pub fn audit_entry(op: &str, at: Timestamp, entry: &str) -> Key {
     Key::new(audit_partition(op), format!("{}#{entry}", time(at)))
 }
+
+pub fn batch(op: &str, batch: &str) -> Key {
+    Key::new(operator_pk(op), format!("BATCH#{batch}"))
+}
+
+pub const BATCH_PREFIX: &str = "BATCH#";
+
+pub fn batch_partition(op: &str, batch: &str) -> String {
+    format!("OP#{op}#BATCH#{batch}")
+}
+
+/// One chunk's codes; zero-padded so pages read back in order.
+pub fn batch_page(op: &str, batch: &str, number: u32) -> Key {
+    Key::new(batch_partition(op, batch), format!("PAGE#{number:05}"))
+}
+
+pub const BATCH_PAGE_PREFIX: &str = "PAGE#";
 
 #[cfg(test)]
 mod tests {

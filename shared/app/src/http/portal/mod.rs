@@ -5,7 +5,8 @@
 //! - `dashboard`: the home page;
 //! - `settings`: the business profile;
 //! - `routers`: routers (sites), their setup scripts and secrets;
-//! - `ticket_types`: the packages sold.
+//! - `ticket_types`: the packages sold;
+//! - `batches`: vouchers generated in batches, printed, loaded by script, cancelled.
 //!
 //! Every route but the login and sign-up pages needs a session ([`auth::Auth`], or
 //! [`auth::Owner`] for owners' pages), reads only the session's operator (ids in the URL are
@@ -14,6 +15,7 @@
 
 mod accounts;
 pub mod auth;
+mod batches;
 pub mod cookie;
 mod dashboard;
 mod routers;
@@ -72,6 +74,7 @@ pub fn router<P: Platform>(state: PortalState<P>) -> Router {
         .merge(settings::routes())
         .merge(routers::routes())
         .merge(ticket_types::routes())
+        .merge(batches::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_csrf::<P>,
@@ -190,6 +193,22 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
             include_str!("../../templates/portal/router_form.html"),
         ),
         (
+            "portal/batches.html",
+            include_str!("../../templates/portal/batches.html"),
+        ),
+        (
+            "portal/batch_form.html",
+            include_str!("../../templates/portal/batch_form.html"),
+        ),
+        (
+            "portal/batch.html",
+            include_str!("../../templates/portal/batch.html"),
+        ),
+        (
+            "portal/batch_print.html",
+            include_str!("../../templates/portal/batch_print.html"),
+        ),
+        (
             "portal/ticket_types.html",
             include_str!("../../templates/portal/ticket_types.html"),
         ),
@@ -268,5 +287,22 @@ fn require_id(id: &str, what: &'static str) -> Result<(), PortalError> {
         Ok(())
     } else {
         Err(ServiceError::NotFound(what).into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_portal_template_is_registered() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/templates/portal");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = format!("portal/{}", entry.unwrap().file_name().to_string_lossy());
+            assert!(
+                TEMPLATES.get_template_names().any(|n| n == name),
+                "{name} is not in TEMPLATES"
+            );
+        }
     }
 }

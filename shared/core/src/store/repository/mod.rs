@@ -7,6 +7,7 @@ use serde_json::Value;
 
 mod accounts;
 mod audit;
+mod batches;
 mod catalog;
 mod orders;
 mod routers;

@@ -335,4 +335,39 @@ impl<T: Table> Repository<T> {
     pub async fn voucher(&self, operator_id: &str, code: &str) -> Result<Option<Voucher>> {
         self.get_entity(&keys::voucher(operator_id, code)).await
     }
+
+    /// Cancels a voucher nobody has used yet (its router drops it at the next sync). `false`
+    /// when it was no longer unused (in use, over, or cancelled already).
+    pub async fn cancel_unused_voucher(
+        &self,
+        operator_id: &str,
+        code: &str,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let cancelled = VoucherStatus::Cancelled;
+        let changes = [
+            ("status".into(), set(cancelled)),
+            ("cancel_reason".into(), set(reason)),
+            ("cancelled_at".into(), set(now)),
+            (
+                attr::GSI1PK.into(),
+                set(keys::vouchers_by_status(operator_id, cancelled.as_str())),
+            ),
+            (POOL_ATTRIBUTE.into(), Change::Remove),
+        ]
+        .into_iter()
+        .chain(leave_live_indexes())
+        .collect();
+        let write = Write::Update {
+            key: keys::voucher(operator_id, code),
+            changes,
+            condition: Some(Condition::attr_eq("status", VoucherStatus::Unused.as_str())),
+        };
+        match self.table.write(write).await {
+            Ok(()) => Ok(true),
+            Err(TableError::ConditionFailed { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
 }

@@ -1,0 +1,111 @@
+//! Voucher batches: the batch, its chunks (vouchers + page of codes + progress, one
+//! transaction each) and its pages.
+
+use serde_json::json;
+
+use super::{
+    Repository, Result, StoreError, audit::audit_write, item, set, vouchers::voucher_item,
+};
+use crate::{
+    domain::{
+        audit::AuditEntry,
+        batch::{Batch, BatchPage, BatchStatus},
+        voucher::Voucher,
+    },
+    ports::table::{Change, Condition, Index, Query, Table, Write},
+    store::keys,
+};
+
+fn batch_item(batch: &Batch) -> crate::ports::table::Item {
+    item(
+        batch,
+        keys::batch(&batch.operator_id, &batch.id),
+        "batch",
+        &[],
+    )
+}
+
+impl<T: Table> Repository<T> {
+    /// Stores a new batch (no vouchers yet) with its audit entry.
+    pub async fn create_batch(&self, batch: &Batch, entry: &AuditEntry) -> Result<()> {
+        self.audited(vec![Write::put_new(batch_item(batch))], entry)
+            .await
+    }
+
+    pub async fn batch(&self, operator_id: &str, id: &str) -> Result<Option<Batch>> {
+        self.get_entity(&keys::batch(operator_id, id)).await
+    }
+
+    /// The operator's batches, newest first.
+    pub async fn batches(&self, operator_id: &str, limit: usize) -> Result<Vec<Batch>> {
+        let query = Query::partition(Index::Primary, keys::operator_partition(operator_id))
+            .begins_with(keys::BATCH_PREFIX)
+            .descending()
+            .limit(limit);
+        self.query_entities(&query).await
+    }
+
+    /// Writes one chunk of a batch: its vouchers (each code must be new), its page of codes,
+    /// and the batch's progress, provided the batch is still at `batch.generated`. Fails with
+    /// `ConditionFailed { index }`: `index < vouchers.len()` names a taken code; otherwise
+    /// another worker wrote this chunk first (or the batch was cancelled).
+    pub async fn write_batch_chunk(
+        &self,
+        batch: &Batch,
+        page: &BatchPage,
+        vouchers: &[Voucher],
+    ) -> Result<()> {
+        let op = &batch.operator_id;
+        let mut writes: Vec<Write> = vouchers
+            .iter()
+            .map(|v| Write::put_new(voucher_item(v)))
+            .collect();
+        let page_key = keys::batch_page(op, &batch.id, page.number);
+        writes.push(Write::put_new(item(page, page_key, "batch_page", &[])));
+        let generated = batch.generated + u32::try_from(vouchers.len()).unwrap_or(u32::MAX);
+        let mut changes = vec![(
+            "generated".into(),
+            Change::Add(i64::try_from(vouchers.len()).unwrap_or(0)),
+        )];
+        if generated >= batch.quantity {
+            changes.push(("status".into(), set(BatchStatus::Ready)));
+        }
+        writes.push(Write::Update {
+            key: keys::batch(op, &batch.id),
+            changes,
+            condition: Some(Condition::All(vec![
+                Condition::attr_eq("generated", batch.generated),
+                Condition::attr_eq("status", "GENERATING"),
+            ])),
+        });
+        Ok(self.table.transact(writes).await?)
+    }
+
+    /// The batch's codes, page by page in generation order.
+    pub async fn batch_pages(&self, operator_id: &str, batch_id: &str) -> Result<Vec<BatchPage>> {
+        let query = Query::partition(Index::Primary, keys::batch_partition(operator_id, batch_id))
+            .begins_with(keys::BATCH_PAGE_PREFIX);
+        self.query_entities(&query).await
+    }
+
+    /// Marks a batch cancelled (its vouchers are cancelled one by one after), with the audit
+    /// entry. `ConditionFailed` when it was already cancelled.
+    pub async fn cancel_batch(&self, batch: &Batch, entry: &AuditEntry) -> Result<()> {
+        let write = Write::Update {
+            key: keys::batch(&batch.operator_id, &batch.id),
+            changes: vec![
+                ("status".into(), set(BatchStatus::Cancelled)),
+                ("cancelled_at".into(), set(entry.at)),
+                ("cancel_reason".into(), set(entry.note.clone())),
+            ],
+            condition: Some(Condition::AttrIn {
+                attribute: "status".into(),
+                values: vec![json!("GENERATING"), json!("READY")],
+            }),
+        };
+        self.table
+            .transact(vec![write, audit_write(entry)])
+            .await
+            .map_err(StoreError::from)
+    }
+}
