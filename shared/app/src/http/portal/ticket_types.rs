@@ -134,19 +134,19 @@ impl TicketTypeForm {
 
     fn of(t: &TicketType) -> Self {
         let (kind, amount, unit) = match t.allowance {
-            Allowance::Time { seconds } if seconds % 86_400 == 0 => {
+            Allowance::Time { seconds } if seconds.is_multiple_of(86_400) => {
                 ("time", seconds / 86_400, "days")
             }
-            Allowance::Time { seconds } if seconds % 3_600 == 0 => {
+            Allowance::Time { seconds } if seconds.is_multiple_of(3_600) => {
                 ("time", seconds / 3_600, "hours")
             }
             Allowance::Time { seconds } => ("time", seconds / 60, "minutes"),
-            Allowance::Data { bytes } if bytes % 1_000_000_000 == 0 => {
+            Allowance::Data { bytes } if bytes.is_multiple_of(1_000_000_000) => {
                 ("data", bytes / 1_000_000_000, "GB")
             }
             Allowance::Data { bytes } => ("data", bytes / 1_000_000, "MB"),
         };
-        let (validity_amount, validity_unit) = if t.validity_seconds % 86_400 == 0 {
+        let (validity_amount, validity_unit) = if t.validity_seconds.is_multiple_of(86_400) {
             (t.validity_seconds / 86_400, "days")
         } else {
             (t.validity_seconds.div_ceil(3_600), "hours")
