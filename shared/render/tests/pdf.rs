@@ -148,6 +148,7 @@ fn a4_text_is_all_on_the_page() {
 #[test]
 fn code_only_cards_print_one_code() {
     let pdf = voucher_sheet("Codes", &cards(2, false), Layout::A4).unwrap();
+    dump("codes.pdf", &pdf);
     let text = page_text(&parse(&pdf), 1);
     assert!(text.contains("Code") && text.contains("7KQ0001XM"));
     assert!(!text.contains("Password"), "{text}");

@@ -128,6 +128,10 @@ const CARD_PAD: f32 = 2.5 * MM;
 /// Side of the QR code on an A4 card (22.5 mm: scans from a cheap phone at arm's length).
 const CARD_QR: f32 = 22.5 * MM;
 
+// The QR stays scannable (at least 18 mm), and header, QR and serial fit the card's height.
+const _: () = assert!(CARD_QR >= 18.0 * MM);
+const _: () = assert!(CARD_PAD * 2.0 + 13.0 + CARD_QR + 4.0 < CARD_HEIGHT);
+
 /// Content stream compression: level 6 is zlib's default; lower is faster, barely larger.
 const DEFLATE_LEVEL: u8 = 3;
 
@@ -265,6 +269,9 @@ enum Align {
 const INK: f32 = 0.0;
 const GREY: f32 = 0.35;
 
+/// A straight line from one point to another.
+type Segment = ((f32, f32), (f32, f32));
+
 /// A content stream with the text state tracked, so fonts and colours are set only on change.
 struct Painter {
     content: Content,
@@ -340,7 +347,7 @@ impl Painter {
     }
 
     /// Strokes dashed lines (cut or tear lines).
-    fn dashed_lines(&mut self, lines: &[((f32, f32), (f32, f32))], gray: f32) {
+    fn dashed_lines(&mut self, lines: &[Segment], gray: f32) {
         self.end_text();
         self.content.save_state();
         self.content.set_stroke_gray(gray);
@@ -600,13 +607,6 @@ mod tests {
         assert_eq!(Layout::A4.page_count(24), 1);
         assert_eq!(Layout::A4.page_count(25), 2);
         assert_eq!(Layout::Thermal58.page_count(7), 7);
-    }
-
-    #[test]
-    fn the_a4_card_is_big_enough_for_its_qr() {
-        assert!(CARD_QR >= 18.0 * MM);
-        // Header + QR + serial line fit in the card height.
-        assert!(CARD_PAD * 2.0 + 13.0 + CARD_QR + 4.0 < CARD_HEIGHT);
     }
 
     #[test]
