@@ -46,23 +46,25 @@ pub async fn handle_message<P: Platform>(tiketi: &Tiketi<P>, body: &str) -> Resu
         Message::CancelBatchVouchers {
             operator_id,
             batch_id,
+            from_page,
         } => {
             tiketi
-                .cancel_batch_vouchers(&operator_id, &batch_id)
+                .cancel_batch_vouchers(&operator_id, &batch_id, from_page)
                 .await?;
             Ok(())
         }
     }
 }
 
-/// The SQS batch handler: every message is handled; the failed ones are reported so SQS
-/// redelivers only those (and moves them to the dead-letter queue after `maxReceiveCount`).
+/// The SQS batch handler: the messages are handled concurrently (each is exactly-once on its
+/// own, and a batch job uses up to its time budget, so several in a row would overrun the
+/// function's timeout); the failed ones are reported so SQS redelivers only those (and moves
+/// them to the dead-letter queue after `maxReceiveCount`).
 pub async fn handle_sqs_event<P: Platform>(
     tiketi: &Tiketi<P>,
     event: SqsEvent,
 ) -> SqsBatchResponse {
-    let mut response = SqsBatchResponse::default();
-    for record in event.records {
+    let handled = event.records.into_iter().map(|record| async move {
         let id = record.message_id.clone().unwrap_or_default();
         let result = match record.body.as_deref() {
             Some(body) => handle_message(tiketi, body).await,
@@ -70,6 +72,10 @@ pub async fn handle_sqs_event<P: Platform>(
                 "message without a body".into(),
             ))),
         };
+        (id, result)
+    });
+    let mut response = SqsBatchResponse::default();
+    for (id, result) in futures::future::join_all(handled).await {
         if let Err(error) = result {
             tracing::error!(message_id = %id, %error, "message failed; SQS will redeliver it");
             let mut failure = BatchItemFailure::default();

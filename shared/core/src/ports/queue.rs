@@ -18,10 +18,13 @@ pub enum Message {
         operator_id: String,
         batch_id: String,
     },
-    /// A batch was cancelled: cancel its unused vouchers.
+    /// A batch was cancelled: cancel its unused vouchers, from page `from_page` of its codes
+    /// (a job that runs out of time queues the rest).
     CancelBatchVouchers {
         operator_id: String,
         batch_id: String,
+        #[serde(default)]
+        from_page: u32,
     },
 }
 

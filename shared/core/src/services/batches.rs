@@ -32,9 +32,9 @@ pub struct BatchRequest {
     pub note: String,
 }
 
-/// A generation job stops starting chunks after this long and queues its own continuation, so
-/// it always ends within a queue consumer's timeout.
-const GENERATION_BUDGET: Duration = Duration::from_secs(20);
+/// A batch job (generation or cancellation) stops starting work after this long and queues its
+/// own continuation, so it always ends within a queue consumer's timeout.
+const BATCH_JOB_BUDGET: Duration = Duration::from_secs(20);
 /// Redraws of a chunk's taken codes before giving up (at 31^6 codes and up, a collision is
 /// already rare; ten in a row means something else is wrong).
 const MAX_REDRAWS: usize = 10;
@@ -121,7 +121,7 @@ impl<P: Platform> Tiketi<P> {
             if batch.status != BatchStatus::Generating || length == 0 {
                 return Ok(());
             }
-            if started.elapsed() > GENERATION_BUDGET {
+            if started.elapsed() > BATCH_JOB_BUDGET {
                 let next = Message::GenerateBatch {
                     operator_id: operator_id.to_owned(),
                     batch_id: batch_id.to_owned(),
@@ -230,18 +230,22 @@ impl<P: Platform> Tiketi<P> {
             &Message::CancelBatchVouchers {
                 operator_id: op.clone(),
                 batch_id: batch_id.to_owned(),
+                from_page: 1,
             },
         )
         .await?;
         Ok(self.store.batch(op, batch_id).await?.unwrap_or(batch))
     }
 
-    /// Cancels the unused vouchers of a cancelled batch (the queue job; idempotent).
+    /// Cancels the unused vouchers of a cancelled batch from page `from_page` on (the queue
+    /// job; idempotent). Past its time budget it queues the remaining pages.
     pub async fn cancel_batch_vouchers(
         &self,
         operator_id: &str,
         batch_id: &str,
+        from_page: u32,
     ) -> Result<usize, ServiceError> {
+        let started = std::time::Instant::now();
         let batch = self
             .store
             .batch(operator_id, batch_id)
@@ -256,7 +260,17 @@ impl<P: Platform> Tiketi<P> {
             .unwrap_or_else(|| "batch cancelled".into());
         let now = self.clock.now();
         let mut cancelled = 0;
-        for page in self.store.batch_pages(operator_id, batch_id).await? {
+        let pages = self.store.batch_pages(operator_id, batch_id).await?;
+        for page in pages.iter().filter(|p| p.number >= from_page) {
+            if started.elapsed() > BATCH_JOB_BUDGET {
+                let rest = Message::CancelBatchVouchers {
+                    operator_id: operator_id.to_owned(),
+                    batch_id: batch_id.to_owned(),
+                    from_page: page.number,
+                };
+                send_message(&self.queue, &rest).await?;
+                break;
+            }
             for code in &page.codes {
                 if self
                     .store

@@ -34,7 +34,7 @@ pub fn routes<P: Platform>() -> Router<PortalState<P>> {
         .route("/portal/routers/{id}/setup.rsc", post(setup_script::<P>))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
 pub struct RouterForm {
     #[serde(default)]
     name: String,
@@ -64,11 +64,15 @@ impl RouterForm {
         }
     }
 
-    fn of(router: &Site) -> Value {
-        json!({
-            "name": router.name, "hotspot_dns": router.hotspot_dns, "location": router.location,
-            "interface": router.hotspot.interface, "address": router.hotspot.address, "pool": router.hotspot.pool,
-        })
+    fn of(router: &Site) -> Self {
+        Self {
+            name: router.name.clone(),
+            hotspot_dns: router.hotspot_dns.clone(),
+            location: router.location.clone(),
+            interface: router.hotspot.interface.clone(),
+            address: router.hotspot.address.clone(),
+            pool: router.hotspot.pool.clone(),
+        }
     }
 }
 
@@ -138,7 +142,8 @@ async fn create<P: Platform>(
     {
         Ok(router) => Ok(Redirect::to(&format!("/portal/routers/{}", router.id)).into_response()),
         Err(error @ ServiceError::Invalid(_)) => {
-            let values = json!({ "section": "routers", "form": json!(form_values(&form)), "action": "/portal/routers/new" });
+            let values =
+                json!({ "section": "routers", "form": form, "action": "/portal/routers/new" });
             Ok(form_again(
                 "portal/router_form.html",
                 Some(&auth),
@@ -148,13 +153,6 @@ async fn create<P: Platform>(
         }
         Err(error) => Err(error.into()),
     }
-}
-
-fn form_values(form: &RouterForm) -> Value {
-    json!({
-        "name": form.name, "hotspot_dns": form.hotspot_dns, "location": form.location,
-        "interface": form.interface, "address": form.address, "pool": form.pool,
-    })
 }
 
 async fn show<P: Platform>(
@@ -190,7 +188,7 @@ async fn router_values<P: Platform>(
     Ok(json!({
         "section": "routers",
         "router": { "id": router.id, "name": router.name, "set_up": router.secret_digest.is_some() },
-        "form": form.unwrap_or_else(|| RouterForm::of(&router)),
+        "form": form.unwrap_or_else(|| json!(RouterForm::of(&router))),
         "action": format!("/portal/routers/{}", router.id),
         "status": status,
         "users_on_router": inventory.map_or(0, |i| i.users.len()),
@@ -217,7 +215,7 @@ async fn update<P: Platform>(
             Ok(page("portal/router.html", &auth, values).into_response())
         }
         Err(error @ ServiceError::Invalid(_)) => {
-            let values = router_values(&state, &auth, &id, Some(form_values(&form))).await?;
+            let values = router_values(&state, &auth, &id, Some(json!(form))).await?;
             Ok(form_again(
                 "portal/router.html",
                 Some(&auth),

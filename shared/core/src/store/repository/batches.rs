@@ -3,9 +3,7 @@
 
 use serde_json::json;
 
-use super::{
-    Repository, Result, StoreError, audit::audit_write, item, set, vouchers::voucher_item,
-};
+use super::{Repository, Result, item, set, vouchers::voucher_item};
 use crate::{
     domain::{
         audit::AuditEntry,
@@ -103,9 +101,6 @@ impl<T: Table> Repository<T> {
                 values: vec![json!("GENERATING"), json!("READY")],
             }),
         };
-        self.table
-            .transact(vec![write, audit_write(entry)])
-            .await
-            .map_err(StoreError::from)
+        self.audited(vec![write], entry).await
     }
 }
