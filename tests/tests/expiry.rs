@@ -194,7 +194,8 @@ async fn a_sweep_touches_the_vouchers_due_not_the_vouchers_stored() {
     let (calls, read, written) = counts.get();
     assert_eq!(report.expired, 100);
     assert!(read <= 110, "items read: {read}");
-    assert!(written <= 110, "items written: {written}");
+    // Each expiry writes the voucher and moves the operator's status counts: two items.
+    assert!(written <= 210, "items written: {written}");
     assert!(calls <= 120, "store calls: {calls}");
     assert_eq!(
         tiketi

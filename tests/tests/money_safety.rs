@@ -7,6 +7,7 @@ use reqwest::StatusCode;
 use tiketi_core::{
     domain::{
         catalog::{Allowance, Operator, TicketType},
+        ledger::Dimension,
         money::Money,
         order::OrderStatus,
         payment::Outcome,
@@ -59,7 +60,7 @@ async fn twenty_concurrent_ipns_for_one_order_issue_one_voucher() {
         .host
         .tiketi
         .store
-        .day_totals("demo", &day)
+        .day_totals("demo", &day, Dimension::All)
         .await
         .unwrap();
     assert_eq!(
@@ -208,6 +209,8 @@ async fn a_tampered_price_or_another_operators_ticket_type_is_refused() {
         country_code: "KE".into(),
         voucher_code_length: 10,
         created_at: jiff::Timestamp::now(),
+        gateway_fee: Default::default(),
+        agent_commission: Default::default(),
     };
     store.create_operator(&other).await.unwrap();
     let cheap = TicketType {
@@ -388,7 +391,7 @@ async fn a_reversed_payment_cancels_its_unused_voucher_and_is_counted() {
         .host
         .tiketi
         .store
-        .day_totals("demo", &day)
+        .day_totals("demo", &day, Dimension::All)
         .await
         .unwrap();
     assert_eq!((totals.reversed_count, totals.reversed_minor), (1, 20_000));
@@ -408,7 +411,7 @@ async fn a_reversed_payment_cancels_its_unused_voucher_and_is_counted() {
         .host
         .tiketi
         .store
-        .day_totals("demo", &day)
+        .day_totals("demo", &day, Dimension::All)
         .await
         .unwrap();
     assert_eq!(totals.reversed_count, 1);
@@ -451,7 +454,7 @@ async fn a_reversal_before_the_voucher_exists_counts_no_money_and_issues_nothing
     app.assert_no_voucher(&placed.order_id).await;
     let day =
         tiketi_core::services::issuance::business_day(jiff::Timestamp::now(), "Africa/Nairobi");
-    let totals = store.day_totals("demo", &day).await.unwrap();
+    let totals = store.day_totals("demo", &day, Dimension::All).await.unwrap();
     assert_eq!(
         (totals.count, totals.reversed_count),
         (0, 0),

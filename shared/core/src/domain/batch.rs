@@ -15,8 +15,9 @@ use super::{catalog::TicketTerms, voucher_code::ALPHABET};
 
 /// The largest batch.
 pub const MAX_QUANTITY: u32 = 10_000;
-/// Vouchers per chunk: with the page item and the batch update, one full transaction (100).
-pub const CHUNK: usize = 98;
+/// Vouchers per chunk: with the page item, the batch update and the status counts, one full
+/// transaction (100).
+pub const CHUNK: usize = 97;
 pub const MIN_CODE_LENGTH: usize = 6;
 pub const MAX_CODE_LENGTH: usize = 16;
 pub const MAX_PREFIX: usize = 6;

@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::money::Money;
+use super::{ledger::Rate, money::Money};
 
 /// A hotspot business: the tenant every key carries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,7 +19,18 @@ pub struct Operator {
     /// Length of the voucher codes sold online.
     pub voucher_code_length: usize,
     pub created_at: Timestamp,
+    /// What Pesapal keeps of an online sale (the rate of the operator's agreement), recorded
+    /// with each sale so reports show revenue net of fees.
+    #[serde(default)]
+    pub gateway_fee: Rate,
+    /// Agents' commission on their cash sales, unless an agent has their own rate.
+    #[serde(default)]
+    pub agent_commission: Rate,
 }
+
+/// New operators' gateway fee (3.5 %, a usual rate for local mobile money); each operator sets
+/// the rate of their own Pesapal agreement in the settings.
+pub const DEFAULT_GATEWAY_FEE: Rate = Rate(350);
 
 /// A MikroTik router (one hotspot site) of an operator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::{catalog::TicketTerms, money::Money};
+use super::{batch::Actor, catalog::TicketTerms, ledger::Channel, money::Money};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -131,10 +131,12 @@ impl Voucher {
     }
 }
 
-/// One online sale: the money side of an issued voucher.
+/// One sale, online or cash: the money side of a voucher. The ledger: reports' counters are
+/// kept with it in the same transaction, and a recount of these items must equal them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sale {
     pub operator_id: String,
+    /// The online order, or `cash-<voucher code>` for a cash sale (one sale per voucher).
     pub order_id: String,
     pub voucher_code: String,
     pub router_id: String,
@@ -142,10 +144,29 @@ pub struct Sale {
     pub ticket_name: String,
     pub amount: Money,
     pub currency: String,
-    pub phone: String,
+    #[serde(default)]
+    pub channel: Channel,
+    /// What the gateway keeps (online sales, at the operator's fee rate).
+    #[serde(default)]
+    pub fee: Money,
+    /// What the selling agent earns (cash sales by agents).
+    #[serde(default)]
+    pub commission: Money,
+    /// Who recorded a cash sale.
+    #[serde(default)]
+    pub seller: Option<Actor>,
+    #[serde(default)]
+    pub phone: Option<String>,
     pub payment_method: Option<String>,
     pub confirmation_code: Option<String>,
     pub sold_at: Timestamp,
+}
+
+impl Sale {
+    /// What the operator keeps: the price less the gateway's fee and the agent's commission.
+    pub fn net(&self) -> Money {
+        Money(self.amount.minor() - self.fee.minor() - self.commission.minor())
+    }
 }
 
 #[cfg(test)]

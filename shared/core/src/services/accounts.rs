@@ -11,7 +11,8 @@ use super::{Platform, ServiceError, Tiketi, catalog::new_id};
 use crate::{
     domain::{
         account::{self, Email, Role, Session, User},
-        catalog::Operator,
+        catalog::{DEFAULT_GATEWAY_FEE, Operator},
+        ledger::Rate,
         voucher_code::DEFAULT_LENGTH,
     },
     ports::Clock,
@@ -75,6 +76,8 @@ impl<P: Platform> Tiketi<P> {
             country_code: "KE".into(),
             voucher_code_length: DEFAULT_LENGTH,
             created_at: now,
+            gateway_fee: DEFAULT_GATEWAY_FEE,
+            agent_commission: Rate::default(),
         };
         let owner = User {
             id: new_id(),

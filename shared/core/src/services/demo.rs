@@ -5,7 +5,8 @@ use serde::Serialize;
 use super::{Platform, ServiceError, Tiketi};
 use crate::{
     domain::{
-        catalog::{Allowance, Operator, Router, TicketType},
+        catalog::{Allowance, DEFAULT_GATEWAY_FEE, Operator, Router, TicketType},
+        ledger::Rate,
         money::Money,
         voucher_code::DEFAULT_LENGTH,
     },
@@ -111,6 +112,8 @@ impl<P: Platform> Tiketi<P> {
             country_code: "KE".into(),
             voucher_code_length: DEFAULT_LENGTH,
             created_at: self.clock.now(),
+            gateway_fee: DEFAULT_GATEWAY_FEE,
+            agent_commission: Rate::default(),
         };
         let router = Router {
             id: DEMO_ROUTER_ID.into(),

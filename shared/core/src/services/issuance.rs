@@ -11,6 +11,8 @@ use tracing::{info, instrument, warn};
 use super::{Platform, ServiceError, Tiketi};
 use crate::{
     domain::{
+        ledger::Channel,
+        money::Money,
         order::{Order, OrderStatus},
         voucher::{Origin, Sale, Voucher, VoucherStatus},
         voucher_code::{DEFAULT_LENGTH, VoucherCode},
@@ -100,7 +102,11 @@ impl<P: Platform> Tiketi<P> {
                 ticket_name: order.terms.name.clone(),
                 amount: order.amount,
                 currency: order.currency.clone(),
-                phone: order.phone.as_str().to_owned(),
+                channel: Channel::Online,
+                fee: operator.gateway_fee.of(order.amount),
+                commission: Money(0),
+                seller: None,
+                phone: Some(order.phone.as_str().to_owned()),
                 payment_method: order.payment_method.clone(),
                 confirmation_code: order.confirmation_code.clone(),
                 sold_at: now,

@@ -4,7 +4,7 @@
 use jiff::{ToSpan, civil::Date};
 
 use super::{Platform, ServiceError, Tiketi, issuance::business_day};
-use crate::{ports::Clock, store::DayTotals};
+use crate::{domain::ledger::Dimension, ports::Clock, store::DayTotals};
 
 /// One business day's counters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +30,7 @@ impl<P: Platform> Tiketi<P> {
                 .checked_sub(back.days())
                 .map_err(|e| ServiceError::Invalid(e.to_string()))?
                 .to_string();
-            let totals = self.store.day_totals(operator_id, &day).await?;
+            let totals = self.store.day_totals(operator_id, &day, Dimension::All).await?;
             figures.push(DayFigures { day, totals });
         }
         Ok(figures)
@@ -39,10 +39,8 @@ impl<P: Platform> Tiketi<P> {
 
 /// The sum of some days' counters.
 pub fn sum(days: &[DayFigures]) -> DayTotals {
-    days.iter().fold(DayTotals::default(), |acc, d| DayTotals {
-        count: acc.count + d.totals.count,
-        amount_minor: acc.amount_minor + d.totals.amount_minor,
-        reversed_count: acc.reversed_count + d.totals.reversed_count,
-        reversed_minor: acc.reversed_minor + d.totals.reversed_minor,
+    days.iter().fold(DayTotals::default(), |mut acc, d| {
+        acc.add(&d.totals);
+        acc
     })
 }

@@ -11,7 +11,8 @@
 //! | payment event   | `OP#<op>#ORDER#<order>`     | `EVENT#<at>#<event>`       |                                         |                                   |
 //! | voucher         | `OP#<op>#VOUCHER#<code>`    | `VOUCHER`                  | `OP#<op>#VOUCHERS#<status>` / `<created>#<code>` | `OP#<op>#ROUTER#<router>#LIVE` / `<code>` (only while unused or active) |
 //! | sale            | `OP#<op>#SALES#<day>`       | `SALE#<at>#<order>`        |                                         |                                   |
-//! | day totals      | `OP#<op>#SALES#<day>`       | `TOTAL`, `TOTAL#TICKETTYPE#<tt>`, `TOTAL#ROUTER#<router>` |                   |                                   |
+//! | day totals      | `OP#<op>#TOTALS`            | `ALL#<day>`, `TICKETTYPE#<day>#<tt>`, `ROUTER#<day>#<r>`, `CHANNEL#<day>#<c>`, `SELLER#<day>#<user>` | |      |
+//! | voucher counts  | `OP#<op>`                   | `VOUCHERCOUNTS`            |                                         |                                   |
 //! | usage snapshot  | `OP#<op>#VOUCHER#<code>`    | `USAGE#<at>`               |                                         |                                   |
 //! | voucher (active)| (as above)                  |                            | gsi3: `OP#<op>#EXPIRES#<yyyy-mm-ddThh>` / `<expires>#<code>` |                   |
 //! | expiry sweep    | `OP#<op>`                   | `EXPIRYSWEEP`              |                                         |                                   |
@@ -35,7 +36,10 @@
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 
-use crate::ports::table::Key;
+use crate::{
+    domain::ledger::{Dimension, DimensionKind},
+    ports::table::Key,
+};
 
 /// Fixed-width UTC time for sort keys.
 pub fn time(at: Timestamp) -> String {
@@ -169,19 +173,32 @@ pub fn sale(op: &str, day: &str, at: Timestamp, order: &str) -> Key {
 
 pub const SALE_PREFIX: &str = "SALE#";
 
-pub fn day_total(op: &str, day: &str) -> Key {
-    Key::new(sales_day(op, day), "TOTAL")
+/// The operator's per-day sales counters, all in one partition so that a date range of one
+/// dimension is one query.
+pub fn totals_partition(op: &str) -> String {
+    format!("OP#{op}#TOTALS")
 }
 
-pub fn day_total_by_ticket_type(op: &str, day: &str, tt: &str) -> Key {
-    Key::new(sales_day(op, day), format!("TOTAL#TICKETTYPE#{tt}"))
+/// One day's counters along one dimension: `ALL#<day>`, `TICKETTYPE#<day>#<tt>`, ...
+pub fn day_total(op: &str, day: &str, dimension: Dimension<'_>) -> Key {
+    let tag = dimension.kind().tag();
+    let sk = match dimension.value() {
+        None => format!("{tag}#{day}"),
+        Some(value) => format!("{tag}#{day}#{value}"),
+    };
+    Key::new(totals_partition(op), sk)
 }
 
-pub fn day_total_by_router(op: &str, day: &str, router: &str) -> Key {
-    Key::new(sales_day(op, day), format!("TOTAL#ROUTER#{router}"))
+/// The sort-key range of a dimension's counters from day `from` to day `to` (inclusive).
+pub fn day_totals_range(kind: DimensionKind, from: &str, to: &str) -> (String, String) {
+    let tag = kind.tag();
+    (format!("{tag}#{from}"), format!("{tag}#{to}~"))
 }
 
-pub const TOTAL_PREFIX: &str = "TOTAL";
+/// How many of the operator's vouchers are in each status (an attribute per status).
+pub fn voucher_counts(op: &str) -> Key {
+    Key::new(operator_pk(op), "VOUCHERCOUNTS")
+}
 
 fn customer_pk(op: &str, msisdn: &str) -> String {
     format!("OP#{op}#CUSTOMER#{msisdn}")
@@ -289,7 +306,8 @@ mod tests {
             payment_event("o1", "x", at, "e"),
             voucher("o1", "CODE"),
             sale("o1", "2026-01-01", at, "x"),
-            day_total("o1", "2026-01-01"),
+            day_total("o1", "2026-01-01", Dimension::All),
+            day_total("o1", "2026-01-01", Dimension::TicketType("t")),
             customer("o1", "254700000000"),
         ] {
             assert!(key.pk == "OP#o1" || key.pk.starts_with("OP#o1#"), "{key:?}");

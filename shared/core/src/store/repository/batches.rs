@@ -3,7 +3,10 @@
 
 use serde_json::json;
 
-use super::{Repository, Result, item, set, vouchers::voucher_item};
+use super::{
+    Repository, Result, item, set,
+    vouchers::{new_voucher_counts, voucher_item},
+};
 use crate::{
     domain::{
         audit::AuditEntry,
@@ -60,6 +63,7 @@ impl<T: Table> Repository<T> {
             .collect();
         let page_key = keys::batch_page(op, &batch.id, page.number);
         writes.push(Write::put_new(item(page, page_key, "batch_page", &[])));
+        writes.extend(new_voucher_counts(vouchers));
         let generated = batch.generated + u32::try_from(vouchers.len()).unwrap_or(u32::MAX);
         let mut changes = vec![(
             "generated".into(),

@@ -3,14 +3,19 @@
 use jiff::Timestamp;
 use serde_json::json;
 
-use super::{Repository, Result, item, set, vouchers::leave_live_indexes};
+use super::{
+    Repository, Result, item,
+    sales::{count_vouchers, reversal_counters},
+    set,
+    vouchers::leave_live_indexes,
+};
 use crate::{
     domain::{
         order::{Order, OrderStatus},
         payment::PaymentEvent,
         voucher::VoucherStatus,
     },
-    ports::table::{Change, Condition, Index, Item, Query, Table, Write, attr},
+    ports::table::{Condition, Index, Item, Query, Table, Write, attr},
     store::keys,
 };
 
@@ -125,7 +130,7 @@ impl<T: Table> Repository<T> {
     /// Moves an order from `from` to `to` and records the payment event, atomically; fails
     /// with `ConditionFailed { index: 0 }` if the order is no longer in `from`. A reversal also
     /// counts the returned money and cancels the unused voucher in the same transaction
-    /// (`ConditionFailed { index: 3 }` if that voucher was meanwhile used).
+    /// (`ConditionFailed { index: 2 }` if that voucher was meanwhile used).
     pub async fn transition_order(
         &self,
         order: &Order,
@@ -158,15 +163,6 @@ impl<T: Table> Repository<T> {
         let mut writes = vec![update, Write::put_new(self.event_item(event))];
         if let Some(reversal) = reversal {
             let op = &order.operator_id;
-            writes.push(Write::Update {
-                key: keys::day_total(op, &reversal.day),
-                changes: vec![
-                    ("reversed_count".into(), Change::Add(1)),
-                    ("reversed_minor".into(), Change::Add(order.amount.minor())),
-                    ("entity".into(), set("day_total")),
-                ],
-                condition: None,
-            });
             if let Some(code) = &reversal.cancel_voucher {
                 let cancelled = VoucherStatus::Cancelled;
                 writes.push(Write::Update {
@@ -185,7 +181,14 @@ impl<T: Table> Repository<T> {
                     .collect(),
                     condition: Some(Condition::attr_eq("status", VoucherStatus::Unused.as_str())),
                 });
+                writes.push(count_vouchers(
+                    op,
+                    Some(VoucherStatus::Unused),
+                    cancelled,
+                    1,
+                ));
             }
+            writes.extend(reversal_counters(order, &reversal.day));
         }
         Ok(self.table.transact(writes).await?)
     }

@@ -3,14 +3,18 @@
 use jiff::Timestamp;
 use serde_json::json;
 
-use super::{Repository, Result, StoreError, item, set};
+use super::{
+    Repository, Result, StoreError, item,
+    sales::{count_vouchers, sale_counters},
+    set,
+};
 use crate::{
     domain::{
         order::{Order, OrderStatus},
         voucher::{Origin, Sale, Usage, UsageChange, Voucher, VoucherStatus},
     },
     ports::table::{
-        Change, Condition, Index, Item, Key, MAX_TRANSACTION_WRITES, Query, Table, TableError,
+        Change, Condition, Index, Item, MAX_TRANSACTION_WRITES, Query, Table, TableError,
         Write, attr,
     },
     store::keys,
@@ -52,6 +56,22 @@ pub(super) fn voucher_item(voucher: &Voucher) -> Item {
         index.push((POOL_ATTRIBUTE, ticket_type_id.clone()));
     }
     item(voucher, keys::voucher(op, &voucher.code), "voucher", &index)
+}
+
+/// The status-count writes for new vouchers (all of one operator), one per status present.
+pub(super) fn new_voucher_counts(vouchers: &[Voucher]) -> Vec<Write> {
+    let mut by_status: Vec<(VoucherStatus, i64)> = Vec::new();
+    for voucher in vouchers {
+        match by_status.iter_mut().find(|(s, _)| *s == voucher.status) {
+            Some((_, n)) => *n += 1,
+            None => by_status.push((voucher.status, 1)),
+        }
+    }
+    let op = vouchers.first().map(|v| v.operator_id.as_str()).unwrap_or("");
+    by_status
+        .into_iter()
+        .map(|(status, n)| count_vouchers(op, None, status, n))
+        .collect()
 }
 
 /// Present (the ticket type id) on unclaimed pool vouchers only.
@@ -105,15 +125,6 @@ impl<T: Table> Repository<T> {
             "sale",
             &[],
         );
-        let counter = |key: Key| Write::Update {
-            key,
-            changes: vec![
-                ("count".into(), Change::Add(1)),
-                ("amount_minor".into(), Change::Add(sale.amount.minor())),
-                ("entity".into(), set("day_total")),
-            ],
-            condition: None,
-        };
         let customer = Write::Update {
             key: keys::customer(op, order.phone.as_str()),
             changes: vec![
@@ -125,7 +136,7 @@ impl<T: Table> Repository<T> {
             ],
             condition: None,
         };
-        let writes = vec![
+        let mut writes = vec![
             update_order,
             match claimed {
                 false => Write::put_new(voucher_item(voucher)),
@@ -140,15 +151,12 @@ impl<T: Table> Repository<T> {
                 },
             },
             Write::put_new(sale_item),
-            counter(keys::day_total(op, day)),
-            counter(keys::day_total_by_ticket_type(
-                op,
-                day,
-                &sale.ticket_type_id,
-            )),
-            counter(keys::day_total_by_router(op, day, &sale.router_id)),
             customer,
         ];
+        if !claimed {
+            writes.push(count_vouchers(op, None, VoucherStatus::Unused, 1));
+        }
+        writes.extend(sale_counters(sale, day));
         Ok(self.table.transact(writes).await?)
     }
 
@@ -196,10 +204,11 @@ impl<T: Table> Repository<T> {
             "usage",
             &[],
         );
-        Ok(self
-            .table
-            .transact(vec![update, Write::put(snapshot)])
-            .await?)
+        let mut writes = vec![update, Write::put(snapshot)];
+        if change.status != voucher.status {
+            writes.push(count_vouchers(op, Some(voucher.status), change.status, 1));
+        }
+        Ok(self.table.transact(writes).await?)
     }
 
     /// A voucher's usage history, oldest first.
@@ -253,7 +262,8 @@ impl<T: Table> Repository<T> {
             changes,
             condition: Some(Condition::attr_eq("status", VoucherStatus::Active.as_str())),
         };
-        Ok(self.table.write(write).await?)
+        let count = count_vouchers(op, Some(VoucherStatus::Active), expired, 1);
+        Ok(self.table.transact(vec![write, count]).await?)
     }
 
     /// Until when the operator's vouchers have been swept (`None` before the first sweep).
@@ -290,12 +300,14 @@ impl<T: Table> Repository<T> {
         .chain(leave_live_indexes())
         .collect();
         let ticket_type = voucher.terms.ticket_type_id.as_str();
+        // Unclaimed pool vouchers are unused: the pool attribute goes at the first use.
         let write = Write::Update {
             key: keys::voucher(op, &voucher.code),
             changes,
             condition: Some(Condition::attr_eq(POOL_ATTRIBUTE, ticket_type)),
         };
-        match self.table.write(write).await {
+        let count = count_vouchers(op, Some(VoucherStatus::Unused), cancelled, 1);
+        match self.table.transact(vec![write, count]).await {
             // Claimed by a sale meanwhile: it is no pool voucher any more.
             Ok(()) | Err(TableError::ConditionFailed { .. }) => Ok(()),
             Err(e) => Err(e.into()),
@@ -321,11 +333,13 @@ impl<T: Table> Repository<T> {
     /// writes nothing (`ConditionFailed { index }` within that chunk).
     pub async fn create_vouchers(&self, vouchers: &[Voucher]) -> Result<usize> {
         let mut created = 0;
-        for chunk in vouchers.chunks(MAX_TRANSACTION_WRITES) {
-            let writes = chunk
+        // One write of each transaction is the status counts.
+        for chunk in vouchers.chunks(MAX_TRANSACTION_WRITES - 1) {
+            let mut writes: Vec<Write> = chunk
                 .iter()
                 .map(|v| Write::put_new(voucher_item(v)))
                 .collect();
+            writes.extend(new_voucher_counts(chunk));
             self.table.transact(writes).await?;
             created += chunk.len();
         }
@@ -364,7 +378,8 @@ impl<T: Table> Repository<T> {
             changes,
             condition: Some(Condition::attr_eq("status", VoucherStatus::Unused.as_str())),
         };
-        match self.table.write(write).await {
+        let count = count_vouchers(operator_id, Some(VoucherStatus::Unused), cancelled, 1);
+        match self.table.transact(vec![write, count]).await {
             Ok(()) => Ok(true),
             Err(TableError::ConditionFailed { .. }) => Ok(false),
             Err(e) => Err(e.into()),
