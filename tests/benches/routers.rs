@@ -90,6 +90,8 @@ fn vouchers(
             activated_at: expires(i).map(|_| now),
             expires_at: expires(i),
             usage: Default::default(),
+            sold_at: None,
+            sold_by: None,
         })
         .collect()
 }

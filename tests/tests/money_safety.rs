@@ -454,7 +454,10 @@ async fn a_reversal_before_the_voucher_exists_counts_no_money_and_issues_nothing
     app.assert_no_voucher(&placed.order_id).await;
     let day =
         tiketi_core::services::issuance::business_day(jiff::Timestamp::now(), "Africa/Nairobi");
-    let totals = store.day_totals("demo", &day, Dimension::All).await.unwrap();
+    let totals = store
+        .day_totals("demo", &day, Dimension::All)
+        .await
+        .unwrap();
     assert_eq!(
         (totals.count, totals.reversed_count),
         (0, 0),

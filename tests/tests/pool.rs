@@ -80,7 +80,10 @@ async fn a_sale_claims_a_voucher_already_on_the_router() {
     assert_eq!(tiketi.refill_pools().await.unwrap(), 1);
     let day =
         tiketi_core::services::issuance::business_day(jiff::Timestamp::now(), "Africa/Nairobi");
-    let totals = store.day_totals("demo", &day, Dimension::All).await.unwrap();
+    let totals = store
+        .day_totals("demo", &day, Dimension::All)
+        .await
+        .unwrap();
     assert_eq!((totals.count, totals.amount_minor), (1, 5_000));
 
     // Someone used an unsold pool voucher (its code leaked from the router): it is flagged.

@@ -277,6 +277,8 @@ async fn a_backlog_reaches_the_router_a_page_at_a_time() {
             activated_at: None,
             expires_at: None,
             usage: Default::default(),
+            sold_at: None,
+            sold_by: None,
         })
         .collect();
     tiketi.store.create_vouchers(&batch).await.unwrap();

@@ -13,6 +13,8 @@ use jiff::{SignedDuration, Timestamp};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
+use super::ledger::Rate;
+
 /// What a user may do inside their operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -47,9 +49,9 @@ pub struct User {
     /// Routers an agent works at; empty means all of the operator's routers.
     #[serde(default)]
     pub router_ids: Vec<String>,
-    /// An agent's commission in basis points of a sale (overrides the operator's default).
+    /// An agent's commission on their cash sales (overrides the operator's default).
     #[serde(default)]
-    pub commission_bps: Option<u32>,
+    pub commission: Option<Rate>,
     pub active: bool,
     pub created_at: Timestamp,
 }

@@ -117,6 +117,18 @@ pub struct Batch {
     pub cancelled_at: Option<Timestamp>,
     #[serde(default)]
     pub cancel_reason: Option<String>,
+    /// The agent holding the printed stock, if handed over.
+    #[serde(default)]
+    pub agent: Option<Actor>,
+    /// Times the whole batch was printed (each one is also a custody event).
+    #[serde(default)]
+    pub prints: u32,
+    /// Vouchers sold for cash (counted by the sale, atomically).
+    #[serde(default)]
+    pub sold: u32,
+    /// Vouchers logged in at the router for the first time (counted by the usage reports).
+    #[serde(default)]
+    pub redeemed: u32,
 }
 
 impl Batch {

@@ -60,7 +60,9 @@ impl Rate {
         let text = text.trim().trim_end_matches('%').trim();
         let hundredths = Money::parse_decimal(text).ok_or(InvalidRate)?;
         let rate = u32::try_from(hundredths.minor()).map_err(|_| InvalidRate)?;
-        (rate <= MAX_RATE.0).then_some(Self(rate)).ok_or(InvalidRate)
+        (rate <= MAX_RATE.0)
+            .then_some(Self(rate))
+            .ok_or(InvalidRate)
     }
 
     /// `3.5` for 350 basis points.

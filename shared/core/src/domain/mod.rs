@@ -1,9 +1,11 @@
 //! Domain types and rules. Pure: no I/O, no clocks, no randomness of their own.
 
 pub mod account;
+pub mod agent;
 pub mod audit;
 pub mod batch;
 pub mod catalog;
+pub mod custody;
 pub mod ledger;
 pub mod money;
 pub mod order;

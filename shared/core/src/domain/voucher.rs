@@ -62,6 +62,11 @@ pub struct Voucher {
     /// The router's counters, as last reported.
     #[serde(default)]
     pub usage: Usage,
+    /// When a printed voucher was sold for cash, and by whom (online sales: see `origin`).
+    #[serde(default)]
+    pub sold_at: Option<Timestamp>,
+    #[serde(default)]
+    pub sold_by: Option<Actor>,
 }
 
 /// A voucher's use as its router reports it.
@@ -201,6 +206,8 @@ mod tests {
             activated_at: None,
             expires_at: None,
             usage: Usage::default(),
+            sold_at: None,
+            sold_by: None,
         }
     }
 

@@ -88,7 +88,7 @@ impl<P: Platform> Tiketi<P> {
             role: Role::Owner,
             password_hash: account::hash_password(&form.password, &mut rand::rng()),
             router_ids: Vec::new(),
-            commission_bps: None,
+            commission: None,
             active: true,
             created_at: now,
         };
@@ -139,7 +139,7 @@ impl<P: Platform> Tiketi<P> {
         }
     }
 
-    async fn start_session(&self, user: &User) -> Result<Session, ServiceError> {
+    pub(crate) async fn start_session(&self, user: &User) -> Result<Session, ServiceError> {
         let now = self.clock.now();
         let session = Session {
             id: new_id(),

@@ -12,6 +12,7 @@ use crate::{
     domain::{
         batch::{Actor, Batch, BatchCode, BatchPage, BatchStatus, CodeFormat, MAX_QUANTITY},
         catalog::TicketTerms,
+        custody::CustodyKind,
         voucher::{Origin, Usage, Voucher, VoucherStatus},
     },
     ports::{
@@ -86,9 +87,14 @@ impl<P: Platform> Tiketi<P> {
             },
             cancelled_at: None,
             cancel_reason: None,
+            agent: None,
+            prints: 0,
+            sold: 0,
+            redeemed: 0,
         };
         let entry = self.audit_entry(who, "batch.create", &batch.id, None, Some(json!(batch)));
-        self.store.create_batch(&batch, &entry).await?;
+        let event = self.custody_event(who, CustodyKind::Generated);
+        self.store.create_batch(&batch, &event, &entry).await?;
         send_message(
             &self.queue,
             &Message::GenerateBatch {
@@ -169,6 +175,8 @@ impl<P: Platform> Tiketi<P> {
                     activated_at: None,
                     expires_at: None,
                     usage: Usage::default(),
+                    sold_at: None,
+                    sold_by: None,
                 })
                 .collect();
             let page = BatchPage {
@@ -215,8 +223,14 @@ impl<P: Platform> Tiketi<P> {
             Some(json!({"status": batch.status})),
             Some(json!({"status": BatchStatus::Cancelled})),
         );
+        let event = self.custody_event(
+            who,
+            CustodyKind::Voided {
+                reason: reason.clone(),
+            },
+        );
         entry.note = Some(reason);
-        match self.store.cancel_batch(&batch, &entry).await {
+        match self.store.cancel_batch(&batch, &event, &entry).await {
             Ok(()) => {}
             Err(StoreError::ConditionFailed { .. }) => {
                 return Err(ServiceError::Conflict(

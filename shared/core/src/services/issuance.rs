@@ -90,6 +90,8 @@ impl<P: Platform> Tiketi<P> {
                         activated_at: None,
                         expires_at: None,
                         usage: Default::default(),
+                        sold_at: None,
+                        sold_by: None,
                     }
                 }
             };

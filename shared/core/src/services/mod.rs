@@ -2,9 +2,12 @@
 //! nothing else; see each module for its exactly-once argument.
 
 pub mod accounts;
+pub mod agents;
 pub mod batches;
+pub mod cash_sales;
 pub mod catalog;
 pub mod checkout;
+pub mod custody;
 pub mod demo;
 mod error;
 pub mod expiry;

@@ -125,5 +125,7 @@ fn pool_voucher(
         activated_at: None,
         expires_at: None,
         usage: Default::default(),
+        sold_at: None,
+        sold_by: None,
     }
 }

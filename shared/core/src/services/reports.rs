@@ -30,7 +30,10 @@ impl<P: Platform> Tiketi<P> {
                 .checked_sub(back.days())
                 .map_err(|e| ServiceError::Invalid(e.to_string()))?
                 .to_string();
-            let totals = self.store.day_totals(operator_id, &day, Dimension::All).await?;
+            let totals = self
+                .store
+                .day_totals(operator_id, &day, Dimension::All)
+                .await?;
             figures.push(DayFigures { day, totals });
         }
         Ok(figures)

@@ -26,11 +26,18 @@
 //! | batch page      | `OP#<op>#BATCH#<batch>`     | `PAGE#<nnnnn>`             |                                         |                                   |
 //! | audit entry     | `OP#<op>#AUDIT`             | `<at>#<entry>`             |                                         |                                   |
 //! | login throttle  | `LOGIN#<sha256(email)>`     | `THROTTLE`                 |                                         |                                   |
+//! | batch custody   | `OP#<op>#BATCH#<batch>`     | `EVENT#<at>#<event>`       |                                         |                                   |
+//! | voucher custody | `OP#<op>#VOUCHER#<code>`    | `EVENT#<at>#<event>`       |                                         |                                   |
+//! | invitation      | `INVITE#<sha256(token)>`    | `INVITE`                   |                                         |                                   |
+//! | agent balance   | `OP#<op>#AGENT#<user>`      | `BALANCE`                  |                                         |                                   |
+//! | agent's sale    | `OP#<op>#AGENT#<user>`      | `SALE#<at>#<code>`         |                                         |                                   |
+//! | settlement      | `OP#<op>#AGENT#<user>`      | `SETTLEMENT#<at>#<id>`     |                                         |                                   |
 //!
-//! Every partition key starts with the operator id, so no query can cross tenants. Two
-//! exceptions: the `OPERATORS` index partition that scheduled passes use to find the tenants, and
+//! Every partition key starts with the operator id, so no query can cross tenants. Three
+//! exceptions: the `OPERATORS` index partition that scheduled passes use to find the tenants,
 //! the `LOGIN#` items that map an e-mail address to its user (a login starts from the address
-//! alone; the address is hashed so that no user input shapes a key).
+//! alone; the address is hashed so that no user input shapes a key), and the `INVITE#` items
+//! that an invitation link's token opens (hashed likewise).
 //! Times in sort keys are fixed-width UTC (`2026-11-25T10:00:00.000Z`) so text order is time order.
 
 use jiff::Timestamp;
@@ -274,6 +281,57 @@ pub const BATCH_PREFIX: &str = "BATCH#";
 pub fn batch_partition(op: &str, batch: &str) -> String {
     format!("OP#{op}#BATCH#{batch}")
 }
+
+/// A custody event of a batch (same partition as its pages, after them in sort order).
+pub fn batch_event(op: &str, batch: &str, at: Timestamp, event: &str) -> Key {
+    Key::new(
+        batch_partition(op, batch),
+        format!("EVENT#{}#{event}", time(at)),
+    )
+}
+
+/// A custody event of one voucher (a reprint), in the voucher's partition.
+pub fn voucher_event(op: &str, code: &str, at: Timestamp, event: &str) -> Key {
+    Key::new(
+        format!("OP#{op}#VOUCHER#{code}"),
+        format!("EVENT#{}#{event}", time(at)),
+    )
+}
+
+pub const EVENT_PREFIX: &str = "EVENT#";
+
+/// What an invitation link's token opens (the token's hash: the link is the only copy).
+pub fn invite(token: &str) -> Key {
+    Key::new(
+        format!("INVITE#{}", hex::encode(Sha256::digest(token.as_bytes()))),
+        "INVITE",
+    )
+}
+
+/// An agent's partition: their balance, their sales and the settlements of their cash.
+pub fn agent_partition(op: &str, agent: &str) -> String {
+    format!("OP#{op}#AGENT#{agent}")
+}
+
+pub fn agent_balance(op: &str, agent: &str) -> Key {
+    Key::new(agent_partition(op, agent), "BALANCE")
+}
+
+pub fn agent_sale(op: &str, agent: &str, at: Timestamp, code: &str) -> Key {
+    Key::new(
+        agent_partition(op, agent),
+        format!("SALE#{}#{code}", time(at)),
+    )
+}
+
+pub fn settlement(op: &str, agent: &str, at: Timestamp, id: &str) -> Key {
+    Key::new(
+        agent_partition(op, agent),
+        format!("SETTLEMENT#{}#{id}", time(at)),
+    )
+}
+
+pub const SETTLEMENT_PREFIX: &str = "SETTLEMENT#";
 
 /// One chunk's codes; zero-padded so pages read back in order.
 pub fn batch_page(op: &str, batch: &str, number: u32) -> Key {

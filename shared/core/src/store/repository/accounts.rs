@@ -6,17 +6,18 @@ use super::{Repository, Result, catalog::operator_item, item};
 use crate::{
     domain::{
         account::{Email, LoginThrottle, Session, User},
+        audit::AuditEntry,
         catalog::Operator,
     },
     ports::table::{Condition, Index, Item, Query, Table, Write},
     store::keys,
 };
 
-fn user_item(user: &User) -> Item {
+pub(super) fn user_item(user: &User) -> Item {
     item(user, keys::user(&user.operator_id, &user.id), "user", &[])
 }
 
-fn login_item(user: &User) -> Item {
+pub(super) fn login_item(user: &User) -> Item {
     item(
         &json!({"operator_id": user.operator_id, "user_id": user.id}),
         keys::login(user.email.as_str()),
@@ -54,6 +55,15 @@ impl<T: Table> Repository<T> {
             condition: Some(Condition::Exists),
         };
         Ok(self.table.write(write).await?)
+    }
+
+    /// Saves a user's changed rights with the audit entry recording them.
+    pub async fn update_user_audited(&self, user: &User, entry: &AuditEntry) -> Result<()> {
+        let write = Write::Put {
+            item: user_item(user),
+            condition: Some(Condition::Exists),
+        };
+        self.audited(vec![write], entry).await
     }
 
     pub async fn user(&self, operator_id: &str, id: &str) -> Result<Option<User>> {

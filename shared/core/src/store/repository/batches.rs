@@ -4,13 +4,16 @@
 use serde_json::json;
 
 use super::{
-    Repository, Result, item, set,
+    Repository, Result,
+    agents::custody_write,
+    item, set,
     vouchers::{new_voucher_counts, voucher_item},
 };
 use crate::{
     domain::{
         audit::AuditEntry,
         batch::{Batch, BatchPage, BatchStatus},
+        custody::CustodyEvent,
         voucher::Voucher,
     },
     ports::table::{Change, Condition, Index, Query, Table, Write},
@@ -27,10 +30,18 @@ fn batch_item(batch: &Batch) -> crate::ports::table::Item {
 }
 
 impl<T: Table> Repository<T> {
-    /// Stores a new batch (no vouchers yet) with its audit entry.
-    pub async fn create_batch(&self, batch: &Batch, entry: &AuditEntry) -> Result<()> {
-        self.audited(vec![Write::put_new(batch_item(batch))], entry)
-            .await
+    /// Stores a new batch (no vouchers yet) with its first custody event and audit entry.
+    pub async fn create_batch(
+        &self,
+        batch: &Batch,
+        event: &CustodyEvent,
+        entry: &AuditEntry,
+    ) -> Result<()> {
+        let writes = vec![
+            Write::put_new(batch_item(batch)),
+            custody_write(batch, event),
+        ];
+        self.audited(writes, entry).await
     }
 
     pub async fn batch(&self, operator_id: &str, id: &str) -> Result<Option<Batch>> {
@@ -92,7 +103,12 @@ impl<T: Table> Repository<T> {
 
     /// Marks a batch cancelled (its vouchers are cancelled one by one after), with the audit
     /// entry. `ConditionFailed` when it was already cancelled.
-    pub async fn cancel_batch(&self, batch: &Batch, entry: &AuditEntry) -> Result<()> {
+    pub async fn cancel_batch(
+        &self,
+        batch: &Batch,
+        event: &CustodyEvent,
+        entry: &AuditEntry,
+    ) -> Result<()> {
         let write = Write::Update {
             key: keys::batch(&batch.operator_id, &batch.id),
             changes: vec![
@@ -105,6 +121,7 @@ impl<T: Table> Repository<T> {
                 values: vec![json!("GENERATING"), json!("READY")],
             }),
         };
-        self.audited(vec![write], entry).await
+        self.audited(vec![write, custody_write(batch, event)], entry)
+            .await
     }
 }

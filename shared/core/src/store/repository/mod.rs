@@ -6,6 +6,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
 mod accounts;
+mod agents;
 mod audit;
 mod batches;
 mod catalog;

@@ -99,7 +99,10 @@ pub(super) fn sale_counters(sale: &Sale, day: &str) -> Vec<Write> {
 /// The counter writes of a reversed online sale (every dimension its sale counted in).
 pub(super) fn reversal_counters(order: &Order, day: &str) -> Vec<Write> {
     let op = &order.operator_id;
-    let changes = [("reversed_count", 1), ("reversed_minor", order.amount.minor())];
+    let changes = [
+        ("reversed_count", 1),
+        ("reversed_minor", order.amount.minor()),
+    ];
     [
         Dimension::All,
         Dimension::TicketType(&order.terms.ticket_type_id),
@@ -173,8 +176,8 @@ impl<T: Table> Repository<T> {
         to: &str,
     ) -> Result<Vec<DayCounter>> {
         let (low, high) = keys::day_totals_range(kind, from, to);
-        let mut query =
-            Query::partition(Index::Primary, keys::totals_partition(operator_id)).between(low, high);
+        let mut query = Query::partition(Index::Primary, keys::totals_partition(operator_id))
+            .between(low, high);
         let prefix_len = kind.tag().len() + 1;
         let mut out = Vec::new();
         loop {

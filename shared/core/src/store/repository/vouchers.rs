@@ -14,8 +14,8 @@ use crate::{
         voucher::{Origin, Sale, Usage, UsageChange, Voucher, VoucherStatus},
     },
     ports::table::{
-        Change, Condition, Index, Item, MAX_TRANSACTION_WRITES, Query, Table, TableError,
-        Write, attr,
+        Change, Condition, Index, Item, MAX_TRANSACTION_WRITES, Query, Table, TableError, Write,
+        attr,
     },
     store::keys,
 };
@@ -67,7 +67,10 @@ pub(super) fn new_voucher_counts(vouchers: &[Voucher]) -> Vec<Write> {
             None => by_status.push((voucher.status, 1)),
         }
     }
-    let op = vouchers.first().map(|v| v.operator_id.as_str()).unwrap_or("");
+    let op = vouchers
+        .first()
+        .map(|v| v.operator_id.as_str())
+        .unwrap_or("");
     by_status
         .into_iter()
         .map(|(status, n)| count_vouchers(op, None, status, n))
@@ -207,6 +210,17 @@ impl<T: Table> Repository<T> {
         let mut writes = vec![update, Write::put(snapshot)];
         if change.status != voucher.status {
             writes.push(count_vouchers(op, Some(voucher.status), change.status, 1));
+        }
+        // A printed voucher's first login: its batch counts it redeemed.
+        if let (VoucherStatus::Unused, Origin::Batch { batch_id }) =
+            (voucher.status, &voucher.origin)
+            && change.status != VoucherStatus::Unused
+        {
+            writes.push(Write::Update {
+                key: keys::batch(op, batch_id),
+                changes: vec![("redeemed".into(), Change::Add(1))],
+                condition: None,
+            });
         }
         Ok(self.table.transact(writes).await?)
     }
