@@ -92,6 +92,9 @@ fn vouchers(
             usage: Default::default(),
             sold_at: None,
             sold_by: None,
+            cancelled_at: None,
+            cancel_reason: None,
+            expired_at: None,
         })
         .collect()
 }

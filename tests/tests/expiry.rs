@@ -170,6 +170,9 @@ async fn a_sweep_touches_the_vouchers_due_not_the_vouchers_stored() {
         usage: Default::default(),
         sold_at: None,
         sold_by: None,
+        cancelled_at: None,
+        cancel_reason: None,
+        expired_at: None,
     };
     // 100,000 active vouchers spread over the next 1,000 hours, and 100 due a minute ago.
     let later: Vec<Voucher> = (0..100_000)

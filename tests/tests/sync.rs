@@ -279,6 +279,9 @@ async fn a_backlog_reaches_the_router_a_page_at_a_time() {
             usage: Default::default(),
             sold_at: None,
             sold_by: None,
+            cancelled_at: None,
+            cancel_reason: None,
+            expired_at: None,
         })
         .collect();
     tiketi.store.create_vouchers(&batch).await.unwrap();

@@ -21,6 +21,29 @@ impl VoucherStatus {
         matches!(self, Self::Unused | Self::Active)
     }
 
+    /// How the portal names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Unused => "unused",
+            Self::Active => "active",
+            Self::UsedUp => "used up",
+            Self::Expired => "expired",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            Self::Unused,
+            Self::Active,
+            Self::UsedUp,
+            Self::Expired,
+            Self::Cancelled,
+        ]
+        .into_iter()
+        .find(|s| s.as_str().eq_ignore_ascii_case(text))
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Unused => "UNUSED",
@@ -67,6 +90,12 @@ pub struct Voucher {
     pub sold_at: Option<Timestamp>,
     #[serde(default)]
     pub sold_by: Option<Actor>,
+    #[serde(default)]
+    pub cancelled_at: Option<Timestamp>,
+    #[serde(default)]
+    pub cancel_reason: Option<String>,
+    #[serde(default)]
+    pub expired_at: Option<Timestamp>,
 }
 
 /// A voucher's use as its router reports it.
@@ -208,6 +237,9 @@ mod tests {
             usage: Usage::default(),
             sold_at: None,
             sold_by: None,
+            cancelled_at: None,
+            cancel_reason: None,
+            expired_at: None,
         }
     }
 

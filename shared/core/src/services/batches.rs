@@ -177,6 +177,9 @@ impl<P: Platform> Tiketi<P> {
                     usage: Usage::default(),
                     sold_at: None,
                     sold_by: None,
+                    cancelled_at: None,
+                    cancel_reason: None,
+                    expired_at: None,
                 })
                 .collect();
             let page = BatchPage {

@@ -92,6 +92,9 @@ impl<P: Platform> Tiketi<P> {
                         usage: Default::default(),
                         sold_at: None,
                         sold_by: None,
+                        cancelled_at: None,
+                        cancel_reason: None,
+                        expired_at: None,
                     }
                 }
             };

@@ -17,6 +17,7 @@ pub mod pool;
 pub mod recovery;
 pub mod reports;
 pub mod routers;
+pub mod vouchers;
 
 use std::time::Duration;
 

@@ -127,5 +127,8 @@ fn pool_voucher(
         usage: Default::default(),
         sold_at: None,
         sold_by: None,
+        cancelled_at: None,
+        cancel_reason: None,
+        expired_at: None,
     }
 }

@@ -154,6 +154,26 @@ impl<T: Table> Repository<T> {
                 condition: Some(Condition::Exists),
             },
         ];
+        if let Some(phone) = &sale.phone {
+            // The buyer joins the operator's customers, as online buyers do.
+            writes.push(Write::Update {
+                key: keys::customer(op, phone),
+                changes: vec![
+                    ("entity".into(), set("customer")),
+                    ("phone".into(), set(phone)),
+                    ("purchases".into(), Change::Add(1)),
+                    ("spent_minor".into(), Change::Add(sale.amount.minor())),
+                    ("last_purchase_at".into(), set(sale.sold_at)),
+                ],
+                condition: None,
+            });
+            writes.push(Write::put_new(item(
+                &json!({"voucher_code": voucher.code, "channel": sale.channel}),
+                keys::customer_order(op, phone, sale.sold_at, &sale.order_id),
+                "customer_order",
+                &[],
+            )));
+        }
         writes.extend(sale_counters(sale, day));
         self.audited(writes, entry).await
     }

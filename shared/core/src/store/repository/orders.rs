@@ -221,6 +221,36 @@ impl<T: Table> Repository<T> {
         self.query_entities(&query).await
     }
 
+    /// The codes of the vouchers a customer bought, online or for cash, newest first.
+    pub async fn customer_voucher_codes(
+        &self,
+        operator_id: &str,
+        msisdn: &str,
+        limit: usize,
+    ) -> Result<Vec<String>> {
+        let query = Query::partition(
+            Index::Primary,
+            keys::customer_partition(operator_id, msisdn),
+        )
+        .begins_with(keys::CUSTOMER_ORDER_PREFIX)
+        .descending()
+        .limit(limit);
+        let mut codes = Vec::new();
+        for link in self.table.query(&query).await?.items {
+            if let Some(code) = link.str("voucher_code") {
+                codes.push(code.to_owned());
+            } else if let Some(order_id) = link.str("order_id")
+                && let Some(code) = self
+                    .order(operator_id, order_id)
+                    .await?
+                    .and_then(|o| o.voucher_code)
+            {
+                codes.push(code);
+            }
+        }
+        Ok(codes)
+    }
+
     /// The orders a customer placed, newest first (their code and reference).
     pub async fn customer_orders(
         &self,

@@ -10,6 +10,7 @@ use super::{
 };
 use crate::{
     domain::{
+        audit::AuditEntry,
         order::{Order, OrderStatus},
         voucher::{Origin, Sale, Usage, UsageChange, Voucher, VoucherStatus},
     },
@@ -358,6 +359,65 @@ impl<T: Table> Repository<T> {
             created += chunk.len();
         }
         Ok(created)
+    }
+
+    /// Vouchers of one status whose index sort key (`<created>#<code>`) lies in
+    /// `low..=high`, newest first, with their sort keys (the listing's cursor).
+    pub async fn vouchers_in_status(
+        &self,
+        operator_id: &str,
+        status: VoucherStatus,
+        low: &str,
+        high: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, Voucher)>> {
+        let partition = keys::vouchers_by_status(operator_id, status.as_str());
+        let query = Query::partition(Index::Gsi1, partition)
+            .between(low.to_owned(), high.to_owned())
+            .descending()
+            .limit(limit);
+        let page = self.table.query(&query).await?;
+        page.items
+            .into_iter()
+            .map(|item| {
+                let sort = item.str(attr::GSI1SK).unwrap_or_default().to_owned();
+                Ok((sort, super::entity(item)?))
+            })
+            .collect()
+    }
+
+    /// Cancels a voucher that is unused or in use, with the reason and the audit entry (its
+    /// router drops it at the next sync). `ConditionFailed { index: 0 }`: its status changed.
+    pub async fn cancel_voucher(
+        &self,
+        voucher: &Voucher,
+        reason: &str,
+        entry: &AuditEntry,
+    ) -> Result<()> {
+        let op = &voucher.operator_id;
+        let cancelled = VoucherStatus::Cancelled;
+        let changes = [
+            ("status".into(), set(cancelled)),
+            ("cancel_reason".into(), set(reason)),
+            ("cancelled_at".into(), set(entry.at)),
+            (
+                attr::GSI1PK.into(),
+                set(keys::vouchers_by_status(op, cancelled.as_str())),
+            ),
+            (POOL_ATTRIBUTE.into(), Change::Remove),
+        ]
+        .into_iter()
+        .chain(leave_live_indexes())
+        .collect();
+        let writes = vec![
+            Write::Update {
+                key: keys::voucher(op, &voucher.code),
+                changes,
+                condition: Some(Condition::attr_eq("status", voucher.status.as_str())),
+            },
+            count_vouchers(op, Some(voucher.status), cancelled, 1),
+        ];
+        self.audited(writes, entry).await
     }
 
     pub async fn voucher(&self, operator_id: &str, code: &str) -> Result<Option<Voucher>> {
