@@ -182,6 +182,84 @@ impl PortalUser {
     }
 }
 
+impl PortalUser {
+    /// Requests a batch and waits until it is generated; its id.
+    pub async fn add_batch(&self, ticket_type_id: &str, router_id: &str, quantity: u32) -> String {
+        let quantity = quantity.to_string();
+        let answer = self
+            .post(
+                "/portal/batches/new",
+                &[
+                    ("ticket_type_id", ticket_type_id),
+                    ("router_id", router_id),
+                    ("quantity", &quantity),
+                    ("length", "8"),
+                    ("prefix", ""),
+                    ("note", ""),
+                ],
+            )
+            .await;
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+        let path = location(&answer);
+        for _ in 0..600 {
+            if self.page(&path).await.contains("READY") {
+                return path.rsplit('/').next().expect("batch id").to_owned();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the batch did not finish");
+    }
+
+    /// Invites an agent (all routers, default commission unless given); their id and the
+    /// invitation token from the link shown.
+    pub async fn invite_agent(
+        &self,
+        name: &str,
+        email: &str,
+        extra: &[(&str, &str)],
+    ) -> (String, String) {
+        let mut form = vec![("name", name), ("email", email), ("phone", "")];
+        form.extend_from_slice(extra);
+        let answer = self.post("/portal/agents/new", &form).await;
+        let status = answer.status();
+        let html = answer.text().await.expect("body");
+        assert_eq!(status, StatusCode::OK, "{html}");
+        let link = html
+            .split("id=\"invite-link\">")
+            .nth(1)
+            .and_then(|rest| rest.split('<').next())
+            .expect("the page shows the invitation link")
+            .to_owned();
+        let token = link.rsplit('/').next().expect("token").to_owned();
+        let agent_id = html
+            .split("/portal/agents/")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a link to the agent")
+            .to_owned();
+        (agent_id, token)
+    }
+
+    /// An invited agent accepts (password `agent password 1`) and is logged in.
+    pub async fn accept_invite(app: &TestApp, token: &str) -> Self {
+        let mut agent = Self::anonymous(app);
+        let answer = agent
+            .submit_public(
+                &format!("/portal/invite/{token}"),
+                &[("password", "agent password 1")],
+            )
+            .await;
+        assert_eq!(
+            answer.status(),
+            StatusCode::SEE_OTHER,
+            "{}",
+            answer.text().await.unwrap_or_default()
+        );
+        agent.refresh_csrf().await;
+        agent
+    }
+}
+
 /// The `Location` of a redirect.
 pub fn location(answer: &Response) -> String {
     answer.headers()["location"]

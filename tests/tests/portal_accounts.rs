@@ -209,6 +209,8 @@ async fn forms_without_the_session_csrf_token_are_refused_and_change_nothing() {
         ("currency", "KES"),
         ("time_zone", "Africa/Nairobi"),
         ("voucher_code_length", "10"),
+        ("gateway_fee", "3.5"),
+        ("agent_commission", "10"),
     ];
     let mut without = settings.to_vec();
     let no_token = owner.post_raw("/portal/settings", &without).await;

@@ -33,6 +33,22 @@ const ROUTES: &[(&str, &[&str], bool)] = &[
     ("/portal/batches/{id}/print", &["GET"], false),
     ("/portal/batches/{id}/vouchers.rsc", &["GET"], false),
     ("/portal/batches/{id}/cancel", &["POST"], false),
+    ("/portal/batches/{id}/sheet.pdf", &["GET"], false),
+    ("/portal/batches/{id}/handover", &["POST"], false),
+    ("/portal/vouchers", &["GET"], false),
+    ("/portal/vouchers/new", &["GET", "POST"], false),
+    ("/portal/vouchers/{code}", &["GET"], false),
+    ("/portal/vouchers/{code}/cancel", &["POST"], false),
+    ("/portal/vouchers/{code}/card.pdf", &["GET"], false),
+    ("/portal/agents", &["GET"], false),
+    ("/portal/agents/new", &["GET", "POST"], false),
+    ("/portal/agents/{id}", &["GET", "POST"], false),
+    ("/portal/agents/{id}/settlements", &["POST"], false),
+    ("/portal/agents/{id}/invite", &["POST"], false),
+    ("/portal/invite/{token}", &["GET", "POST"], true),
+    ("/portal/sell", &["GET", "POST"], false),
+    ("/portal/reports", &["GET"], false),
+    ("/portal/reports.csv", &["GET"], false),
 ];
 
 /// The route patterns declared in `shared/app/src/http/portal/*.rs` (`.route("...", ...)`).
@@ -67,6 +83,9 @@ struct Victim {
     ticket_type_id: String,
     batch_id: String,
     operator_id: String,
+    voucher_code: String,
+    agent_id: String,
+    invite_token: String,
 }
 
 async fn victim(app: &TestApp) -> (PortalUser, Victim) {
@@ -92,20 +111,20 @@ async fn victim(app: &TestApp) -> (PortalUser, Victim) {
         .unwrap()[0]
         .id
         .clone();
-    let answer = owner
-        .post(
-            "/portal/batches/new",
-            &[
-                ("ticket_type_id", &ticket_type_id),
-                ("router_id", &router_id),
-                ("quantity", "3"),
-                ("length", "8"),
-                ("prefix", ""),
-                ("note", "Victim stock"),
-            ],
-        )
+    let batch_id = owner.add_batch(&ticket_type_id, &router_id, 3).await;
+    let voucher_code = app
+        .host
+        .tiketi
+        .store
+        .batch_pages(&operator_id, &batch_id)
+        .await
+        .unwrap()[0]
+        .codes[0]
+        .code
+        .clone();
+    let (agent_id, invite_token) = owner
+        .invite_agent("Victim Agent", "victim.agent@example.com", &[])
         .await;
-    let batch_id = location(&answer).rsplit('/').next().unwrap().to_owned();
     (
         owner,
         Victim {
@@ -113,6 +132,9 @@ async fn victim(app: &TestApp) -> (PortalUser, Victim) {
             ticket_type_id,
             batch_id,
             operator_id,
+            voucher_code,
+            agent_id,
+            invite_token,
         },
     )
 }
@@ -120,7 +142,20 @@ async fn victim(app: &TestApp) -> (PortalUser, Victim) {
 async fn fingerprint(app: &TestApp, v: &Victim) -> String {
     let store = &app.host.tiketi.store;
     format!(
-        "{:?}{:?}{:?}{:?}{:?}",
+        "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
+        store
+            .voucher(&v.operator_id, &v.voucher_code)
+            .await
+            .unwrap(),
+        store.users(&v.operator_id).await.unwrap(),
+        store
+            .agent_balance(&v.operator_id, &v.agent_id)
+            .await
+            .unwrap(),
+        store
+            .batch_events(&v.operator_id, &v.batch_id)
+            .await
+            .unwrap(),
         store.batches(&v.operator_id, 10).await.unwrap(),
         store.operator(&v.operator_id).await.unwrap(),
         store.routers(&v.operator_id).await.unwrap(),
@@ -140,15 +175,29 @@ fn concrete(pattern: &str, v: &Victim) -> String {
         pattern.replace("{id}", &v.batch_id)
     } else if pattern.starts_with("/portal/ticket-types/") {
         pattern.replace("{id}", &v.ticket_type_id)
+    } else if pattern.starts_with("/portal/vouchers/") {
+        pattern.replace("{code}", &v.voucher_code)
+    } else if pattern.starts_with("/portal/agents/") {
+        pattern.replace("{id}", &v.agent_id)
+    } else if pattern.starts_with("/portal/invite/") {
+        pattern.replace("{token}", &v.invite_token)
     } else {
         assert!(!pattern.contains('{'), "give {pattern} a victim id");
         pattern.to_owned()
     }
 }
 
-/// A form that would change something if it were accepted.
-fn hostile_form() -> Vec<(&'static str, &'static str)> {
-    vec![
+/// A form that would change something if it were accepted (naming the victim's voucher,
+/// agent, router and ticket type where a form takes ids).
+fn hostile_form(v: &Victim) -> Vec<(&'static str, String)> {
+    let ids = [
+        ("code", v.voucher_code.clone()),
+        ("agent_id", v.agent_id.clone()),
+        ("router_id", v.router_id.clone()),
+        ("router_ids", v.router_id.clone()),
+        ("ticket_type_id", v.ticket_type_id.clone()),
+    ];
+    let fixed = [
         ("name", "Taken Over"),
         ("business_name", "Taken Over"),
         ("hotspot_dns", "evil.wifi"),
@@ -168,7 +217,18 @@ fn hostile_form() -> Vec<(&'static str, &'static str)> {
         ("time_zone", "UTC"),
         ("voucher_code_length", "8"),
         ("location", "x"),
-    ]
+        ("email", "taken.over@example.com"),
+        ("commission", "99"),
+        ("active", "on"),
+        ("note", "x"),
+        ("reason", "taken over"),
+        ("quantity", "5"),
+        ("length", "8"),
+        ("password", "taken over password"),
+    ];
+    ids.into_iter()
+        .chain(fixed.map(|(k, v)| (k, v.to_owned())))
+        .collect()
 }
 
 #[tokio::test]
@@ -186,7 +246,12 @@ async fn another_operator_can_neither_see_nor_change_anything_by_id() {
         for method in *methods {
             let answer = match *method {
                 "GET" => intruder.get(&path).await,
-                _ => intruder.post(&path, &hostile_form()).await,
+                _ => {
+                    let form = hostile_form(&v);
+                    let fields: Vec<(&str, &str)> =
+                        form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    intruder.post(&path, &fields).await
+                }
             };
             let status = answer.status();
             let body = answer.text().await.unwrap();
@@ -224,7 +289,12 @@ async fn every_page_but_login_and_sign_up_needs_a_session() {
         for method in *methods {
             let answer = match *method {
                 "GET" => anonymous.get(&path).await,
-                _ => anonymous.post_raw(&path, &hostile_form()).await,
+                _ => {
+                    let form = hostile_form(&v);
+                    let fields: Vec<(&str, &str)> =
+                        form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    anonymous.post_raw(&path, &fields).await
+                }
             };
             match *method {
                 "GET" => {

@@ -13,6 +13,7 @@ use crate::{
     domain::{
         audit::AuditEntry,
         catalog::{Allowance, HotspotNetwork, Operator, Router, TicketType},
+        ledger::Rate,
         money::Money,
         voucher_code,
     },
@@ -30,6 +31,10 @@ pub struct SettingsChange {
     pub currency: String,
     pub time_zone: String,
     pub voucher_code_length: usize,
+    /// Percent, e.g. `3.5`.
+    pub gateway_fee: String,
+    /// Agents' default commission, percent.
+    pub agent_commission: String,
 }
 
 /// A router as the owner enters it.
@@ -114,7 +119,23 @@ impl<P: Platform> Tiketi<P> {
             )));
         }
         operator.voucher_code_length = change.voucher_code_length;
-        self.store.update_operator(&operator).await?;
+        let rate = |text: &str, what: &str| {
+            Rate::parse_percent(text).map_err(|e| invalid(format!("{what}: {e}")))
+        };
+        operator.gateway_fee = rate(&change.gateway_fee, "Gateway fee")?;
+        operator.agent_commission = rate(&change.agent_commission, "Agents' commission")?;
+        // Fees and commissions decide who gets which money: their changes are audited.
+        let rates = |o: &Operator| json!({"gateway_fee": o.gateway_fee, "agent_commission": o.agent_commission});
+        let entry = self.audit_entry(
+            who,
+            "settings.update",
+            &operator.id,
+            Some(rates(&who.operator)),
+            Some(rates(&operator)),
+        );
+        self.store
+            .update_operator_audited(&operator, &entry)
+            .await?;
         info!(operator_id = %operator.id, "settings changed");
         Ok(operator)
     }
@@ -177,6 +198,16 @@ impl<P: Platform> Tiketi<P> {
         draft: &TicketTypeDraft,
     ) -> Result<TicketType, ServiceError> {
         let op = &who.operator.id;
+        // Another operator's id is not found, whatever the form says.
+        let before = match id {
+            Some(id) => Some(
+                self.store
+                    .ticket_type(op, id)
+                    .await?
+                    .ok_or(ServiceError::NotFound("ticket type"))?,
+            ),
+            None => None,
+        };
         let name = text_field(&draft.name, "Name", 60)?;
         match draft.allowance {
             Allowance::Time { seconds } if seconds < 60 => {
@@ -223,15 +254,6 @@ impl<P: Platform> Tiketi<P> {
         {
             return Err(invalid(format!("unknown router {unknown}")));
         }
-        let before = match id {
-            Some(id) => Some(
-                self.store
-                    .ticket_type(op, id)
-                    .await?
-                    .ok_or(ServiceError::NotFound("ticket type"))?,
-            ),
-            None => None,
-        };
         let ticket = TicketType {
             id: before.as_ref().map_or_else(new_id, |t| t.id.clone()),
             operator_id: op.clone(),

@@ -75,7 +75,7 @@ async fn signup<P: Platform>(
     }
 }
 
-fn logged_in<P: Platform>(
+pub(super) fn logged_in<P: Platform>(
     state: &PortalState<P>,
     jar: CookieJar,
     session: &tiketi_core::domain::account::Session,

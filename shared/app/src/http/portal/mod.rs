@@ -6,7 +6,13 @@
 //! - `settings`: the business profile;
 //! - `routers`: routers (sites), their setup scripts and secrets;
 //! - `ticket_types`: the packages sold;
-//! - `batches`: vouchers generated in batches, printed, loaded by script, cancelled.
+//! - `batches`: vouchers generated in batches, printed, handed to agents, loaded by script,
+//!   voided;
+//! - `vouchers`: search, one voucher's history, cancel, reprint, single vouchers;
+//! - `agents`: invitations, commissions, balances and settlements;
+//! - `cash_sales`: a printed voucher sold for cash;
+//! - `reports`: revenue by period, ticket type, router, agent and channel, with CSV;
+//! - `printing`: PDF sheets of vouchers (shared by batches and vouchers).
 //!
 //! Every route but the login and sign-up pages needs a session ([`auth::Auth`], or
 //! [`auth::Owner`] for owners' pages), reads only the session's operator (ids in the URL are
@@ -14,13 +20,18 @@
 //! layer ([`auth::require_csrf`]).
 
 mod accounts;
+mod agents;
 pub mod auth;
 mod batches;
+mod cash_sales;
 pub mod cookie;
 mod dashboard;
+mod printing;
+mod reports;
 mod routers;
 mod settings;
 mod ticket_types;
+mod vouchers;
 
 use std::sync::{Arc, LazyLock};
 
@@ -75,6 +86,10 @@ pub fn router<P: Platform>(state: PortalState<P>) -> Router {
         .merge(routers::routes())
         .merge(ticket_types::routes())
         .merge(batches::routes())
+        .merge(vouchers::routes())
+        .merge(agents::routes())
+        .merge(cash_sales::routes())
+        .merge(reports::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_csrf::<P>,
@@ -215,6 +230,54 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
         (
             "portal/ticket_type_form.html",
             include_str!("../../templates/portal/ticket_type_form.html"),
+        ),
+        (
+            "portal/vouchers.html",
+            include_str!("../../templates/portal/vouchers.html"),
+        ),
+        (
+            "portal/voucher.html",
+            include_str!("../../templates/portal/voucher.html"),
+        ),
+        (
+            "portal/voucher_form.html",
+            include_str!("../../templates/portal/voucher_form.html"),
+        ),
+        (
+            "portal/agent_home.html",
+            include_str!("../../templates/portal/agent_home.html"),
+        ),
+        (
+            "portal/sell.html",
+            include_str!("../../templates/portal/sell.html"),
+        ),
+        (
+            "portal/agents.html",
+            include_str!("../../templates/portal/agents.html"),
+        ),
+        (
+            "portal/agent_fields.html",
+            include_str!("../../templates/portal/agent_fields.html"),
+        ),
+        (
+            "portal/agent_form.html",
+            include_str!("../../templates/portal/agent_form.html"),
+        ),
+        (
+            "portal/invite_link.html",
+            include_str!("../../templates/portal/invite_link.html"),
+        ),
+        (
+            "portal/agent.html",
+            include_str!("../../templates/portal/agent.html"),
+        ),
+        (
+            "portal/invite.html",
+            include_str!("../../templates/portal/invite.html"),
+        ),
+        (
+            "portal/reports.html",
+            include_str!("../../templates/portal/reports.html"),
         ),
     ])
     .expect("portal templates parse");

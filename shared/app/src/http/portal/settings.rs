@@ -1,5 +1,5 @@
-//! `GET|POST /portal/settings`: business name, currency, time zone, voucher code length
-//! (owners only).
+//! `GET|POST /portal/settings`: business name, currency, time zone, voucher code length,
+//! gateway fee and agents' default commission (owners only).
 
 use axum::{
     Form, Router,
@@ -33,6 +33,10 @@ pub struct SettingsForm {
     time_zone: String,
     #[serde(default)]
     voucher_code_length: String,
+    #[serde(default)]
+    gateway_fee: String,
+    #[serde(default)]
+    agent_commission: String,
 }
 
 fn values(form: &serde_json::Value) -> serde_json::Value {
@@ -43,7 +47,8 @@ async fn settings_page(Owner(auth): Owner) -> impl IntoResponse {
     let op = &auth.who.operator;
     let form = json!({
         "business_name": op.business_name, "currency": op.currency, "time_zone": op.time_zone,
-        "voucher_code_length": op.voucher_code_length,
+        "voucher_code_length": op.voucher_code_length, "gateway_fee": op.gateway_fee.percent(),
+        "agent_commission": op.agent_commission.percent(),
     });
     page("portal/settings.html", &auth, values(&form))
 }
@@ -58,10 +63,13 @@ async fn save_settings<P: Platform>(
         currency: form.currency.clone(),
         time_zone: form.time_zone.trim().to_owned(),
         voucher_code_length: form.voucher_code_length.trim().parse().unwrap_or(0),
+        gateway_fee: form.gateway_fee.clone(),
+        agent_commission: form.agent_commission.clone(),
     };
     let typed = json!({
         "business_name": form.business_name, "currency": form.currency, "time_zone": form.time_zone,
-        "voucher_code_length": form.voucher_code_length,
+        "voucher_code_length": form.voucher_code_length, "gateway_fee": form.gateway_fee,
+        "agent_commission": form.agent_commission,
     });
     match state.tiketi.update_settings(&auth.who, &change).await {
         Ok(operator) => {

@@ -70,6 +70,19 @@ impl<T: Table> Repository<T> {
         Ok(self.table.write(write).await?)
     }
 
+    /// Saves the operator's settings with the audit entry of the change.
+    pub async fn update_operator_audited(
+        &self,
+        operator: &Operator,
+        entry: &crate::domain::audit::AuditEntry,
+    ) -> Result<()> {
+        let write = Write::Put {
+            item: operator_item(operator),
+            condition: Some(Condition::Exists),
+        };
+        self.audited(vec![write], entry).await
+    }
+
     pub async fn operator(&self, id: &str) -> Result<Option<Operator>> {
         self.get_entity(&keys::operator(id)).await
     }

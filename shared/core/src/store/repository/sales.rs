@@ -154,6 +154,20 @@ impl<T: Table> Repository<T> {
         self.query_entities(&query).await
     }
 
+    /// The newest `limit` sales of a business day.
+    pub async fn latest_sales_of_day(
+        &self,
+        operator_id: &str,
+        day: &str,
+        limit: usize,
+    ) -> Result<Vec<Sale>> {
+        let query = Query::partition(Index::Primary, keys::sales_day(operator_id, day))
+            .begins_with(keys::SALE_PREFIX)
+            .descending()
+            .limit(limit);
+        self.query_entities(&query).await
+    }
+
     /// One day's counters along one dimension.
     pub async fn day_totals(
         &self,

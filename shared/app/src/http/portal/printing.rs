@@ -1,0 +1,96 @@
+//! Printed vouchers: the cards of a PDF sheet (drawn by `tiketi-render`, no browser involved)
+//! and the download response. The QR code logs the scanning phone in at the hotspot.
+
+use axum::{
+    http::header,
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+use tiketi_core::{
+    domain::{
+        batch::{Batch, BatchCode},
+        catalog::{Operator, describe_duration},
+    },
+    services::ServiceError,
+};
+use tiketi_render::{Layout, VoucherCard, voucher_sheet};
+
+/// `?layout=a4|58mm|80mm` of a PDF download.
+#[derive(Debug, Default, Deserialize)]
+pub struct LayoutQuery {
+    #[serde(default)]
+    layout: String,
+}
+
+impl LayoutQuery {
+    /// The layout and its name in the custody record.
+    pub fn layout(&self) -> (Layout, &'static str) {
+        match self.layout.as_str() {
+            "58mm" => (Layout::Thermal58, "pdf-58mm"),
+            "80mm" => (Layout::Thermal80, "pdf-80mm"),
+            _ => (Layout::A4, "pdf-a4"),
+        }
+    }
+}
+
+/// The address that logs a device in at the hotspot (`/login` of its DNS name).
+pub fn login_url(hotspot_dns: &str, code: &BatchCode) -> String {
+    let query = serde_urlencoded::to_string([
+        ("username", code.code.as_str()),
+        ("password", code.password.as_str()),
+    ])
+    .unwrap_or_default();
+    format!("http://{hotspot_dns}/login?{query}")
+}
+
+/// The printed cards of some of a batch's codes (`first_number`: the first one's position).
+pub fn cards(
+    operator: &Operator,
+    batch: &Batch,
+    hotspot_dns: &str,
+    codes: &[BatchCode],
+    first_number: usize,
+) -> Vec<VoucherCard> {
+    let terms = &batch.terms;
+    let allowance = format!(
+        "{} · valid {}",
+        terms.allowance.describe(),
+        describe_duration(terms.validity_seconds)
+    );
+    codes
+        .iter()
+        .enumerate()
+        .map(|(i, code)| VoucherCard {
+            business_name: operator.business_name.clone(),
+            ticket_name: terms.name.clone(),
+            price: terms.price.display(&operator.currency),
+            allowance: allowance.clone(),
+            username: code.code.clone(),
+            password: (code.password != code.code).then(|| code.password.clone()),
+            login_url: login_url(hotspot_dns, code),
+            serial: format!("{} #{}", batch.id, first_number + i),
+        })
+        .collect()
+}
+
+/// A PDF sheet as a download.
+pub fn pdf(
+    title: &str,
+    cards: &[VoucherCard],
+    layout: Layout,
+    filename: &str,
+) -> Result<Response, ServiceError> {
+    let bytes = voucher_sheet(title, cards, layout)
+        .map_err(|e| ServiceError::Invalid(format!("the sheet could not be drawn: {e}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
