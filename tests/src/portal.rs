@@ -260,6 +260,29 @@ impl PortalUser {
     }
 }
 
+/// A portal owner for the demo operator (the one the checkout helpers of `TestApp` buy
+/// from), logged in: online sales and portal work then meet in one ledger.
+pub async fn demo_owner(app: &TestApp, email: &str) -> PortalUser {
+    use tiketi_core::domain::account::{Email, Role, User, hash_password};
+    let owner = User {
+        id: format!("owner{}", ulid::Ulid::new()).to_lowercase(),
+        operator_id: "demo".into(),
+        email: Email::parse(email).expect("email"),
+        name: "Demo Owner".into(),
+        phone: None,
+        role: Role::Owner,
+        password_hash: hash_password("correct horse 1", &mut rand::rng()),
+        router_ids: Vec::new(),
+        commission: None,
+        active: true,
+        created_at: jiff::Timestamp::now(),
+    };
+    app.host.tiketi.store.add_user(&owner).await.expect("owner");
+    let (user, answer) = PortalUser::log_in(app, email, "correct horse 1").await;
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    user
+}
+
 /// The `Location` of a redirect.
 pub fn location(answer: &Response) -> String {
     answer.headers()["location"]
