@@ -4,7 +4,9 @@
 //! with the sales.
 //!
 //! Periods are the operator's business days (in their time zone), grouped into weeks (Monday
-//! first) or calendar months.
+//! first) or calendar months. A reversal counts on the day it happened: the price goes back to
+//! the buyer (`reversed_minor`), while the gateway's fee on the original payment is not assumed
+//! refunded and stays a cost.
 
 use std::collections::BTreeMap;
 
