@@ -153,10 +153,11 @@ impl<P: Platform> Tiketi<P> {
                     Some(status) => vec![*status],
                     None => STATUSES.to_vec(),
                 };
-                // One extra each, since the range includes the cursor's own item.
+                // Two extra each: the range includes the cursor's own item, and one more tells
+                // whether a next page exists.
                 let reads = statuses.iter().map(|s| {
                     self.store
-                        .vouchers_in_status(op, *s, &low, &high, limit + 1)
+                        .vouchers_in_status(op, *s, &low, &high, limit + 2)
                 });
                 let mut rows: Vec<(String, Voucher)> = try_join_all(reads)
                     .await?
