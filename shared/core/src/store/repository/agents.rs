@@ -285,7 +285,7 @@ impl<T: Table> Repository<T> {
         let writes = vec![
             Write::Update {
                 key: keys::batch(&batch.operator_id, &batch.id),
-                changes: vec![("agent".into(), holder.map_or(Change::Remove, |h| set(h)))],
+                changes: vec![("agent".into(), holder.map_or(Change::Remove, set))],
                 condition: Some(Condition::attr_eq("status", json!(BatchStatus::Ready))),
             },
             custody_write(batch, event),
