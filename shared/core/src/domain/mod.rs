@@ -9,6 +9,7 @@ pub mod order;
 pub mod payment;
 pub mod phone;
 pub mod router_secret;
+pub mod sealed;
 pub mod usage;
 pub mod voucher;
 pub mod voucher_code;

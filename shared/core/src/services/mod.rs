@@ -20,6 +20,7 @@ use std::time::Duration;
 pub use error::ServiceError;
 
 use crate::{
+    domain::sealed::DataKey,
     ports::{
         Clock, PaymentGateway, Queue, Table,
         gateway::{IpnMethod, MerchantAccount},
@@ -47,6 +48,8 @@ pub struct Settings {
     /// The account of every other operator, set only for the local Pesapal sandbox stand-in
     /// (no real money moves there). Real operators are paid into their own merchant accounts.
     pub sandbox_merchant: Option<MerchantAccount>,
+    /// Seals secrets at rest (`DATA_KEY`): operators' own Pesapal keys, TOTP secrets.
+    pub data_key: Option<DataKey>,
     pub ipn_method: IpnMethod,
     /// Pending orders older than this are asked about by the reconciliation pass.
     pub reconcile_after: Duration,
@@ -63,6 +66,7 @@ impl Settings {
             public_base_url: public_base_url.trim_end_matches('/').to_owned(),
             demo_merchant,
             sandbox_merchant: None,
+            data_key: None,
             ipn_method: IpnMethod::Get,
             reconcile_after: Duration::from_secs(180),
             reconcile_window: Duration::from_secs(24 * 3600),
