@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use reqwest::StatusCode;
 use tiketi_tests::{
     app::{TestApp, spawn_app},
-    portal::{PortalUser, location},
+    portal::{PortalUser, fresh_step, location},
 };
 
 /// Every portal route: path pattern, methods, and whether it is public (no session needed).
@@ -16,9 +16,15 @@ const ROUTES: &[(&str, &[&str], bool)] = &[
     ("/portal", &["GET"], false),
     ("/portal/signup", &["GET", "POST"], true),
     ("/portal/login", &["GET", "POST"], true),
+    // Needs the signed pending login of a right password (else back to the login page).
+    ("/portal/login/code", &["GET", "POST"], false),
     ("/portal/logout", &["POST"], false),
     ("/portal/password", &["GET", "POST"], false),
     ("/portal/settings", &["GET", "POST"], false),
+    ("/portal/settings/two-factor", &["GET"], false),
+    ("/portal/settings/two-factor/setup", &["POST"], false),
+    ("/portal/settings/two-factor/enable", &["POST"], false),
+    ("/portal/settings/two-factor/disable", &["POST"], false),
     ("/portal/routers", &["GET"], false),
     ("/portal/routers/new", &["GET", "POST"], false),
     ("/portal/routers/{id}", &["GET", "POST"], false),
@@ -106,6 +112,7 @@ async fn victim(app: &TestApp) -> (PortalUser, Victim) {
         )
         .await;
     let batch_id = location(&answer).rsplit('/').next().unwrap().to_owned();
+    owner.enable_two_factor(fresh_step().await).await;
     (
         owner,
         Victim {
@@ -119,8 +126,12 @@ async fn victim(app: &TestApp) -> (PortalUser, Victim) {
 
 async fn fingerprint(app: &TestApp, v: &Victim) -> String {
     let store = &app.host.tiketi.store;
+    let owner = &store.users(&v.operator_id).await.unwrap()[0];
+    // JSON for the sealed item: its Debug hides the ciphertext.
+    let two_factor = store.two_factor(&v.operator_id, &owner.id).await.unwrap();
     format!(
-        "{:?}{:?}{:?}{:?}{:?}",
+        "{}{:?}{:?}{:?}{:?}{:?}",
+        serde_json::to_string(&two_factor).unwrap(),
         store.batches(&v.operator_id, 10).await.unwrap(),
         store.operator(&v.operator_id).await.unwrap(),
         store.routers(&v.operator_id).await.unwrap(),
@@ -168,6 +179,8 @@ fn hostile_form() -> Vec<(&'static str, &'static str)> {
         ("time_zone", "UTC"),
         ("voucher_code_length", "8"),
         ("location", "x"),
+        ("code", "123456"),
+        ("password", "correct horse 1"),
     ]
 }
 

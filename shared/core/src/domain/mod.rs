@@ -10,6 +10,7 @@ pub mod payment;
 pub mod phone;
 pub mod router_secret;
 pub mod sealed;
+pub mod two_factor;
 pub mod usage;
 pub mod voucher;
 pub mod voucher_code;

@@ -14,13 +14,14 @@ pub mod pool;
 pub mod recovery;
 pub mod reports;
 pub mod routers;
+pub mod two_factor;
 
 use std::time::Duration;
 
 pub use error::ServiceError;
 
 use crate::{
-    domain::sealed::DataKey,
+    domain::sealed::{DataKey, SealError},
     ports::{
         Clock, PaymentGateway, Queue, Table,
         gateway::{IpnMethod, MerchantAccount},
@@ -123,5 +124,9 @@ impl<P: Platform> Tiketi<P> {
             self.settings.sandbox_merchant.as_ref()
         };
         account.cloned().ok_or(ServiceError::NoMerchantAccount)
+    }
+
+    pub(crate) fn data_key(&self) -> Result<&DataKey, SealError> {
+        self.settings.data_key.as_ref().ok_or(SealError::NoKey)
     }
 }

@@ -20,6 +20,7 @@
 //! | customer order  | `OP#<op>#CUSTOMER#<msisdn>` | `ORDER#<created>#<order>`  |                                         |                                   |
 //! | portal user     | `OP#<op>`                   | `USER#<user>`              |                                         |                                   |
 //! | session         | `OP#<op>#USER#<user>`       | `SESSION#<session>`        |                                         |                                   |
+//! | two-step login  | `OP#<op>#USER#<user>`       | `TOTP`                     |                                         |                                   |
 //! | login name      | `LOGIN#<sha256(email)>`     | `LOGIN`                    |                                         |                                   |
 //! | batch           | `OP#<op>`                   | `BATCH#<batch>`            |                                         |                                   |
 //! | batch page      | `OP#<op>#BATCH#<batch>`     | `PAGE#<nnnnn>`             |                                         |                                   |
@@ -225,6 +226,11 @@ pub fn user_partition(op: &str, user: &str) -> String {
 
 pub const SESSION_PREFIX: &str = "SESSION#";
 
+/// A user's two-step login (TOTP secret, sealed).
+pub fn two_factor(op: &str, user: &str) -> Key {
+    Key::new(user_pk(op, user), "TOTP")
+}
+
 fn login_pk(email: &str) -> String {
     format!("LOGIN#{}", hex::encode(Sha256::digest(email.as_bytes())))
 }
@@ -291,6 +297,7 @@ mod tests {
             sale("o1", "2026-01-01", at, "x"),
             day_total("o1", "2026-01-01"),
             customer("o1", "254700000000"),
+            two_factor("o1", "u"),
         ] {
             assert!(key.pk == "OP#o1" || key.pk.starts_with("OP#o1#"), "{key:?}");
         }

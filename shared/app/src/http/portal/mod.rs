@@ -4,6 +4,7 @@
 //! - `accounts`: sign-up, login, logout, password;
 //! - `dashboard`: the home page;
 //! - `settings`: the business profile;
+//! - `two_factor`: two-step login (TOTP) for owners;
 //! - `routers`: routers (sites), their setup scripts and secrets;
 //! - `ticket_types`: the packages sold;
 //! - `batches`: vouchers generated in batches, printed, loaded by script, cancelled.
@@ -21,6 +22,7 @@ mod dashboard;
 mod routers;
 mod settings;
 mod ticket_types;
+mod two_factor;
 
 use std::sync::{Arc, LazyLock};
 
@@ -72,6 +74,7 @@ pub fn router<P: Platform>(state: PortalState<P>) -> Router {
         .merge(accounts::routes())
         .merge(dashboard::routes())
         .merge(settings::routes())
+        .merge(two_factor::routes())
         .merge(routers::routes())
         .merge(ticket_types::routes())
         .merge(batches::routes())
@@ -161,6 +164,10 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
             include_str!("../../templates/portal/login.html"),
         ),
         (
+            "portal/login_code.html",
+            include_str!("../../templates/portal/login_code.html"),
+        ),
+        (
             "portal/signup.html",
             include_str!("../../templates/portal/signup.html"),
         ),
@@ -175,6 +182,10 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
         (
             "portal/settings.html",
             include_str!("../../templates/portal/settings.html"),
+        ),
+        (
+            "portal/two_factor.html",
+            include_str!("../../templates/portal/two_factor.html"),
         ),
         (
             "portal/routers.html",

@@ -12,6 +12,7 @@ mod catalog;
 mod orders;
 mod routers;
 mod sales;
+mod two_factor;
 mod vouchers;
 
 pub use catalog::IpnRegistration;
