@@ -25,6 +25,8 @@ const ROUTES: &[(&str, &[&str], bool)] = &[
     ("/portal/settings/two-factor/setup", &["POST"], false),
     ("/portal/settings/two-factor/enable", &["POST"], false),
     ("/portal/settings/two-factor/disable", &["POST"], false),
+    ("/portal/settings/pesapal", &["GET", "POST"], false),
+    ("/portal/settings/pesapal/clear", &["POST"], false),
     ("/portal/routers", &["GET"], false),
     ("/portal/routers/new", &["GET", "POST"], false),
     ("/portal/routers/{id}", &["GET", "POST"], false),
@@ -112,6 +114,12 @@ async fn victim(app: &TestApp) -> (PortalUser, Victim) {
         )
         .await;
     let batch_id = location(&answer).rsplit('/').next().unwrap().to_owned();
+    let keys = [
+        ("consumer_key", "victim-consumer-key"),
+        ("consumer_secret", "victim-consumer-secret"),
+    ];
+    let answer = owner.post("/portal/settings/pesapal", &keys).await;
+    assert_eq!(answer.status(), StatusCode::OK);
     owner.enable_two_factor(fresh_step().await).await;
     (
         owner,
@@ -127,10 +135,12 @@ async fn victim(app: &TestApp) -> (PortalUser, Victim) {
 async fn fingerprint(app: &TestApp, v: &Victim) -> String {
     let store = &app.host.tiketi.store;
     let owner = &store.users(&v.operator_id).await.unwrap()[0];
-    // JSON for the sealed item: its Debug hides the ciphertext.
+    // JSON for the sealed items: their Debug hides the ciphertexts.
+    let merchant_keys = store.merchant_keys(&v.operator_id).await.unwrap();
     let two_factor = store.two_factor(&v.operator_id, &owner.id).await.unwrap();
     format!(
-        "{}{:?}{:?}{:?}{:?}{:?}",
+        "{}{}{:?}{:?}{:?}{:?}{:?}",
+        serde_json::to_string(&merchant_keys).unwrap(),
         serde_json::to_string(&two_factor).unwrap(),
         store.batches(&v.operator_id, 10).await.unwrap(),
         store.operator(&v.operator_id).await.unwrap(),
@@ -179,6 +189,8 @@ fn hostile_form() -> Vec<(&'static str, &'static str)> {
         ("time_zone", "UTC"),
         ("voucher_code_length", "8"),
         ("location", "x"),
+        ("consumer_key", "intruder-key"),
+        ("consumer_secret", "intruder-secret"),
         ("code", "123456"),
         ("password", "correct horse 1"),
     ]

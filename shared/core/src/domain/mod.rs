@@ -4,6 +4,7 @@ pub mod account;
 pub mod audit;
 pub mod batch;
 pub mod catalog;
+pub mod merchant;
 pub mod money;
 pub mod order;
 pub mod payment;

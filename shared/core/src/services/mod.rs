@@ -9,6 +9,7 @@ pub mod demo;
 mod error;
 pub mod expiry;
 pub mod issuance;
+pub mod merchant;
 pub mod payments;
 pub mod pool;
 pub mod recovery;
@@ -114,10 +115,13 @@ impl<P: Platform> Tiketi<P> {
         }
     }
 
-    /// The merchant account an operator's customers pay into: each operator is paid into its
-    /// own. Operators' stored keys arrive with the operator portal; until then only the demo
-    /// operator (and, locally, every operator on the sandbox stand-in) can take payments.
-    pub(crate) fn merchant_for(&self, operator_id: &str) -> Result<MerchantAccount, ServiceError> {
+    /// The merchant account an operator's customers pay into: the operator's own keys when it
+    /// has set them in the portal; otherwise the deployment's demo account for the demo
+    /// operator and, locally, the sandbox stand-in's for every other operator.
+    pub async fn merchant_for(&self, operator_id: &str) -> Result<MerchantAccount, ServiceError> {
+        if let Some(keys) = self.store.merchant_keys(operator_id).await? {
+            return Ok(self.open_merchant_keys(operator_id, &keys)?);
+        }
         let account = if operator_id == demo::DEMO_OPERATOR_ID {
             self.settings.demo_merchant.as_ref()
         } else {

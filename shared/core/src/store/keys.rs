@@ -7,6 +7,7 @@
 //! | router          | `OP#<op>`                   | `ROUTER#<router>`          |                                         |                                   |
 //! | ticket type     | `OP#<op>`                   | `TICKETTYPE#<tt>`          |                                         |                                   |
 //! | IPN registration| `OP#<op>`                   | `PESAPALIPN#<account>`     |                                         |                                   |
+//! | Pesapal keys    | `OP#<op>`                   | `PESAPALKEYS`              |                                         |                                   |
 //! | order           | `OP#<op>#ORDER#<order>`     | `ORDER`                    | `OP#<op>#TRACKING#<tracking>` / `ORDER` | `OP#<op>#ORDERS#<status>` / `<created>#<order>` |
 //! | payment event   | `OP#<op>#ORDER#<order>`     | `EVENT#<at>#<event>`       |                                         |                                   |
 //! | voucher         | `OP#<op>#VOUCHER#<code>`    | `VOUCHER`                  | `OP#<op>#VOUCHERS#<status>` / `<created>#<code>` | `OP#<op>#ROUTER#<router>#LIVE` / `<code>` (only while unused or active) |
@@ -72,6 +73,11 @@ pub fn operator_partition(op: &str) -> String {
 
 pub fn ipn_registration(op: &str, account: &str) -> Key {
     Key::new(operator_pk(op), format!("PESAPALIPN#{account}"))
+}
+
+/// The operator's own Pesapal keys (sealed).
+pub fn merchant_keys(op: &str) -> Key {
+    Key::new(operator_pk(op), "PESAPALKEYS")
 }
 
 fn order_pk(op: &str, order: &str) -> String {
@@ -297,6 +303,7 @@ mod tests {
             sale("o1", "2026-01-01", at, "x"),
             day_total("o1", "2026-01-01"),
             customer("o1", "254700000000"),
+            merchant_keys("o1"),
             two_factor("o1", "u"),
         ] {
             assert!(key.pk == "OP#o1" || key.pk.starts_with("OP#o1#"), "{key:?}");

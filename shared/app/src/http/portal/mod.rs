@@ -5,6 +5,7 @@
 //! - `dashboard`: the home page;
 //! - `settings`: the business profile;
 //! - `two_factor`: two-step login (TOTP) for owners;
+//! - `pesapal`: the operator's own Pesapal keys, kept sealed;
 //! - `routers`: routers (sites), their setup scripts and secrets;
 //! - `ticket_types`: the packages sold;
 //! - `batches`: vouchers generated in batches, printed, loaded by script, cancelled.
@@ -19,6 +20,7 @@ pub mod auth;
 mod batches;
 pub mod cookie;
 mod dashboard;
+mod pesapal;
 mod routers;
 mod settings;
 mod ticket_types;
@@ -75,6 +77,7 @@ pub fn router<P: Platform>(state: PortalState<P>) -> Router {
         .merge(dashboard::routes())
         .merge(settings::routes())
         .merge(two_factor::routes())
+        .merge(pesapal::routes())
         .merge(routers::routes())
         .merge(ticket_types::routes())
         .merge(batches::routes())
@@ -186,6 +189,10 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
         (
             "portal/two_factor.html",
             include_str!("../../templates/portal/two_factor.html"),
+        ),
+        (
+            "portal/pesapal.html",
+            include_str!("../../templates/portal/pesapal.html"),
         ),
         (
             "portal/routers.html",

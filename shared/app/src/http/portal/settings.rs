@@ -1,5 +1,5 @@
 //! `GET|POST /portal/settings`: business name, currency, time zone, voucher code length
-//! (owners only), with a link to two-step login.
+//! (owners only), with links to two-step login and the Pesapal keys.
 
 use axum::{
     Form, Router,
@@ -40,15 +40,17 @@ pub struct SettingsForm {
     voucher_code_length: String,
 }
 
-/// The page's values: the form, and whether two-step login is on.
+/// The page's values: the form, and the state of two-step login and Pesapal keys.
 async fn values<P: Platform>(
     state: &PortalState<P>,
     auth: &Auth,
     form: &serde_json::Value,
 ) -> Result<serde_json::Value, PortalError> {
     let two_factor = state.tiketi.two_factor_status(&auth.who).await?;
+    let keys = state.tiketi.merchant_keys(auth.operator_id()).await?;
     let security = json!({
         "two_factor_on": matches!(two_factor, TwoFactorStatus::On { .. }),
+        "key_ending": keys.map(|k| k.key_ending),
     });
     Ok(
         json!({ "section": "settings", "currencies": CURRENCIES, "form": form, "security": security }),

@@ -9,6 +9,7 @@ mod accounts;
 mod audit;
 mod batches;
 mod catalog;
+mod merchant_keys;
 mod orders;
 mod routers;
 mod sales;
