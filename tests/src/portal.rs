@@ -62,16 +62,46 @@ impl PortalUser {
         user
     }
 
-    /// Logs in on the login page (as a browser would: the page first, then the form).
+    /// Logs in on the login page (as a browser would: the page first, then the form). With
+    /// two-step login on, a right password leads to the code page (see [`Self::enter_code`]).
     pub async fn log_in(app: &TestApp, email: &str, password: &str) -> (Self, Response) {
         let mut user = Self::anonymous(app);
         let answer = user
             .submit_public("/portal/login", &[("email", email), ("password", password)])
             .await;
-        if answer.status() == StatusCode::SEE_OTHER {
+        if answer.status() == StatusCode::SEE_OTHER && location(&answer) == "/portal" {
             user.refresh_csrf().await;
         }
         (user, answer)
+    }
+
+    /// Submits a two-step login code on the code page (after a right password).
+    pub async fn enter_code(&mut self, code: &str) -> Response {
+        let answer = self
+            .submit_public("/portal/login/code", &[("code", code)])
+            .await;
+        if answer.status() == StatusCode::SEE_OTHER && location(&answer) == "/portal" {
+            self.refresh_csrf().await;
+        }
+        answer
+    }
+
+    /// Sets up two-step login and switches it on with the code of `step`; returns the secret
+    /// the page showed (base32).
+    pub async fn enable_two_factor(&self, step: u64) -> String {
+        let answer = self.post("/portal/settings/two-factor/setup", &[]).await;
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+        let page = self.page("/portal/settings/two-factor").await;
+        let secret = totp_secret_on(&page).expect("the set-up page shows the secret");
+        let code = totp_code(&secret, step);
+        let answer = self
+            .post("/portal/settings/two-factor/enable", &[("code", &code)])
+            .await;
+        let status = answer.status();
+        let html = answer.text().await.unwrap_or_default();
+        assert_eq!(status, StatusCode::OK, "{html}");
+        assert!(html.contains("Two-step login is on"), "{html}");
+        secret
     }
 
     /// GETs a public page (login, sign-up) and posts its form with the page's CSRF token.
@@ -289,4 +319,46 @@ pub fn location(answer: &Response) -> String {
         .to_str()
         .expect("location")
         .to_owned()
+}
+
+/// The operator id of the account an e-mail address logs in to.
+pub async fn operator_id(app: &TestApp, email: &str) -> String {
+    let email = tiketi_core::domain::account::Email::parse(email).expect("an e-mail address");
+    let user = app.host.tiketi.store.user_by_email(&email).await;
+    user.expect("store").expect("a user").operator_id
+}
+
+/// The TOTP secret (base32) a two-step login set-up page shows.
+pub fn totp_secret_on(html: &str) -> Option<String> {
+    let at = html.find("id=\"totp-secret\">")? + "id=\"totp-secret\">".len();
+    Some(html[at..].split('<').next()?.trim().to_owned())
+}
+
+/// The code an authenticator app shows for `secret` (base32) in time step `step` (RFC 6238:
+/// SHA-1, 6 digits, 30 s), computed independently of Tiketi with `totp-rs`.
+pub fn totp_code(secret: &str, step: u64) -> String {
+    let bytes = totp_rs::Secret::try_from_base32(secret)
+        .expect("base32")
+        .as_bytes()
+        .to_vec();
+    let totp = totp_rs::Builder::new()
+        .with_secret(bytes)
+        .build()
+        .expect("a valid TOTP");
+    totp.generate(step * 30).to_string()
+}
+
+/// The current time step once at least 20 s of it are left, so that it and the steps either
+/// side of it (all three accepted with one step of skew) stay valid while a test runs.
+pub async fn fresh_step() -> u64 {
+    loop {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs();
+        if now % 30 <= 10 {
+            return now / 30;
+        }
+        tokio::time::sleep(Duration::from_secs(30 - now % 30)).await;
+    }
 }

@@ -59,6 +59,7 @@ async fn deployment() -> Deployment {
                 consumer_key: "key".into(),
                 consumer_secret: "secret".into(),
             }),
+            data_key: None,
         },
         table_name,
         queue_url: queue_url.clone(),

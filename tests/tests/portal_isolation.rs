@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use reqwest::StatusCode;
 use tiketi_tests::{
     app::{TestApp, spawn_app},
-    portal::{PortalUser, location},
+    portal::{PortalUser, fresh_step, location},
 };
 
 /// Every portal route: path pattern, methods, and whether it is public (no session needed).
@@ -16,9 +16,17 @@ const ROUTES: &[(&str, &[&str], bool)] = &[
     ("/portal", &["GET"], false),
     ("/portal/signup", &["GET", "POST"], true),
     ("/portal/login", &["GET", "POST"], true),
+    // Needs the signed pending login of a right password (else back to the login page).
+    ("/portal/login/code", &["GET", "POST"], false),
     ("/portal/logout", &["POST"], false),
     ("/portal/password", &["GET", "POST"], false),
     ("/portal/settings", &["GET", "POST"], false),
+    ("/portal/settings/two-factor", &["GET"], false),
+    ("/portal/settings/two-factor/setup", &["POST"], false),
+    ("/portal/settings/two-factor/enable", &["POST"], false),
+    ("/portal/settings/two-factor/disable", &["POST"], false),
+    ("/portal/settings/pesapal", &["GET", "POST"], false),
+    ("/portal/settings/pesapal/clear", &["POST"], false),
     ("/portal/routers", &["GET"], false),
     ("/portal/routers/new", &["GET", "POST"], false),
     ("/portal/routers/{id}", &["GET", "POST"], false),
@@ -125,6 +133,13 @@ async fn victim(app: &TestApp) -> (PortalUser, Victim) {
     let (agent_id, invite_token) = owner
         .invite_agent("Victim Agent", "victim.agent@example.com", &[])
         .await;
+    let keys = [
+        ("consumer_key", "victim-consumer-key"),
+        ("consumer_secret", "victim-consumer-secret"),
+    ];
+    let answer = owner.post("/portal/settings/pesapal", &keys).await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    owner.enable_two_factor(fresh_step().await).await;
     (
         owner,
         Victim {
@@ -141,8 +156,15 @@ async fn victim(app: &TestApp) -> (PortalUser, Victim) {
 
 async fn fingerprint(app: &TestApp, v: &Victim) -> String {
     let store = &app.host.tiketi.store;
+    let users = store.users(&v.operator_id).await.unwrap();
+    let owner = users.iter().find(|u| u.is_owner()).unwrap();
+    // JSON for the sealed items: their Debug hides the ciphertexts.
+    let merchant_keys = store.merchant_keys(&v.operator_id).await.unwrap();
+    let two_factor = store.two_factor(&v.operator_id, &owner.id).await.unwrap();
     format!(
-        "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
+        "{}{}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
+        serde_json::to_string(&merchant_keys).unwrap(),
+        serde_json::to_string(&two_factor).unwrap(),
         store
             .voucher(&v.operator_id, &v.voucher_code)
             .await
@@ -224,7 +246,9 @@ fn hostile_form(v: &Victim) -> Vec<(&'static str, String)> {
         ("reason", "taken over"),
         ("quantity", "5"),
         ("length", "8"),
-        ("password", "taken over password"),
+        ("password", "correct horse 1"),
+        ("consumer_key", "intruder-key"),
+        ("consumer_secret", "intruder-secret"),
     ];
     ids.into_iter()
         .chain(fixed.map(|(k, v)| (k, v.to_owned())))

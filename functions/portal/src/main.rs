@@ -1,5 +1,6 @@
 //! Lambda `portal`: the operator portal (`/portal/...`), behind the HTTP API (see
-//! template.yaml). Sessions are signed with `SESSION_KEY`.
+//! template.yaml). Sessions are signed with `SESSION_KEY`; secrets at rest are sealed with
+//! `DATA_KEY`.
 
 use std::sync::Arc;
 
@@ -17,6 +18,7 @@ use tiketi_app::{
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let key = config::session_key()?.ok_or(ConfigError::Missing(config::SESSION_KEY))?;
+    config::data_key()?.ok_or(ConfigError::Missing(config::DATA_KEY))?;
     let state = PortalState::new(Arc::new(aws::from_env().await?), key);
     lambda_http::run(portal::router(state).merge(http::health_router())).await
 }

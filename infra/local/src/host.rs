@@ -7,6 +7,7 @@
 //!   function);
 //! - the routers' endpoints (the `rsc` function);
 //! - the operator portal (the `portal` function), its signing key kept in the data directory;
+//! - the data key that seals secrets at rest (`DATA_KEY`, else kept in the data directory);
 //! - without Pesapal keys, the Pesapal sandbox stand-in at `/pesapal-sandbox`, spoken to over
 //!   real HTTP by the same Pesapal client as in production;
 //! - a start page and a simulated router login page for the demo hotspot.
@@ -26,6 +27,7 @@ use tiketi_app::{
     jobs,
 };
 use tiketi_core::{
+    domain::sealed::DataKey,
     ports::gateway::MerchantAccount,
     services::{Platform, ServiceError, Settings, Tiketi, demo::DemoIds},
 };
@@ -63,6 +65,8 @@ pub struct Options {
     pub queue_max_receives: u32,
     /// `SESSION_KEY` (hex); without it the key kept in the data directory (made on first start).
     pub session_key: Option<CookieKey>,
+    /// `DATA_KEY` (hex); without it the key kept in the data directory (made on first start).
+    pub data_key: Option<DataKey>,
 }
 
 impl Options {
@@ -86,6 +90,7 @@ impl Options {
             queue_visibility: Duration::from_secs(30),
             queue_max_receives: 5,
             session_key: config::session_key()?,
+            data_key: config::data_key()?,
         })
     }
 }
@@ -102,6 +107,8 @@ pub enum HostError {
     Service(#[from] ServiceError),
     #[error("session key {0}: {1}")]
     SessionKey(PathBuf, String),
+    #[error("data key {0}: {1}")]
+    DataKey(PathBuf, String),
 }
 
 /// The portal's signing key kept in the data directory, so sessions survive restarts.
@@ -118,6 +125,33 @@ fn stored_session_key(data_dir: &std::path::Path) -> Result<CookieKey, HostError
         Err(e) => return Err(fail(e.to_string())),
     };
     CookieKey::from_hex(&hex).map_err(|e| fail(e.to_string()))
+}
+
+/// The data key kept in the data directory. Losing it loses the operators' stored Pesapal keys
+/// and two-step login secrets (they must be entered again), so it is made only once.
+fn stored_data_key(data_dir: &std::path::Path) -> Result<DataKey, HostError> {
+    let path = data_dir.join("data.key");
+    let fail = |e: String| HostError::DataKey(path.clone(), e);
+    let hex = match std::fs::read_to_string(&path) {
+        Ok(hex) => hex,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let hex = DataKey::generate_hex(&mut rand::rng());
+            write_private(&path, &hex).map_err(|e| fail(e.to_string()))?;
+            hex
+        }
+        Err(e) => return Err(fail(e.to_string())),
+    };
+    DataKey::from_hex(&hex).map_err(|e| fail(e.to_string()))
+}
+
+/// Creates a file only its owner can read (on Unix).
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents.as_bytes())
 }
 
 /// The running local system. Dropping it stops the server, worker and timer.
@@ -171,6 +205,10 @@ impl System {
         let mut settings = Settings::new(&base_url, Some(merchant.clone()));
         settings.sandbox_merchant = sandbox.as_ref().map(|_| merchant);
         settings.reconcile_after = options.reconcile_after;
+        settings.data_key = Some(match options.data_key.clone() {
+            Some(key) => key,
+            None => stored_data_key(&options.data_dir)?,
+        });
         let tiketi = Arc::new(Tiketi::<LocalPlatform>::new(
             table,
             queue.clone(),

@@ -6,7 +6,7 @@
 //!   `status_code`), never on the HTTP status alone: Pesapal sends business errors and even an
 //!   unpaid order's status with HTTP 500;
 //! - `error` is read leniently (`error_type` or `type`, members may be null);
-//! - bearer tokens live 5 minutes: they are cached per consumer key, refreshed a minute before
+//! - bearer tokens live 5 minutes: they are cached per key and secret, refreshed a minute before
 //!   `expiryDate`, and dropped and fetched again once when a call answers
 //!   `invalid_api_credentials_provided`;
 //! - money never goes through floating point: amounts are sent as a JSON number made from
@@ -59,7 +59,7 @@ struct Inner {
     base_url: String,
     timeout: Duration,
     http: reqwest::Client,
-    /// One slot per consumer key; a slot's lock is held while its token is fetched, so
+    /// One slot per key and secret; a slot's lock is held while its token is fetched, so
     /// concurrent calls of one merchant share one RequestToken and merchants don't wait on
     /// each other.
     tokens: Mutex<HashMap<String, TokenSlot>>,
@@ -108,20 +108,35 @@ impl PesapalClient {
         format!("{}/api/{path}", self.inner.base_url)
     }
 
+    /// A merchant's slot, by key *and* secret: a token fetched with one secret is never handed
+    /// to a caller holding another (operators enter their own keys).
     fn slot(&self, merchant: &MerchantAccount) -> TokenSlot {
+        let id = merchant.credentials_digest();
         let mut slots = self
             .inner
             .tokens
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(slots.entry(merchant.consumer_key.clone()).or_default())
+        Arc::clone(slots.entry(id).or_default())
     }
 
     /// A valid bearer token for the merchant, from the cache or a fresh RequestToken.
     async fn token(&self, merchant: &MerchantAccount) -> Result<String, GatewayError> {
+        self.token_with(merchant, false).await
+    }
+
+    /// `fresh`: ask Pesapal even when a cached token is still good.
+    async fn token_with(
+        &self,
+        merchant: &MerchantAccount,
+        fresh: bool,
+    ) -> Result<String, GatewayError> {
         let slot = self.slot(merchant);
         let mut cached = slot.lock().await;
-        if let Some(token) = cached.as_ref().filter(|t| Instant::now() < t.refresh_at) {
+        if let Some(token) = cached
+            .as_ref()
+            .filter(|t| !fresh && Instant::now() < t.refresh_at)
+        {
             return Ok(token.token.clone());
         }
         let body = json!({
@@ -227,6 +242,11 @@ impl PesapalClient {
 }
 
 impl PaymentGateway for PesapalClient {
+    #[instrument(skip_all, fields(merchant = %merchant.fingerprint()))]
+    async fn verify_credentials(&self, merchant: &MerchantAccount) -> Result<(), GatewayError> {
+        self.token_with(merchant, true).await.map(|_| ())
+    }
+
     #[instrument(skip_all, fields(merchant = %merchant.fingerprint(), method = method.as_str()))]
     async fn register_ipn(
         &self,

@@ -1,7 +1,11 @@
 //! Configuration from the environment, read once at start-up. The same variable names serve
 //! the Lambda functions (set by `template.yaml`) and the local host (flags override them).
 
-use tiketi_core::{ports::gateway::MerchantAccount, services::Settings};
+use tiketi_core::{
+    domain::sealed::{DataKey, InvalidDataKey},
+    ports::gateway::MerchantAccount,
+    services::Settings,
+};
 
 pub const PUBLIC_BASE_URL: &str = "PUBLIC_BASE_URL";
 pub const PESAPAL_BASE_URL: &str = "PESAPAL_BASE_URL";
@@ -9,6 +13,8 @@ pub const PESAPAL_CONSUMER_KEY: &str = "PESAPAL_CONSUMER_KEY";
 pub const PESAPAL_CONSUMER_SECRET: &str = "PESAPAL_CONSUMER_SECRET";
 /// The portal's signing key: 64+ hex digits (`openssl rand -hex 32`).
 pub const SESSION_KEY: &str = "SESSION_KEY";
+/// The key that seals secrets at rest (operators' Pesapal keys, TOTP secrets): 64 hex digits.
+pub const DATA_KEY: &str = "DATA_KEY";
 /// Pesapal's sandbox, the default when `PESAPAL_BASE_URL` is not set.
 pub const PESAPAL_SANDBOX_URL: &str = "https://cybqa.pesapal.com/pesapalv3";
 
@@ -20,6 +26,8 @@ pub enum ConfigError {
     Pair(&'static str, &'static str),
     #[error(transparent)]
     SessionKey(#[from] crate::http::portal::cookie::InvalidKey),
+    #[error(transparent)]
+    DataKey(#[from] InvalidDataKey),
     #[error("cannot prepare the store: {0}")]
     Setup(#[from] tiketi_core::services::ServiceError),
 }
@@ -30,6 +38,8 @@ pub struct Config {
     pub pesapal_base_url: String,
     /// The demo operator's merchant account, when keys are set.
     pub merchant: Option<MerchantAccount>,
+    /// `DATA_KEY`: needed by every function that reads operators' Pesapal keys or TOTP secrets.
+    pub data_key: Option<DataKey>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -45,6 +55,7 @@ impl Config {
             public_base_url: var(PUBLIC_BASE_URL).ok_or(ConfigError::Missing(PUBLIC_BASE_URL))?,
             pesapal_base_url: var(PESAPAL_BASE_URL).unwrap_or_else(|| PESAPAL_SANDBOX_URL.into()),
             merchant: merchant_from_env()?,
+            data_key: data_key()?,
         })
     }
 
@@ -53,7 +64,9 @@ impl Config {
     }
 
     pub fn settings(&self) -> Settings {
-        Settings::new(&self.public_base_url, self.merchant.clone())
+        let mut settings = Settings::new(&self.public_base_url, self.merchant.clone());
+        settings.data_key = self.data_key.clone();
+        settings
     }
 }
 
@@ -76,6 +89,14 @@ pub fn merchant_from_env() -> Result<Option<MerchantAccount>, ConfigError> {
 pub fn session_key() -> Result<Option<crate::http::portal::cookie::CookieKey>, ConfigError> {
     var(SESSION_KEY)
         .map(|hex| crate::http::portal::cookie::CookieKey::from_hex(&hex))
+        .transpose()
+        .map_err(ConfigError::from)
+}
+
+/// `DATA_KEY`, if set.
+pub fn data_key() -> Result<Option<DataKey>, ConfigError> {
+    var(DATA_KEY)
+        .map(|hex| DataKey::from_hex(&hex))
         .transpose()
         .map_err(ConfigError::from)
 }

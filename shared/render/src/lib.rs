@@ -1,12 +1,14 @@
-//! Voucher sheets (PDF) and dashboard charts (SVG), rendered in process.
+//! Voucher sheets (PDF), dashboard charts and QR codes (SVG), rendered in process.
 //!
 //! Pure functions: no I/O, no clock, no system fonts. The same input gives the same bytes.
 
 pub mod chart;
 pub mod pdf;
+pub mod qr_svg;
 
 pub use chart::{Bar, ChartSpec, bar_chart_svg, horizontal_bar_chart_svg};
 pub use pdf::{Layout, VoucherCard, voucher_sheet};
+pub use qr_svg::qr_svg;
 
 /// Why a document could not be rendered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

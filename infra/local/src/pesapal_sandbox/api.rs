@@ -41,6 +41,10 @@ pub(super) async fn delay(
 
 /// `POST /api/Auth/RequestToken`: any non-empty key/secret, except the key `invalid`.
 pub(super) async fn request_token(State(sandbox): State<Sandbox>, body: Bytes) -> Response {
+    sandbox
+        .shared
+        .token_calls
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let body = serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null);
     let (Some(key), Some(_secret)) = (text(&body, "consumer_key"), text(&body, "consumer_secret"))
     else {

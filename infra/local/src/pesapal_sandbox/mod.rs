@@ -68,6 +68,7 @@ struct Shared {
     pages: tera::Tera,
     state: Mutex<State>,
     status_calls: AtomicUsize,
+    token_calls: AtomicUsize,
 }
 
 #[derive(Default)]
@@ -161,6 +162,7 @@ impl Sandbox {
                 pages: pay::templates(),
                 state: Mutex::new(State::default()),
                 status_calls: AtomicUsize::new(0),
+                token_calls: AtomicUsize::new(0),
             }),
         }
     }
@@ -261,6 +263,11 @@ impl Sandbox {
     /// How many GetTransactionStatus calls were received.
     pub fn status_calls(&self) -> usize {
         self.shared.status_calls.load(Ordering::Relaxed)
+    }
+
+    /// How many RequestToken calls were received (refused ones included).
+    pub fn token_calls(&self) -> usize {
+        self.shared.token_calls.load(Ordering::Relaxed)
     }
 
     async fn control(

@@ -181,6 +181,40 @@ async fn wrong_keys_are_a_credentials_error() {
 }
 
 #[tokio::test]
+async fn verifying_credentials_always_asks_and_tokens_are_cached_per_key_and_secret() {
+    let sandbox = sandbox().await;
+    let client = client(&sandbox);
+    let refused = client.verify_credentials(&merchant("invalid")).await;
+    assert!(
+        matches!(refused, Err(GatewayError::Credentials(_))),
+        "{refused:?}"
+    );
+    let account = merchant("op-key");
+    client.verify_credentials(&account).await.unwrap();
+    client.verify_credentials(&account).await.unwrap();
+    assert_eq!(sandbox.token_calls(), 3, "each check asks Pesapal");
+    let url = "https://t.example/ipn";
+    client
+        .register_ipn(&account, url, IpnMethod::Get)
+        .await
+        .unwrap();
+    assert_eq!(sandbox.token_calls(), 3, "the checked token is reused");
+    let other_secret = MerchantAccount {
+        consumer_secret: "another secret".into(),
+        ..account
+    };
+    client
+        .register_ipn(&other_secret, url, IpnMethod::Get)
+        .await
+        .unwrap();
+    assert_eq!(
+        sandbox.token_calls(),
+        4,
+        "the same key with another secret gets its own token"
+    );
+}
+
+#[tokio::test]
 async fn an_unknown_notification_id_is_rejected() {
     let sandbox = sandbox().await;
     let gateway = client(&sandbox);

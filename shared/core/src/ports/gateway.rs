@@ -18,6 +18,19 @@ impl MerchantAccount {
         let digest = Sha256::digest(self.consumer_key.as_bytes());
         digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
     }
+
+    /// A digest of the key *and* secret, for caching what the gateway granted these exact
+    /// credentials (operators enter their own keys; one key with another secret is another
+    /// account as far as a cache goes).
+    pub fn credentials_digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut digest = Sha256::new();
+        for part in [&self.consumer_key, &self.consumer_secret] {
+            digest.update((part.len() as u64).to_be_bytes());
+            digest.update(part.as_bytes());
+        }
+        hex::encode(digest.finalize())
+    }
 }
 
 impl fmt::Debug for MerchantAccount {
@@ -137,6 +150,13 @@ pub enum GatewayError {
 
 /// A Pesapal-compatible payment gateway.
 pub trait PaymentGateway: Send + Sync + 'static {
+    /// Asks the gateway now (never from a cache) whether it accepts the merchant's
+    /// credentials: `Credentials` when it refuses them.
+    fn verify_credentials(
+        &self,
+        merchant: &MerchantAccount,
+    ) -> impl Future<Output = Result<(), GatewayError>> + Send;
+
     /// Registers `url` as an IPN endpoint and returns its `ipn_id` (`notification_id`).
     fn register_ipn(
         &self,

@@ -2,7 +2,8 @@
 //!
 //! A session is an item in the store, named by a signed cookie (the HTTP layer signs it); it
 //! must exist and be unexpired on every request, so logging out ends it at once. Failed logins
-//! are counted per e-mail address (`domain::account::LoginThrottle`), known or not.
+//! are counted per e-mail address (`domain::account::LoginThrottle`), known or not. A user with
+//! two-step login gets no session from the password alone (`services::two_factor`).
 
 use jiff::SignedDuration;
 use tracing::{info, warn};
@@ -13,6 +14,7 @@ use crate::{
         account::{self, Email, Role, Session, User},
         catalog::{DEFAULT_GATEWAY_FEE, Operator},
         ledger::Rate,
+        two_factor::{PENDING_LOGIN_LIFETIME, PendingLogin},
         voucher_code::DEFAULT_LENGTH,
     },
     ports::Clock,
@@ -29,6 +31,14 @@ pub struct SignUp {
     pub email: String,
     pub phone: String,
     pub password: String,
+}
+
+/// What a right password leads to.
+#[derive(Debug, Clone)]
+pub enum LoginOutcome {
+    LoggedIn(Session),
+    /// Two-step login is on: no session until [`Tiketi::complete_login`] gets a right code.
+    CodeNeeded(PendingLogin),
 }
 
 /// A request's logged-in user, with their operator and session.
@@ -105,8 +115,9 @@ impl<P: Platform> Tiketi<P> {
         self.start_session(&owner).await
     }
 
-    /// Checks an e-mail address and password; a new session on success.
-    pub async fn log_in(&self, email: &str, password: &str) -> Result<Session, ServiceError> {
+    /// Checks an e-mail address and password; a new session on success, or, for a user with
+    /// two-step login, the pending login that waits for a code.
+    pub async fn log_in(&self, email: &str, password: &str) -> Result<LoginOutcome, ServiceError> {
         let Ok(email) = Email::parse(email) else {
             return Err(ServiceError::Unauthorized);
         };
@@ -124,11 +135,21 @@ impl<P: Platform> Tiketi<P> {
         };
         match user {
             Some(user) if valid => {
+                if self.enabled_two_factor(&user).await?.is_some() {
+                    // The throttle is left as it is: only a right code clears it, or a known
+                    // password would reset the count of wrong codes.
+                    info!(operator_id = %user.operator_id, user_id = %user.id, "password right; waiting for the code");
+                    return Ok(LoginOutcome::CodeNeeded(PendingLogin {
+                        operator_id: user.operator_id,
+                        user_id: user.id,
+                        expires_at: now + PENDING_LOGIN_LIFETIME,
+                    }));
+                }
                 if throttle.failures > 0 {
                     self.store.clear_login_throttle(&email).await?;
                 }
                 info!(operator_id = %user.operator_id, user_id = %user.id, "logged in");
-                self.start_session(&user).await
+                self.start_session(&user).await.map(LoginOutcome::LoggedIn)
             }
             _ => {
                 let throttle = throttle.failed(now);

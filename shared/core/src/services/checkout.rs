@@ -151,7 +151,7 @@ impl<P: Platform> Tiketi<P> {
     /// Submits a stored PENDING order to the gateway and returns where to send the customer.
     #[instrument(skip_all, fields(order_id = %order.id))]
     pub async fn submit_order(&self, order: &Order) -> Result<String, ServiceError> {
-        let merchant = self.merchant_for(&order.operator_id)?;
+        let merchant = self.merchant_for(&order.operator_id).await?;
         let notification_id = self.ipn_id(&order.operator_id, &merchant, None).await?;
         let operator = self
             .store
@@ -200,7 +200,7 @@ impl<P: Platform> Tiketi<P> {
 
     /// The `notification_id` of the operator's merchant account, registering the IPN URL once
     /// (or again, when the stored one is the `stale` id the gateway just refused).
-    async fn ipn_id(
+    pub(crate) async fn ipn_id(
         &self,
         operator_id: &str,
         merchant: &MerchantAccount,

@@ -1,6 +1,7 @@
 //! The one error type of the use cases; `tiketi-app` maps it to HTTP answers in one place.
 
 use crate::{
+    domain::sealed::SealError,
     ports::{gateway::GatewayError, queue::QueueError},
     store::StoreError,
 };
@@ -25,6 +26,9 @@ pub enum ServiceError {
     TooManyAttempts { retry_after_secs: u64 },
     #[error("the operator has no payment account configured")]
     NoMerchantAccount,
+    /// A secret at rest cannot be sealed or opened (no `DATA_KEY`, or the wrong one).
+    #[error(transparent)]
+    Sealed(#[from] SealError),
     #[error(transparent)]
     Gateway(#[from] GatewayError),
     #[error(transparent)]

@@ -12,11 +12,13 @@ pub mod demo;
 mod error;
 pub mod expiry;
 pub mod issuance;
+pub mod merchant;
 pub mod payments;
 pub mod pool;
 pub mod recovery;
 pub mod reports;
 pub mod routers;
+pub mod two_factor;
 pub mod vouchers;
 
 use std::time::Duration;
@@ -24,6 +26,7 @@ use std::time::Duration;
 pub use error::ServiceError;
 
 use crate::{
+    domain::sealed::{DataKey, SealError},
     ports::{
         Clock, PaymentGateway, Queue, Table,
         gateway::{IpnMethod, MerchantAccount},
@@ -51,6 +54,8 @@ pub struct Settings {
     /// The account of every other operator, set only for the local Pesapal sandbox stand-in
     /// (no real money moves there). Real operators are paid into their own merchant accounts.
     pub sandbox_merchant: Option<MerchantAccount>,
+    /// Seals secrets at rest (`DATA_KEY`): operators' own Pesapal keys, TOTP secrets.
+    pub data_key: Option<DataKey>,
     pub ipn_method: IpnMethod,
     /// Pending orders older than this are asked about by the reconciliation pass.
     pub reconcile_after: Duration,
@@ -67,6 +72,7 @@ impl Settings {
             public_base_url: public_base_url.trim_end_matches('/').to_owned(),
             demo_merchant,
             sandbox_merchant: None,
+            data_key: None,
             ipn_method: IpnMethod::Get,
             reconcile_after: Duration::from_secs(180),
             reconcile_window: Duration::from_secs(24 * 3600),
@@ -113,15 +119,22 @@ impl<P: Platform> Tiketi<P> {
         }
     }
 
-    /// The merchant account an operator's customers pay into: each operator is paid into its
-    /// own. Operators' stored keys arrive with the operator portal; until then only the demo
-    /// operator (and, locally, every operator on the sandbox stand-in) can take payments.
-    pub(crate) fn merchant_for(&self, operator_id: &str) -> Result<MerchantAccount, ServiceError> {
+    /// The merchant account an operator's customers pay into: the operator's own keys when it
+    /// has set them in the portal; otherwise the deployment's demo account for the demo
+    /// operator and, locally, the sandbox stand-in's for every other operator.
+    pub async fn merchant_for(&self, operator_id: &str) -> Result<MerchantAccount, ServiceError> {
+        if let Some(keys) = self.store.merchant_keys(operator_id).await? {
+            return Ok(self.open_merchant_keys(operator_id, &keys)?);
+        }
         let account = if operator_id == demo::DEMO_OPERATOR_ID {
             self.settings.demo_merchant.as_ref()
         } else {
             self.settings.sandbox_merchant.as_ref()
         };
         account.cloned().ok_or(ServiceError::NoMerchantAccount)
+    }
+
+    pub(crate) fn data_key(&self) -> Result<&DataKey, SealError> {
+        self.settings.data_key.as_ref().ok_or(SealError::NoKey)
     }
 }

@@ -61,7 +61,7 @@ impl<P: Platform> Tiketi<P> {
             .find_order(n)
             .await?
             .ok_or(ServiceError::NotFound("order"))?;
-        let merchant = self.merchant_for(&order.operator_id)?;
+        let merchant = self.merchant_for(&order.operator_id).await?;
         let status = self
             .gateway
             .transaction_status(&merchant, &n.tracking_id)

@@ -7,6 +7,7 @@
 //! | router          | `OP#<op>`                   | `ROUTER#<router>`          |                                         |                                   |
 //! | ticket type     | `OP#<op>`                   | `TICKETTYPE#<tt>`          |                                         |                                   |
 //! | IPN registration| `OP#<op>`                   | `PESAPALIPN#<account>`     |                                         |                                   |
+//! | Pesapal keys    | `OP#<op>`                   | `PESAPALKEYS`              |                                         |                                   |
 //! | order           | `OP#<op>#ORDER#<order>`     | `ORDER`                    | `OP#<op>#TRACKING#<tracking>` / `ORDER` | `OP#<op>#ORDERS#<status>` / `<created>#<order>` |
 //! | payment event   | `OP#<op>#ORDER#<order>`     | `EVENT#<at>#<event>`       |                                         |                                   |
 //! | voucher         | `OP#<op>#VOUCHER#<code>`    | `VOUCHER`                  | `OP#<op>#VOUCHERS#<status>` / `<created>#<code>` | `OP#<op>#ROUTER#<router>#LIVE` / `<code>` (only while unused or active) |
@@ -21,6 +22,7 @@
 //! | customer order  | `OP#<op>#CUSTOMER#<msisdn>` | `ORDER#<created>#<order>`  |                                         |                                   |
 //! | portal user     | `OP#<op>`                   | `USER#<user>`              |                                         |                                   |
 //! | session         | `OP#<op>#USER#<user>`       | `SESSION#<session>`        |                                         |                                   |
+//! | two-step login  | `OP#<op>#USER#<user>`       | `TOTP`                     |                                         |                                   |
 //! | login name      | `LOGIN#<sha256(email)>`     | `LOGIN`                    |                                         |                                   |
 //! | batch           | `OP#<op>`                   | `BATCH#<batch>`            |                                         |                                   |
 //! | batch page      | `OP#<op>#BATCH#<batch>`     | `PAGE#<nnnnn>`             |                                         |                                   |
@@ -82,6 +84,11 @@ pub fn operator_partition(op: &str) -> String {
 
 pub fn ipn_registration(op: &str, account: &str) -> Key {
     Key::new(operator_pk(op), format!("PESAPALIPN#{account}"))
+}
+
+/// The operator's own Pesapal keys (sealed).
+pub fn merchant_keys(op: &str) -> Key {
+    Key::new(operator_pk(op), "PESAPALKEYS")
 }
 
 fn order_pk(op: &str, order: &str) -> String {
@@ -249,6 +256,11 @@ pub fn user_partition(op: &str, user: &str) -> String {
 
 pub const SESSION_PREFIX: &str = "SESSION#";
 
+/// A user's two-step login (TOTP secret, sealed).
+pub fn two_factor(op: &str, user: &str) -> Key {
+    Key::new(user_pk(op, user), "TOTP")
+}
+
 fn login_pk(email: &str) -> String {
     format!("LOGIN#{}", hex::encode(Sha256::digest(email.as_bytes())))
 }
@@ -367,6 +379,8 @@ mod tests {
             day_total("o1", "2026-01-01", Dimension::All),
             day_total("o1", "2026-01-01", Dimension::TicketType("t")),
             customer("o1", "254700000000"),
+            merchant_keys("o1"),
+            two_factor("o1", "u"),
         ] {
             assert!(key.pk == "OP#o1" || key.pk.starts_with("OP#o1#"), "{key:?}");
         }

@@ -2,6 +2,7 @@
 //!
 //! - `GET|POST /portal/signup`    a new business and its owner, logged in at once
 //! - `GET|POST /portal/login`     e-mail and password; failures slow down (`LoginThrottle`)
+//! - `GET|POST /portal/login/code` the two-step login's code, after a right password
 //! - `POST     /portal/logout`    ends the session
 //! - `GET|POST /portal/password`  change password (ends the user's other sessions)
 
@@ -14,11 +15,14 @@ use axum::{
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 use serde_json::json;
-use tiketi_core::services::{Platform, ServiceError, accounts::SignUp};
+use tiketi_core::services::{
+    Platform, ServiceError,
+    accounts::{LoginOutcome, SignUp},
+};
 
 use super::{
     PortalError, PortalState,
-    auth::{self, Auth, PRE_LOGIN_COOKIE, SESSION_COOKIE},
+    auth::{self, Auth, PENDING_LOGIN_COOKIE, PRE_LOGIN_COOKIE, SESSION_COOKIE},
     form_again, page, render_page,
 };
 
@@ -26,6 +30,10 @@ pub fn routes<P: Platform>() -> Router<PortalState<P>> {
     Router::new()
         .route("/portal/signup", get(signup_page::<P>).post(signup::<P>))
         .route("/portal/login", get(login_page::<P>).post(login::<P>))
+        .route(
+            "/portal/login/code",
+            get(code_page::<P>).post(submit_code::<P>),
+        )
         .route("/portal/logout", post(logout::<P>))
         .route(
             "/portal/password",
@@ -82,7 +90,8 @@ pub(super) fn logged_in<P: Platform>(
 ) -> Response {
     let jar = jar
         .add(auth::session_cookie(state, session))
-        .remove(auth::removal(PRE_LOGIN_COOKIE));
+        .remove(auth::removal(PRE_LOGIN_COOKIE))
+        .remove(auth::removal(PENDING_LOGIN_COOKIE));
     (jar, Redirect::to("/portal")).into_response()
 }
 
@@ -106,12 +115,56 @@ async fn login<P: Platform>(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PortalError> {
     match state.tiketi.log_in(&form.email, &form.password).await {
-        Ok(session) => Ok(logged_in(&state, jar, &session)),
+        Ok(LoginOutcome::LoggedIn(session)) => Ok(logged_in(&state, jar, &session)),
+        Ok(LoginOutcome::CodeNeeded(pending)) => {
+            let jar = jar.add(auth::pending_login_cookie(&state, &pending));
+            Ok((jar, Redirect::to("/portal/login/code")).into_response())
+        }
         Err(ServiceError::Unauthorized) => {
             let (jar, csrf) = auth::pre_login(&state, jar);
             let error = ServiceError::Invalid("Wrong e-mail address or password.".into());
             let values = json!({ "csrf": csrf, "email": form.email });
             let mut response = form_again("portal/login.html", None, &error, values);
+            *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+            Ok((jar, response).into_response())
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+async fn code_page<P: Platform>(State(state): State<PortalState<P>>, jar: CookieJar) -> Response {
+    if auth::pending_login(&state, &jar).is_none() {
+        return Redirect::to("/portal/login").into_response();
+    }
+    let (jar, csrf) = auth::pre_login(&state, jar);
+    let html = render_page("portal/login_code.html", None, json!({ "csrf": csrf }));
+    (jar, axum::response::Html(html)).into_response()
+}
+
+async fn submit_code<P: Platform>(
+    State(state): State<PortalState<P>>,
+    jar: CookieJar,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, PortalError> {
+    let Some(pending) = auth::pending_login(&state, &jar) else {
+        return Ok(Redirect::to("/portal/login").into_response());
+    };
+    match state.tiketi.complete_login(&pending, &form.code).await {
+        Ok(session) => Ok(logged_in(&state, jar, &session)),
+        Err(ServiceError::Unauthorized) => {
+            let jar = jar.remove(auth::removal(PENDING_LOGIN_COOKIE));
+            Ok((jar, Redirect::to("/portal/login")).into_response())
+        }
+        Err(error @ ServiceError::Invalid(_)) => {
+            let (jar, csrf) = auth::pre_login(&state, jar);
+            let values = json!({ "csrf": csrf });
+            let mut response = form_again("portal/login_code.html", None, &error, values);
             *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
             Ok((jar, response).into_response())
         }

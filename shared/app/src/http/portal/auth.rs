@@ -10,7 +10,8 @@ use axum::{
 };
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use tiketi_core::{
-    domain::account::Session,
+    domain::{account::Session, two_factor::PendingLogin},
+    ports::Clock,
     services::{Platform, ServiceError, accounts::Authenticated},
 };
 
@@ -19,6 +20,8 @@ use super::{PortalError, PortalState};
 pub const SESSION_COOKIE: &str = "tiketi_session";
 /// A random value set on the login and sign-up pages, binding their CSRF tokens.
 pub const PRE_LOGIN_COOKIE: &str = "tiketi_pre";
+/// A signed pending login: the password was right, the two-step code is still due.
+pub const PENDING_LOGIN_COOKIE: &str = "tiketi_login";
 /// The form field that carries the CSRF token.
 pub const CSRF_FIELD: &str = "csrf";
 /// Forms are small; a batch form or settings page is well under this.
@@ -92,6 +95,31 @@ pub fn session_cookie<P: Platform>(state: &PortalState<P>, session: &Session) ->
         .same_site(SameSite::Lax)
         .max_age(cookie_duration(max_age.as_secs()))
         .build()
+}
+
+/// The cookie that carries a login to its code page (no session: [`Auth`] ignores it).
+pub fn pending_login_cookie<P: Platform>(
+    state: &PortalState<P>,
+    pending: &PendingLogin,
+) -> Cookie<'static> {
+    let max_age = pending.expires_at.duration_since(state.tiketi.clock.now());
+    Cookie::build((
+        PENDING_LOGIN_COOKIE,
+        state.key.pending_login_cookie(pending),
+    ))
+    .path("/portal")
+    .http_only(true)
+    .secure(state.secure_cookies)
+    .same_site(SameSite::Lax)
+    .max_age(cookie_duration(max_age.as_secs().max(0)))
+    .build()
+}
+
+/// The browser's pending login, if its cookie is ours and unexpired.
+pub fn pending_login<P: Platform>(state: &PortalState<P>, jar: &CookieJar) -> Option<PendingLogin> {
+    jar.get(PENDING_LOGIN_COOKIE)
+        .and_then(|c| state.key.open_pending_login_cookie(c.value()))
+        .filter(|p| p.expires_at > state.tiketi.clock.now())
 }
 
 fn cookie_duration(seconds: i64) -> cookie::time::Duration {

@@ -5,12 +5,14 @@
 //! from naming another user's session, and the session item in the store (which logout
 //! deletes) is what makes it live. A CSRF token is the MAC of what the form's page was served
 //! to: the session id once logged in, or a random pre-login cookie on the login and sign-up
-//! pages.
+//! pages. Between a right password and a right code of a two-step login, a signed
+//! pending-login value (`<operator>.<user>.<expiry>.<mac>`, five minutes) names the user; it
+//! is no session.
 
 use hmac::{Hmac, KeyInit, Mac};
 use rand::Rng;
 use sha2::Sha256;
-use tiketi_core::domain::account::Session;
+use tiketi_core::domain::{account::Session, two_factor::PendingLogin};
 
 /// The server's key for signing (at least 32 bytes).
 #[derive(Clone)]
@@ -93,6 +95,37 @@ impl CookieKey {
         })
     }
 
+    /// The pending-login cookie's value.
+    pub fn pending_login_cookie(&self, pending: &PendingLogin) -> String {
+        let named = format!(
+            "{}.{}.{}",
+            pending.operator_id,
+            pending.user_id,
+            pending.expires_at.as_second()
+        );
+        let signature = self.sign("pending-login", &named);
+        format!("{named}.{signature}")
+    }
+
+    /// The pending login a cookie names, if its signature is ours (expired or not: the use
+    /// case checks the time).
+    pub fn open_pending_login_cookie(&self, value: &str) -> Option<PendingLogin> {
+        let (named, signature) = value.rsplit_once('.')?;
+        if !self.verify("pending-login", named, signature) {
+            return None;
+        }
+        let mut parts = named.split('.');
+        let (operator_id, user_id, expires) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(PendingLogin {
+            operator_id: operator_id.into(),
+            user_id: user_id.into(),
+            expires_at: jiff::Timestamp::from_second(expires.parse().ok()?).ok()?,
+        })
+    }
+
     /// The CSRF token of forms served to `binding` (a session id or pre-login nonce).
     pub fn csrf_token(&self, binding: &str) -> String {
         self.sign("csrf", binding)
@@ -133,6 +166,28 @@ mod tests {
         assert_eq!(key.open_session_cookie(&forged), None, "other operator");
         assert_eq!(key.open_session_cookie("op1.u1.s1.00"), None);
         assert_eq!(key.open_session_cookie(""), None);
+    }
+
+    #[test]
+    fn a_pending_login_opens_only_unchanged_and_is_no_session() {
+        let key = key();
+        let pending = PendingLogin {
+            operator_id: "op1".into(),
+            user_id: "u1".into(),
+            expires_at: jiff::Timestamp::from_second(1_800_000_000).unwrap(),
+        };
+        let cookie = key.pending_login_cookie(&pending);
+        assert_eq!(key.open_pending_login_cookie(&cookie), Some(pending));
+        let later = cookie.replacen("1800000000", "1900000000", 1);
+        assert_eq!(key.open_pending_login_cookie(&later), None, "expiry forged");
+        assert_eq!(self::key().open_pending_login_cookie(&cookie), None);
+        assert_eq!(
+            key.open_session_cookie(&cookie),
+            None,
+            "not a session cookie"
+        );
+        let session = key.session_cookie(&session());
+        assert_eq!(key.open_pending_login_cookie(&session), None);
     }
 
     #[test]

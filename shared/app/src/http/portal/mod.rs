@@ -4,6 +4,8 @@
 //! - `accounts`: sign-up, login, logout, password;
 //! - `dashboard`: the home page;
 //! - `settings`: the business profile;
+//! - `two_factor`: two-step login (TOTP) for owners;
+//! - `pesapal`: the operator's own Pesapal keys, kept sealed;
 //! - `routers`: routers (sites), their setup scripts and secrets;
 //! - `ticket_types`: the packages sold;
 //! - `batches`: vouchers generated in batches, printed, handed to agents, loaded by script,
@@ -26,11 +28,13 @@ mod batches;
 mod cash_sales;
 pub mod cookie;
 mod dashboard;
+mod pesapal;
 mod printing;
 mod reports;
 mod routers;
 mod settings;
 mod ticket_types;
+mod two_factor;
 mod vouchers;
 
 use std::sync::{Arc, LazyLock};
@@ -83,6 +87,8 @@ pub fn router<P: Platform>(state: PortalState<P>) -> Router {
         .merge(accounts::routes())
         .merge(dashboard::routes())
         .merge(settings::routes())
+        .merge(two_factor::routes())
+        .merge(pesapal::routes())
         .merge(routers::routes())
         .merge(ticket_types::routes())
         .merge(batches::routes())
@@ -176,6 +182,10 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
             include_str!("../../templates/portal/login.html"),
         ),
         (
+            "portal/login_code.html",
+            include_str!("../../templates/portal/login_code.html"),
+        ),
+        (
             "portal/signup.html",
             include_str!("../../templates/portal/signup.html"),
         ),
@@ -190,6 +200,14 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
         (
             "portal/settings.html",
             include_str!("../../templates/portal/settings.html"),
+        ),
+        (
+            "portal/two_factor.html",
+            include_str!("../../templates/portal/two_factor.html"),
+        ),
+        (
+            "portal/pesapal.html",
+            include_str!("../../templates/portal/pesapal.html"),
         ),
         (
             "portal/routers.html",

@@ -1,5 +1,6 @@
 //! `GET|POST /portal/settings`: business name, currency, time zone, voucher code length,
-//! gateway fee and agents' default commission (owners only).
+//! gateway fee and agents' default commission (owners only), with links to two-step login and
+//! the Pesapal keys.
 
 use axum::{
     Form, Router,
@@ -12,14 +13,19 @@ use serde_json::json;
 use tiketi_core::services::{
     Platform, ServiceError,
     catalog::{CURRENCIES, SettingsChange},
+    two_factor::TwoFactorStatus,
 };
 
-use super::{PortalError, PortalState, auth::Owner, form_again, page};
+use super::{
+    PortalError, PortalState,
+    auth::{Auth, Owner},
+    form_again, page,
+};
 
 pub fn routes<P: Platform>() -> Router<PortalState<P>> {
     Router::new().route(
         "/portal/settings",
-        get(settings_page).post(save_settings::<P>),
+        get(settings_page::<P>).post(save_settings::<P>),
     )
 }
 
@@ -39,18 +45,35 @@ pub struct SettingsForm {
     agent_commission: String,
 }
 
-fn values(form: &serde_json::Value) -> serde_json::Value {
-    json!({ "section": "settings", "currencies": CURRENCIES, "form": form })
+/// The page's values: the form, and the state of two-step login and Pesapal keys.
+async fn values<P: Platform>(
+    state: &PortalState<P>,
+    auth: &Auth,
+    form: &serde_json::Value,
+) -> Result<serde_json::Value, PortalError> {
+    let two_factor = state.tiketi.two_factor_status(&auth.who).await?;
+    let keys = state.tiketi.merchant_keys(auth.operator_id()).await?;
+    let security = json!({
+        "two_factor_on": matches!(two_factor, TwoFactorStatus::On { .. }),
+        "key_ending": keys.map(|k| k.key_ending),
+    });
+    Ok(
+        json!({ "section": "settings", "currencies": CURRENCIES, "form": form, "security": security }),
+    )
 }
 
-async fn settings_page(Owner(auth): Owner) -> impl IntoResponse {
+async fn settings_page<P: Platform>(
+    State(state): State<PortalState<P>>,
+    Owner(auth): Owner,
+) -> Result<Response, PortalError> {
     let op = &auth.who.operator;
     let form = json!({
         "business_name": op.business_name, "currency": op.currency, "time_zone": op.time_zone,
         "voucher_code_length": op.voucher_code_length, "gateway_fee": op.gateway_fee.percent(),
         "agent_commission": op.agent_commission.percent(),
     });
-    page("portal/settings.html", &auth, values(&form))
+    let values = values(&state, &auth, &form).await?;
+    Ok(page("portal/settings.html", &auth, values).into_response())
 }
 
 async fn save_settings<P: Platform>(
@@ -74,16 +97,19 @@ async fn save_settings<P: Platform>(
     match state.tiketi.update_settings(&auth.who, &change).await {
         Ok(operator) => {
             auth.who.operator = operator;
-            let mut values = values(&typed);
+            let mut values = values(&state, &auth, &typed).await?;
             values["notice"] = json!("Settings saved.");
             Ok(page("portal/settings.html", &auth, values).into_response())
         }
-        Err(error @ ServiceError::Invalid(_)) => Ok(form_again(
-            "portal/settings.html",
-            Some(&auth),
-            &error,
-            values(&typed),
-        )),
+        Err(error @ ServiceError::Invalid(_)) => {
+            let values = values(&state, &auth, &typed).await?;
+            Ok(form_again(
+                "portal/settings.html",
+                Some(&auth),
+                &error,
+                values,
+            ))
+        }
         Err(error) => Err(error.into()),
     }
 }

@@ -10,9 +10,11 @@ mod agents;
 mod audit;
 mod batches;
 mod catalog;
+mod merchant_keys;
 mod orders;
 mod routers;
 mod sales;
+mod two_factor;
 mod vouchers;
 
 pub use catalog::IpnRegistration;
