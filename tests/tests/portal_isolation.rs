@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 use reqwest::StatusCode;
+use tiketi_core::domain::unmatched::{UnmatchedKind, UnmatchedPayment};
 use tiketi_tests::{
     app::{TestApp, spawn_app},
     portal::{PortalUser, fresh_step, location},
@@ -57,6 +58,8 @@ const ROUTES: &[(&str, &[&str], bool)] = &[
     ("/portal/sell", &["GET", "POST"], false),
     ("/portal/reports", &["GET"], false),
     ("/portal/reports.csv", &["GET"], false),
+    ("/portal/payments/unmatched", &["GET"], false),
+    ("/portal/payments/unmatched/{id}/resolve", &["POST"], false),
 ];
 
 /// The route patterns declared in `shared/app/src/http/portal/*.rs` (`.route("...", ...)`).
@@ -84,6 +87,8 @@ fn the_route_table_covers_every_declared_route() {
     let table: BTreeSet<String> = ROUTES.iter().map(|(p, _, _)| (*p).to_owned()).collect();
     assert_eq!(declared_routes(), table);
 }
+
+const VICTIM_UNMATCHED: &str = "unknown_reference-0123456789abcdef0123";
 
 /// Operator A's data, as ids to put in URLs and a fingerprint to compare.
 struct Victim {
@@ -140,6 +145,28 @@ async fn victim(app: &TestApp) -> (PortalUser, Victim) {
     let answer = owner.post("/portal/settings/pesapal", &keys).await;
     assert_eq!(answer.status(), StatusCode::OK);
     owner.enable_two_factor(fresh_step().await).await;
+    let filed = app
+        .host
+        .tiketi
+        .store
+        .file_unmatched(&UnmatchedPayment {
+            id: VICTIM_UNMATCHED.into(),
+            operator_id: operator_id.clone(),
+            kind: UnmatchedKind::UnknownReference,
+            tracking_id: "victim-tracking".into(),
+            reference: Some("Victim reference".into()),
+            order_id: None,
+            amount: None,
+            currency: None,
+            confirmation_code: None,
+            payment_method: None,
+            detail: "Victim payment".into(),
+            at: jiff::Timestamp::now(),
+            resolution: None,
+        })
+        .await
+        .unwrap();
+    assert!(filed);
     (
         owner,
         Victim {
@@ -162,14 +189,15 @@ async fn fingerprint(app: &TestApp, v: &Victim) -> String {
     let merchant_keys = store.merchant_keys(&v.operator_id).await.unwrap();
     let two_factor = store.two_factor(&v.operator_id, &owner.id).await.unwrap();
     format!(
-        "{}{}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
+        "{}{}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
         serde_json::to_string(&merchant_keys).unwrap(),
         serde_json::to_string(&two_factor).unwrap(),
         store
             .voucher(&v.operator_id, &v.voucher_code)
             .await
             .unwrap(),
-        store.users(&v.operator_id).await.unwrap(),
+        store.unmatched_payments(&v.operator_id, 10).await.unwrap(),
+        users,
         store
             .agent_balance(&v.operator_id, &v.agent_id)
             .await
@@ -201,6 +229,8 @@ fn concrete(pattern: &str, v: &Victim) -> String {
         pattern.replace("{code}", &v.voucher_code)
     } else if pattern.starts_with("/portal/agents/") {
         pattern.replace("{id}", &v.agent_id)
+    } else if pattern.starts_with("/portal/payments/unmatched/") {
+        pattern.replace("{id}", VICTIM_UNMATCHED)
     } else if pattern.starts_with("/portal/invite/") {
         pattern.replace("{token}", &v.invite_token)
     } else {
@@ -244,6 +274,7 @@ fn hostile_form(v: &Victim) -> Vec<(&'static str, String)> {
         ("active", "on"),
         ("note", "x"),
         ("reason", "taken over"),
+        ("action", "kept"),
         ("quantity", "5"),
         ("length", "8"),
         ("password", "correct horse 1"),

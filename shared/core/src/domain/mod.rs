@@ -15,6 +15,7 @@ pub mod phone;
 pub mod router_secret;
 pub mod sealed;
 pub mod two_factor;
+pub mod unmatched;
 pub mod usage;
 pub mod voucher;
 pub mod voucher_code;

@@ -19,6 +19,7 @@ pub mod recovery;
 pub mod reports;
 pub mod routers;
 pub mod two_factor;
+pub mod unmatched;
 pub mod vouchers;
 
 use std::time::Duration;

@@ -18,15 +18,43 @@ use crate::{
     domain::{
         order::{Order, OrderStatus, verify_status},
         payment::{CheckSource, Outcome, PaymentEvent},
+        unmatched::{UnmatchedKind, UnmatchedPayment},
         voucher::VoucherStatus,
     },
     ports::{
         Clock, PaymentGateway,
-        gateway::PaymentState,
+        gateway::{PaymentState, TransactionStatus},
         queue::{Message, send_message},
     },
     store::{Reversal, StoreError},
 };
+
+/// An inbox item about a payment the gateway reported.
+fn unmatched(
+    operator_id: &str,
+    kind: UnmatchedKind,
+    tracking_id: &str,
+    order_id: Option<&str>,
+    status: &TransactionStatus,
+    detail: String,
+    at: jiff::Timestamp,
+) -> UnmatchedPayment {
+    UnmatchedPayment {
+        id: UnmatchedPayment::id_for(kind, tracking_id),
+        operator_id: operator_id.to_owned(),
+        kind,
+        tracking_id: tracking_id.to_owned(),
+        reference: status.merchant_reference.clone(),
+        order_id: order_id.map(str::to_owned),
+        amount: status.amount,
+        currency: status.currency.clone(),
+        confirmation_code: status.confirmation_code.clone(),
+        payment_method: status.payment_method.clone(),
+        detail,
+        at,
+        resolution: None,
+    }
+}
 
 /// A payment notification as received: nothing in it is trusted.
 #[derive(Debug, Clone)]
@@ -57,10 +85,12 @@ impl<P: Platform> Tiketi<P> {
     /// stands afterwards. `NotFound` when no order of the operator has this tracking id.
     #[instrument(skip_all, fields(operator_id = %n.operator_id, tracking_id = %n.tracking_id, source = ?n.source))]
     pub async fn check_payment(&self, n: &Notification) -> Result<Order, ServiceError> {
-        let order = self
-            .find_order(n)
-            .await?
-            .ok_or(ServiceError::NotFound("order"))?;
+        let Some(order) = self.find_order(n).await? else {
+            if n.source == CheckSource::Ipn {
+                self.file_unknown_payment(n).await?;
+            }
+            return Err(ServiceError::NotFound("order"));
+        };
         let merchant = self.merchant_for(&order.operator_id).await?;
         let status = self
             .gateway
@@ -90,6 +120,18 @@ impl<P: Platform> Tiketi<P> {
                 self.clock.now(),
             );
             self.store.record_payment_event(&rejected).await?;
+            if status.state == PaymentState::Completed {
+                let filed = unmatched(
+                    &order.operator_id,
+                    UnmatchedKind::Mismatch,
+                    &n.tracking_id,
+                    Some(&order.id),
+                    &status,
+                    mismatch.to_string(),
+                    self.clock.now(),
+                );
+                self.store.file_unmatched(&filed).await?;
+            }
             return Ok(order);
         }
         let mut current = order.clone();
@@ -114,7 +156,7 @@ impl<P: Platform> Tiketi<P> {
             };
             let reversal = match (next, current.status) {
                 (OrderStatus::Reversed, OrderStatus::Fulfilled) => {
-                    Some(self.reversal(&current, now).await?)
+                    Some(self.reversal(&current, &status, now).await?)
                 }
                 _ => None,
             };
@@ -150,7 +192,12 @@ impl<P: Platform> Tiketi<P> {
     /// What reversing a fulfilled order changes: the day's totals count the returned money, and
     /// its voucher stops working if it was never used. A voucher already in use is left for the
     /// operator; the payment event and the reversal counter show it.
-    async fn reversal(&self, order: &Order, at: jiff::Timestamp) -> Result<Reversal, ServiceError> {
+    async fn reversal(
+        &self,
+        order: &Order,
+        status: &TransactionStatus,
+        at: jiff::Timestamp,
+    ) -> Result<Reversal, ServiceError> {
         let operator = self
             .store
             .operator(&order.operator_id)
@@ -163,13 +210,62 @@ impl<P: Platform> Tiketi<P> {
         let cancel_voucher = voucher
             .filter(|v| v.status == VoucherStatus::Unused)
             .map(|v| v.code);
-        if cancel_voucher.is_none() {
+        let in_use = cancel_voucher.is_none().then(|| {
             warn!(order_id = %order.id, "payment reversed but its voucher is already in use");
-        }
+            unmatched(
+                &order.operator_id,
+                UnmatchedKind::ReversedAfterUse,
+                order.tracking_id.as_deref().unwrap_or_default(),
+                Some(&order.id),
+                status,
+                format!(
+                    "the money went back to the buyer, but voucher {} was already in use",
+                    order.voucher_code.as_deref().unwrap_or("?")
+                ),
+                at,
+            )
+        });
         Ok(Reversal {
             day: super::issuance::business_day(at, &operator.time_zone),
             cancel_voucher,
+            unmatched: in_use,
         })
+    }
+
+    /// A completed payment notified for an order we do not have (a reference of something
+    /// else paid into the operator's account, or a deleted order): filed for the owner.
+    async fn file_unknown_payment(&self, n: &Notification) -> Result<(), ServiceError> {
+        if self.store.operator(&n.operator_id).await?.is_none() {
+            return Ok(());
+        }
+        let merchant = self.merchant_for(&n.operator_id).await?;
+        let Ok(status) = self
+            .gateway
+            .transaction_status(&merchant, &n.tracking_id)
+            .await
+        else {
+            // Not a payment Pesapal knows of: nothing to file.
+            return Ok(());
+        };
+        if status.state != PaymentState::Completed {
+            return Ok(());
+        }
+        let filed = unmatched(
+            &n.operator_id,
+            UnmatchedKind::UnknownReference,
+            &n.tracking_id,
+            None,
+            &status,
+            format!(
+                "no order has the reference {}",
+                status.merchant_reference.as_deref().unwrap_or("(none)")
+            ),
+            self.clock.now(),
+        );
+        if self.store.file_unmatched(&filed).await? {
+            warn!(tracking_id = %n.tracking_id, "completed payment for no known order filed");
+        }
+        Ok(())
     }
 
     async fn find_order(&self, n: &Notification) -> Result<Option<Order>, ServiceError> {

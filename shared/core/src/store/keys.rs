@@ -30,6 +30,7 @@
 //! | login throttle  | `LOGIN#<sha256(email)>`     | `THROTTLE`                 |                                         |                                   |
 //! | batch custody   | `OP#<op>#BATCH#<batch>`     | `EVENT#<at>#<event>`       |                                         |                                   |
 //! | voucher custody | `OP#<op>#VOUCHER#<code>`    | `EVENT#<at>#<event>`       |                                         |                                   |
+//! | unmatched payment | `OP#<op>#UNMATCHED`      | `<kind>-<hash(tracking)>`  |                                         |                                   |
 //! | invitation      | `INVITE#<sha256(token)>`    | `INVITE`                   |                                         |                                   |
 //! | agent balance   | `OP#<op>#AGENT#<user>`      | `BALANCE`                  |                                         |                                   |
 //! | agent's sale    | `OP#<op>#AGENT#<user>`      | `SALE#<at>#<code>`         |                                         |                                   |
@@ -344,6 +345,15 @@ pub fn settlement(op: &str, agent: &str, at: Timestamp, id: &str) -> Key {
 }
 
 pub const SETTLEMENT_PREFIX: &str = "SETTLEMENT#";
+
+/// The operator's inbox of payments that could not become a voucher.
+pub fn unmatched_partition(op: &str) -> String {
+    format!("OP#{op}#UNMATCHED")
+}
+
+pub fn unmatched(op: &str, id: &str) -> Key {
+    Key::new(unmatched_partition(op), id)
+}
 
 /// One chunk's codes; zero-padded so pages read back in order.
 pub fn batch_page(op: &str, batch: &str, number: u32) -> Key {

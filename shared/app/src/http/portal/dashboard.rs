@@ -177,7 +177,14 @@ async fn owner_home<P: Platform>(
         })
         .collect();
     let routers = tiketi.store.routers(op).await?.len();
+    let unmatched = tiketi
+        .unmatched_payments(op)
+        .await?
+        .iter()
+        .filter(|p| p.resolution.is_none())
+        .count();
     Ok(json!({
+        "unmatched": unmatched,
         "section": "dashboard",
         "today": card(auth, &since(today)), "week": card(auth, &since(week_start)),
         "month": card(auth, &since(month_start)),

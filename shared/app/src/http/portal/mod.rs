@@ -14,6 +14,7 @@
 //! - `agents`: invitations, commissions, balances and settlements;
 //! - `cash_sales`: a printed voucher sold for cash;
 //! - `reports`: revenue by period, ticket type, router, agent and channel, with CSV;
+//! - `payments`: the inbox of payments that could not become a voucher;
 //! - `printing`: PDF sheets of vouchers (shared by batches and vouchers).
 //!
 //! Every route but the login and sign-up pages needs a session ([`auth::Auth`], or
@@ -28,6 +29,7 @@ mod batches;
 mod cash_sales;
 pub mod cookie;
 mod dashboard;
+mod payments;
 mod pesapal;
 mod printing;
 mod reports;
@@ -96,6 +98,7 @@ pub fn router<P: Platform>(state: PortalState<P>) -> Router {
         .merge(agents::routes())
         .merge(cash_sales::routes())
         .merge(reports::routes())
+        .merge(payments::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_csrf::<P>,
@@ -296,6 +299,10 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
         (
             "portal/reports.html",
             include_str!("../../templates/portal/reports.html"),
+        ),
+        (
+            "portal/unmatched.html",
+            include_str!("../../templates/portal/unmatched.html"),
         ),
     ])
     .expect("portal templates parse");

@@ -15,6 +15,7 @@ mod orders;
 mod routers;
 mod sales;
 mod two_factor;
+mod unmatched;
 mod vouchers;
 
 pub use catalog::IpnRegistration;

@@ -7,12 +7,14 @@ use super::{
     Repository, Result, item,
     sales::{count_vouchers, reversal_counters},
     set,
+    unmatched::unmatched_write,
     vouchers::leave_live_indexes,
 };
 use crate::{
     domain::{
         order::{Order, OrderStatus},
         payment::PaymentEvent,
+        unmatched::UnmatchedPayment,
         voucher::VoucherStatus,
     },
     ports::table::{Condition, Index, Item, Query, Table, Write, attr},
@@ -25,6 +27,8 @@ use crate::{
 pub struct Reversal {
     pub day: String,
     pub cancel_voucher: Option<String>,
+    /// Filed in the inbox when the voucher was already in use (it keeps working).
+    pub unmatched: Option<UnmatchedPayment>,
 }
 
 fn order_index(order: &Order) -> Vec<(&'static str, String)> {
@@ -187,6 +191,9 @@ impl<T: Table> Repository<T> {
                     cancelled,
                     1,
                 ));
+            }
+            if let Some(payment) = &reversal.unmatched {
+                writes.push(unmatched_write(payment));
             }
             writes.extend(reversal_counters(order, &reversal.day));
         }
