@@ -35,7 +35,7 @@ impl<T: Table> Repository<T> {
         let query =
             Query::partition(Index::Primary, keys::unmatched_partition(operator_id)).limit(limit);
         let mut items: Vec<UnmatchedPayment> = self.query_entities(&query).await?;
-        items.sort_by(|a, b| b.at.cmp(&a.at));
+        items.sort_by_key(|p| std::cmp::Reverse(p.at));
         Ok(items)
     }
 
