@@ -23,17 +23,133 @@ impl UserUsage {
     }
 }
 
-/// A parsed report: the users read, and how many lines were unreadable.
+/// A parsed report: the users read, the router's facts (first page), and how many lines were
+/// unreadable.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct UsageReport {
     pub users: Vec<UserUsage>,
+    pub facts: Option<RouterFacts>,
     pub unreadable_lines: usize,
+}
+
+/// What a router says about itself on the first line of its report:
+/// `#router,<version>,<licence level>,<date>,<time>` (`routeros::sync`). Kept as sent; read by
+/// the methods below.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RouterFacts {
+    /// `/system resource get version`, e.g. `7.16.1 (stable)`.
+    pub version: String,
+    /// `/system license get level` (v7; `nlevel` on v6): `4`, `5`, `6`, or a CHR level (`free`,
+    /// `p1`, `p10`, `p-unlimited`); empty if the router would not say.
+    pub licence_level: String,
+    /// `/system clock get date`: `2026-11-25` from 7.10, `nov/25/2026` before.
+    pub date: String,
+    /// `/system clock get time`: `10:00:00`.
+    pub time: String,
+}
+
+/// How many hotspot users a router's licence lets be logged in at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LicenceCeiling {
+    Users(u32),
+    Unlimited,
+    Unknown,
+}
+
+/// Whether a router's clock can be trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockCheck {
+    /// Within a day of ours (routers show local time in a zone we do not know).
+    Plausible,
+    /// Still at the boot date (no battery clock, no NTP yet): 1970-01-02 or thereabouts.
+    NotSet,
+    /// Set, but off by more than any time zone explains.
+    Off {
+        hours: i64,
+    },
+    Unreadable,
+}
+
+impl RouterFacts {
+    /// RouterOS licence levels: 0–3 allow 1 active hotspot user, 4 allows 200, 5 allows 500,
+    /// 6 is unlimited; CHR licences limit speed, not users.
+    pub fn licence_ceiling(&self) -> LicenceCeiling {
+        match self.licence_level.trim().to_ascii_lowercase().as_str() {
+            "0" | "1" | "2" | "3" => LicenceCeiling::Users(1),
+            "4" => LicenceCeiling::Users(200),
+            "5" => LicenceCeiling::Users(500),
+            "6" | "free" | "p1" | "p10" | "p-unlimited" => LicenceCeiling::Unlimited,
+            _ => LicenceCeiling::Unknown,
+        }
+    }
+
+    /// The router's wall clock (its local time).
+    pub fn clock(&self) -> Option<jiff::civil::DateTime> {
+        let date = self.date.trim();
+        let date: jiff::civil::Date = match date.parse() {
+            Ok(date) => date,
+            // Before 7.10: `nov/25/2026`.
+            Err(_) => {
+                let mut parts = date.split('/');
+                let (month, day, year) = (parts.next()?, parts.next()?, parts.next()?);
+                const MONTHS: [&str; 12] = [
+                    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+                    "dec",
+                ];
+                let month = MONTHS.iter().position(|m| month.eq_ignore_ascii_case(m))? + 1;
+                jiff::civil::Date::new(
+                    year.parse().ok()?,
+                    i8::try_from(month).ok()?,
+                    day.parse().ok()?,
+                )
+                .ok()?
+            }
+        };
+        let time: jiff::civil::Time = self.time.trim().parse().ok()?;
+        Some(date.to_datetime(time))
+    }
+
+    /// The router's clock against ours (`now`, UTC): local zones span UTC−12 to UTC+14, so
+    /// anything within 15 hours is plausible; a year before 2024 is a clock never set.
+    pub fn check_clock(&self, now: jiff::Timestamp) -> ClockCheck {
+        let Some(clock) = self.clock() else {
+            return ClockCheck::Unreadable;
+        };
+        if clock.year() < 2024 {
+            return ClockCheck::NotSet;
+        }
+        let ours = jiff::tz::TimeZone::UTC.to_datetime(now);
+        let hours = clock.duration_since(ours).as_hours();
+        if hours.abs() <= 15 {
+            ClockCheck::Plausible
+        } else {
+            ClockCheck::Off { hours }
+        }
+    }
+}
+
+fn parse_facts(line: &str) -> Option<RouterFacts> {
+    let mut fields = line.strip_prefix("#router,")?.split(',').map(str::trim);
+    let facts = RouterFacts {
+        version: fields.next()?.chars().take(40).collect(),
+        licence_level: fields.next()?.chars().take(20).collect(),
+        date: fields.next()?.chars().take(20).collect(),
+        time: fields.next()?.chars().take(20).collect(),
+    };
+    fields.next().is_none().then_some(facts)
 }
 
 /// Reads a report body (lines separated by `\n` or `\r\n`; blank lines ignored).
 pub fn parse_report(body: &str) -> UsageReport {
     let mut report = UsageReport::default();
     for line in body.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if line.starts_with("#router,") {
+            match parse_facts(line) {
+                Some(facts) => report.facts = Some(facts),
+                None => report.unreadable_lines += 1,
+            }
+            continue;
+        }
         match parse_line(line) {
             Some(user) => report.users.push(user),
             None => report.unreadable_lines += 1,
@@ -136,6 +252,41 @@ mod tests {
         for bad in ["", "abc", "1x", "1h30", "1:2", "00:61:00"] {
             assert_eq!(parse_duration(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_router_says_what_it_is_on_the_first_line() {
+        let report =
+            parse_report("#router,7.16.1 (stable),4,2026-11-25,10:00:00\nAB23456789,0s,0,0\n");
+        let facts = report.facts.unwrap();
+        assert_eq!(report.users.len(), 1);
+        assert_eq!(facts.version, "7.16.1 (stable)");
+        assert_eq!(facts.licence_ceiling(), LicenceCeiling::Users(200));
+        let now: jiff::Timestamp = "2026-11-25T07:30:00Z".parse().unwrap();
+        assert_eq!(
+            facts.check_clock(now),
+            ClockCheck::Plausible,
+            "Nairobi is UTC+3"
+        );
+        let v6 = parse_report("#router,6.49.10 (long-term),5,nov/25/2026,10:00:00\n")
+            .facts
+            .unwrap();
+        assert_eq!(v6.licence_ceiling(), LicenceCeiling::Users(500));
+        assert_eq!(v6.check_clock(now), ClockCheck::Plausible);
+        let booted = parse_report("#router,7.12,6,1970-01-02,00:05:00")
+            .facts
+            .unwrap();
+        assert_eq!(booted.check_clock(now), ClockCheck::NotSet);
+        assert_eq!(booted.licence_ceiling(), LicenceCeiling::Unlimited);
+        let drifted = parse_report("#router,7.12,p1,2026-11-27,10:00:00")
+            .facts
+            .unwrap();
+        assert_eq!(drifted.check_clock(now), ClockCheck::Off { hours: 50 });
+        assert_eq!(drifted.licence_ceiling(), LicenceCeiling::Unlimited);
+        let unknown = parse_report("#router,7.12,,garbage,10:00").facts.unwrap();
+        assert_eq!(unknown.licence_ceiling(), LicenceCeiling::Unknown);
+        assert_eq!(unknown.check_clock(now), ClockCheck::Unreadable);
+        assert_eq!(parse_report("#router,too,few").unreadable_lines, 1);
     }
 
     #[test]

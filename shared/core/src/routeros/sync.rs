@@ -10,7 +10,10 @@
 //!    `1d2h3m4s`), which `domain::usage::parse_duration` reads. A page is sent once the body
 //!    passes [`REPORT_PAGE_BYTES`], far below v6's ~4 KB variables and the 64 KiB `http-data`
 //!    cap (notes §8.2.2); the last page says `last=1`, so the receiver knows the inventory is
-//!    complete. An empty router still posts one page (a bare newline).
+//!    complete. The first page starts with the router's facts,
+//!    `#router,<version>,<licence level>,<date>,<time>` (v7 names the licence property `level`,
+//!    v6 `nlevel`; whichever answers), which the portal shows: the licence's ceiling of active
+//!    hotspot users and whether the clock is set. An empty router posts that line alone.
 //! 3. **Sync**: fetch `sync_url` with the secret into a RAM file (`check-certificate=
 //!    yes-without-crl`), wait for the file, `/import` it inside `:do {} on-error={}`, remove the
 //!    file before and after (notes §8.1, §8.2.3–4).
@@ -48,7 +51,7 @@ pub fn sync_script(p: &SetupParams) -> String {
     let page_bytes = REPORT_PAGE_BYTES;
     let fetch_opts = "check-certificate=yes-without-crl";
     format!(
-        r#"# {SYNC_SCRIPT}: post usage, then fetch and import this router's sync script (Tiketi).
+        r##"# {SYNC_SCRIPT}: post usage, then fetch and import this router's sync script (Tiketi).
 {{
   :if ([:len [/system script job find script={job}]] > 1) do={{
     :log warning "tiketi-sync: the previous run is still active, skipped"
@@ -57,7 +60,9 @@ pub fn sync_script(p: &SetupParams) -> String {
     :local hdrPost {secret_post}
     :local reportUrl {report_url}
     :local page 1
-    :local body ""
+    :local level ""
+    :do {{ :set level [/system license get level] }} on-error={{ :do {{ :set level [/system license get nlevel] }} on-error={{}} }}
+    :local body ("#router," . [/system resource get version] . "," . $level . "," . [/system clock get date] . "," . [/system clock get time] . "\n")
     :local ids [/ip hotspot user find where comment~{tag}]
     :local left [:len $ids]
     :do {{
@@ -87,6 +92,6 @@ pub fn sync_script(p: &SetupParams) -> String {
     :do {{ /file remove [find name=$f] }} on-error={{}}
   }}
 }}
-"#
+"##
     )
 }

@@ -8,7 +8,7 @@ use crate::{
     domain::{
         catalog::Router,
         router_secret::{self, RouterSecret},
-        usage::parse_report,
+        usage::{RouterFacts, parse_report},
         voucher::{Origin, Voucher, VoucherStatus},
         voucher_code::VoucherCode,
     },
@@ -85,11 +85,16 @@ impl ReportPage {
         self,
         previous: Option<RouterInventory>,
         mut names: Vec<String>,
+        facts: Option<RouterFacts>,
         now: jiff::Timestamp,
     ) -> RouterInventory {
-        let (users, reported_at, mut incoming) = match previous {
-            Some(p) => (p.users, p.reported_at, p.incoming),
-            None => (Vec::new(), now, Vec::new()),
+        let (users, reported_at, mut incoming, old_facts, old_facts_at) = match previous {
+            Some(p) => (p.users, p.reported_at, p.incoming, p.facts, p.facts_at),
+            None => (Vec::new(), now, Vec::new(), None, None),
+        };
+        let (facts, facts_at) = match facts {
+            Some(facts) => (Some(facts), Some(now)),
+            None => (old_facts, old_facts_at),
         };
         if self.number <= 1 {
             incoming.clear();
@@ -100,12 +105,16 @@ impl ReportPage {
                 users: incoming,
                 reported_at: now,
                 incoming: Vec::new(),
+                facts,
+                facts_at,
             }
         } else {
             RouterInventory {
                 users,
                 reported_at,
                 incoming,
+                facts,
+                facts_at,
             }
         }
     }
@@ -173,12 +182,12 @@ impl<P: Platform> Tiketi<P> {
                 Err(e) => return Err(e.into()),
             }
         }
-        let names = report.users.into_iter().map(|u| u.name);
+        let names = report.users.iter().map(|u| u.name.clone());
         let previous = self
             .store
             .router_inventory(&router.operator_id, &router.id)
             .await?;
-        let inventory = page.merge(previous, names.collect(), now);
+        let inventory = page.merge(previous, names.collect(), report.facts, now);
         self.store
             .save_router_inventory(&router.operator_id, &router.id, &inventory)
             .await?;

@@ -7,7 +7,9 @@
     :local hdrPost "X-Tiketi-Router-Secret: DEMQ2345S6789ABCDEFGHJKMNPQRSTUV,Content-Type: text/plain"
     :local reportUrl "https://pay.tiketi.example/routers/demo/demo-router/report\?"
     :local page 1
-    :local body ""
+    :local level ""
+    :do { :set level [/system license get level] } on-error={ :do { :set level [/system license get nlevel] } on-error={} }
+    :local body ("#router," . [/system resource get version] . "," . $level . "," . [/system clock get date] . "," . [/system clock get time] . "\n")
     :local ids [/ip hotspot user find where comment~"^tiketi:"]
     :local left [:len $ids]
     :do {

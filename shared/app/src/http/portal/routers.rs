@@ -16,9 +16,13 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tiketi_core::{
-    domain::catalog::{HotspotNetwork, Router as Site},
+    domain::{
+        catalog::{HotspotNetwork, Router as Site},
+        usage::{ClockCheck, LicenceCeiling},
+    },
     ports::Clock,
     services::{Platform, ServiceError, catalog::RouterDraft},
+    store::RouterInventory,
 };
 
 use super::{PortalError, PortalState, auth::Owner, form_again, local_time, page, require_id};
@@ -91,6 +95,47 @@ fn sync_status(reported_at: Option<Timestamp>, now: Timestamp, time_zone: &str) 
     }
 }
 
+/// What the router said about itself: version, the licence's ceiling of active hotspot users,
+/// and whether its clock is set (a router stuck at its boot date fails HTTPS).
+fn facts(inventory: Option<&RouterInventory>, now: Timestamp) -> Value {
+    let Some(facts) = inventory.and_then(|i| i.facts.as_ref()) else {
+        return json!(null);
+    };
+    let ceiling = match facts.licence_ceiling() {
+        LicenceCeiling::Users(1) => {
+            "1 active user (licence level 3 or lower: too small for a hotspot)".to_owned()
+        }
+        LicenceCeiling::Users(n) => format!("up to {n} active users"),
+        LicenceCeiling::Unlimited => "no limit on active users".to_owned(),
+        LicenceCeiling::Unknown => "unknown".to_owned(),
+    };
+    let (clock_ok, clock) = match facts.check_clock(now) {
+        ClockCheck::Plausible => (true, format!("{} {}", facts.date, facts.time)),
+        ClockCheck::NotSet => (
+            false,
+            format!(
+                "not set ({} {}): check NTP and the router's internet access",
+                facts.date, facts.time
+            ),
+        ),
+        ClockCheck::Off { hours } => (
+            false,
+            format!(
+                "{} {}: off by about {} hours; check NTP",
+                facts.date,
+                facts.time,
+                hours.abs()
+            ),
+        ),
+        ClockCheck::Unreadable => (false, format!("unreadable ({} {})", facts.date, facts.time)),
+    };
+    json!({
+        "version": facts.version, "licence": facts.licence_level, "ceiling": ceiling,
+        "small_licence": facts.licence_ceiling() == LicenceCeiling::Users(1),
+        "clock": clock, "clock_ok": clock_ok,
+    })
+}
+
 async fn list<P: Platform>(
     State(state): State<PortalState<P>>,
     Owner(auth): Owner,
@@ -107,7 +152,8 @@ async fn list<P: Platform>(
         rows.push(json!({
             "id": router.id, "name": router.name, "hotspot_dns": router.hotspot_dns, "location": router.location,
             "set_up": router.secret_digest.is_some(),
-            "status": sync_status(inventory.map(|i| i.reported_at), now, &op.time_zone),
+            "status": sync_status(inventory.as_ref().map(|i| i.reported_at), now, &op.time_zone),
+            "facts": facts(inventory.as_ref(), now),
         }));
     }
     Ok(page(
@@ -179,18 +225,20 @@ async fn router_values<P: Platform>(
         .await?
         .ok_or(ServiceError::NotFound("router"))?;
     let inventory = state.tiketi.store.router_inventory(&op.id, id).await?;
+    let now = state.tiketi.clock.now();
     let status = sync_status(
         inventory.as_ref().map(|i| i.reported_at),
-        state.tiketi.clock.now(),
+        now,
         &op.time_zone,
     );
+    let facts = facts(inventory.as_ref(), now);
     let base = &state.tiketi.settings.public_base_url;
     Ok(json!({
         "section": "routers",
         "router": { "id": router.id, "name": router.name, "set_up": router.secret_digest.is_some() },
         "form": form.unwrap_or_else(|| json!(RouterForm::of(&router))),
         "action": format!("/portal/routers/{}", router.id),
-        "status": status,
+        "status": status, "facts": facts,
         "users_on_router": inventory.map_or(0, |i| i.users.len()),
         "checkout_url": format!("{base}/checkout/{}/{}", op.id, router.id),
     }))

@@ -4,7 +4,7 @@ use jiff::Timestamp;
 
 use super::{Repository, Result, item};
 use crate::{
-    domain::voucher::Voucher,
+    domain::{usage::RouterFacts, voucher::Voucher},
     ports::table::{Cursor, Index, Query, Table, Write},
     store::keys,
 };
@@ -18,6 +18,11 @@ pub struct RouterInventory {
     /// Users of the pages of a report still being received (`page`/`last`).
     #[serde(default)]
     pub incoming: Vec<String>,
+    /// What the router last said about itself (version, licence, clock), and when.
+    #[serde(default)]
+    pub facts: Option<RouterFacts>,
+    #[serde(default)]
+    pub facts_at: Option<Timestamp>,
 }
 
 impl<T: Table> Repository<T> {
