@@ -285,7 +285,7 @@ async fn main() {
         seeding.elapsed().as_secs_f64()
     );
     let key = CookieKey::from_hex(&"ab".repeat(32)).unwrap();
-    let cookie = key.session_cookie(&who.session);
+    let cookie = key.session_cookie(who.session().expect("a portal login"));
     let app = router(PortalState::new(Arc::clone(&tiketi), key));
     for chart in ["daily", "weekly", "monthly"] {
         dashboard_ms(&app, &cookie, chart).await;

@@ -228,7 +228,7 @@ async fn every_report_equals_a_recount_of_the_sales() {
                 .search_vouchers(&operator, &search, cursor.as_deref(), 50)
                 .await
                 .unwrap();
-            found += page.vouchers.len() as i64;
+            found += page.items.len() as i64;
             match page.next {
                 Some(next) => cursor = Some(next),
                 None => break,

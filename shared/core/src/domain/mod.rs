@@ -2,10 +2,12 @@
 
 pub mod account;
 pub mod agent;
+pub mod api_token;
 pub mod audit;
 pub mod batch;
 pub mod catalog;
 pub mod custody;
+pub mod customer;
 pub mod ledger;
 pub mod merchant;
 pub mod money;
@@ -14,6 +16,7 @@ pub mod payment;
 pub mod phone;
 pub mod router_secret;
 pub mod sealed;
+pub mod secret_digest;
 pub mod two_factor;
 pub mod unmatched;
 pub mod usage;

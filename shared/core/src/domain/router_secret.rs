@@ -7,15 +7,12 @@
 //! by the operator and router ids, so a digest is useless for another router, and compares in
 //! constant time. Rotating stores a new digest: the old secret stops working at once.
 
-use hmac::{Hmac, KeyInit, Mac};
 use rand::Rng;
-use sha2::Sha256;
 
-use super::voucher_code::ALPHABET;
+use super::secret_digest;
 
 /// The header a router sends its secret in.
 pub const HEADER: &str = "X-Tiketi-Router-Secret";
-const LENGTH: usize = 32;
 
 /// A freshly generated secret, to be shown once (in the router's setup script).
 #[derive(Clone, PartialEq, Eq)]
@@ -29,11 +26,7 @@ impl std::fmt::Debug for RouterSecret {
 
 impl RouterSecret {
     pub fn generate(rng: &mut impl Rng) -> Self {
-        Self(
-            (0..LENGTH)
-                .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
-                .collect(),
-        )
+        Self(secret_digest::random_secret(rng))
     }
 
     pub fn expose(&self) -> &str {
@@ -41,27 +34,18 @@ impl RouterSecret {
     }
 }
 
-fn mac(operator_id: &str, router_id: &str) -> Hmac<Sha256> {
-    let key = format!("tiketi-router-secret:{operator_id}:{router_id}");
-    <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_bytes())
-        .expect("HMAC takes keys of any length")
+fn context(operator_id: &str, router_id: &str) -> String {
+    format!("tiketi-router-secret:{operator_id}:{router_id}")
 }
 
 /// The digest stored for a router's secret (hex).
 pub fn digest(operator_id: &str, router_id: &str, secret: &str) -> String {
-    let mut mac = mac(operator_id, router_id);
-    mac.update(secret.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    secret_digest::digest(&context(operator_id, router_id), secret)
 }
 
 /// Whether `presented` is the secret whose digest is `stored` (constant-time comparison).
 pub fn verify(operator_id: &str, router_id: &str, presented: &str, stored: &str) -> bool {
-    let Ok(expected) = hex::decode(stored) else {
-        return false;
-    };
-    let mut mac = mac(operator_id, router_id);
-    mac.update(presented.trim().as_bytes());
-    mac.verify_slice(&expected).is_ok()
+    secret_digest::verify(&context(operator_id, router_id), presented, stored)
 }
 
 #[cfg(test)]
@@ -71,7 +55,7 @@ mod tests {
     #[test]
     fn a_secret_verifies_only_for_its_router() {
         let secret = RouterSecret::generate(&mut rand::rng());
-        assert_eq!(secret.expose().len(), LENGTH);
+        assert_eq!(secret.expose().len(), secret_digest::SECRET_LENGTH);
         let stored = digest("op1", "r1", secret.expose());
         assert!(verify("op1", "r1", secret.expose(), &stored));
         assert!(

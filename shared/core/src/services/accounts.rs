@@ -12,6 +12,8 @@ use super::{Platform, ServiceError, Tiketi, catalog::new_id};
 use crate::{
     domain::{
         account::{self, Email, Role, Session, User},
+        api_token::Scope,
+        batch::Actor,
         catalog::{DEFAULT_GATEWAY_FEE, Operator},
         ledger::Rate,
         two_factor::{PENDING_LOGIN_LIFETIME, PendingLogin},
@@ -41,12 +43,47 @@ pub enum LoginOutcome {
     CodeNeeded(PendingLogin),
 }
 
-/// A request's logged-in user, with their operator and session.
+/// A request's user, with their operator and how they proved who they are.
 #[derive(Debug, Clone)]
 pub struct Authenticated {
     pub user: User,
     pub operator: Operator,
-    pub session: Session,
+    pub via: Credential,
+}
+
+/// How a request proved who it is.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    /// A portal login (a browser's session cookie).
+    Session(Session),
+    /// An API token (a program), acting for the owner who created it.
+    ApiToken {
+        id: String,
+        name: String,
+        scope: Scope,
+    },
+}
+
+impl Authenticated {
+    /// The portal session, unless the request came with an API token.
+    pub fn session(&self) -> Option<&Session> {
+        match &self.via {
+            Credential::Session(session) => Some(session),
+            Credential::ApiToken { .. } => None,
+        }
+    }
+
+    /// Who made a change, as the audit log and custody records name them.
+    pub fn actor(&self) -> Actor {
+        let name = match &self.via {
+            Credential::Session(_) => self.user.name.clone(),
+            Credential::ApiToken { name, .. } => format!("{} (API token {name})", self.user.name),
+        };
+        Actor {
+            user_id: self.user.id.clone(),
+            name,
+        }
+    }
 }
 
 /// A free-text field: trimmed, non-empty, at most `max` characters, no control characters.
@@ -201,7 +238,7 @@ impl<P: Platform> Tiketi<P> {
         Ok(Authenticated {
             user,
             operator,
-            session,
+            via: Credential::Session(session),
         })
     }
 
@@ -218,6 +255,9 @@ impl<P: Platform> Tiketi<P> {
         current: &str,
         new: &str,
     ) -> Result<(), ServiceError> {
+        let Some(current_session) = auth.session() else {
+            return Err(ServiceError::Forbidden);
+        };
         let mut user = auth.user.clone();
         if !account::verify_password(current, &user.password_hash) {
             return Err(ServiceError::Invalid(
@@ -230,7 +270,7 @@ impl<P: Platform> Tiketi<P> {
         self.store.update_user(&user).await?;
         let ended = self
             .store
-            .delete_sessions(&user.operator_id, &user.id, Some(&auth.session.id))
+            .delete_sessions(&user.operator_id, &user.id, Some(&current_session.id))
             .await?;
         info!(user_id = %user.id, ended, "password changed");
         Ok(())

@@ -10,7 +10,6 @@ use super::{
     Platform, ServiceError, Tiketi,
     accounts::{Authenticated, text_field},
     catalog::new_id,
-    custody::actor,
 };
 use crate::{
     domain::{
@@ -306,7 +305,7 @@ impl<P: Platform> Tiketi<P> {
             agent_id: agent.id.clone(),
             amount,
             note,
-            recorded_by: actor(who),
+            recorded_by: who.actor(),
             at: self.clock.now(),
         };
         let entry = self.audit_entry(

@@ -10,7 +10,7 @@ use tracing::{info, warn};
 use super::{Platform, ServiceError, Tiketi, accounts::Authenticated};
 use crate::{
     domain::{
-        batch::{Actor, Batch, BatchCode, BatchPage, BatchStatus, CodeFormat, MAX_QUANTITY},
+        batch::{Batch, BatchCode, BatchPage, BatchStatus, CodeFormat, MAX_QUANTITY},
         catalog::TicketTerms,
         custody::CustodyKind,
         voucher::{Origin, Usage, Voucher, VoucherStatus},
@@ -81,10 +81,7 @@ impl<P: Platform> Tiketi<P> {
             status: BatchStatus::Generating,
             note: note.to_owned(),
             created_at: self.clock.now(),
-            created_by: Actor {
-                user_id: who.user.id.clone(),
-                name: who.user.name.clone(),
-            },
+            created_by: who.actor(),
             cancelled_at: None,
             cancel_reason: None,
             agent: None,

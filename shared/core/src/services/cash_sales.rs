@@ -8,9 +8,7 @@
 use serde_json::json;
 use tracing::info;
 
-use super::{
-    Platform, ServiceError, Tiketi, accounts::Authenticated, custody::actor, issuance::business_day,
-};
+use super::{Platform, ServiceError, Tiketi, accounts::Authenticated, issuance::business_day};
 use crate::{
     domain::{
         account::Role,
@@ -103,7 +101,7 @@ impl<P: Platform> Tiketi<P> {
             channel: Channel::Cash,
             fee: Money(0),
             commission,
-            seller: Some(actor(who)),
+            seller: Some(who.actor()),
             phone,
             payment_method: Some("cash".into()),
             confirmation_code: None,

@@ -80,12 +80,13 @@ impl<P: Platform> Tiketi<P> {
         before: Option<serde_json::Value>,
         after: Option<serde_json::Value>,
     ) -> AuditEntry {
+        let actor = who.actor();
         AuditEntry {
             id: new_id(),
             operator_id: who.operator.id.clone(),
             at: self.clock.now(),
-            actor_id: who.user.id.clone(),
-            actor_name: who.user.name.clone(),
+            actor_id: actor.user_id,
+            actor_name: actor.name,
             action: action.into(),
             subject: subject.into(),
             before,

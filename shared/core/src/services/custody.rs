@@ -15,20 +15,12 @@ use crate::{
     store::StoreError,
 };
 
-/// The user as the records name them.
-pub fn actor(who: &Authenticated) -> Actor {
-    Actor {
-        user_id: who.user.id.clone(),
-        name: who.user.name.clone(),
-    }
-}
-
 impl<P: Platform> Tiketi<P> {
     pub(crate) fn custody_event(&self, who: &Authenticated, kind: CustodyKind) -> CustodyEvent {
         CustodyEvent {
             id: new_id(),
             at: self.clock.now(),
-            by: actor(who),
+            by: who.actor(),
             kind,
         }
     }

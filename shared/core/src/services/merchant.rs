@@ -117,7 +117,7 @@ impl<P: Platform> Tiketi<P> {
             consumer_secret: seal(Field::PesapalConsumerSecret, &account.consumer_secret),
             key_ending: key_ending(&account.consumer_key),
             updated_at: self.clock.now(),
-            updated_by: who.user.name.clone(),
+            updated_by: who.actor().name,
         };
         let before = self.store.merchant_keys(op).await?;
         let summary = |k: &MerchantKeys| json!({ "consumer_key_ending": k.key_ending });

@@ -3,16 +3,19 @@
 
 pub mod accounts;
 pub mod agents;
+pub mod api_tokens;
 pub mod batches;
 pub mod cash_sales;
 pub mod catalog;
 pub mod checkout;
 pub mod custody;
+pub mod customers;
 pub mod demo;
 mod error;
 pub mod expiry;
 pub mod issuance;
 pub mod merchant;
+pub mod paging;
 pub mod payments;
 pub mod pool;
 pub mod recovery;

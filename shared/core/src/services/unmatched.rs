@@ -6,7 +6,6 @@ use serde_json::json;
 use super::{
     Platform, ServiceError, Tiketi,
     accounts::{Authenticated, text_field},
-    custody::actor,
 };
 use crate::{
     domain::unmatched::{Resolution, ResolutionAction, UnmatchedPayment},
@@ -48,7 +47,7 @@ impl<P: Platform> Tiketi<P> {
         let resolution = Resolution {
             action,
             note: note.clone(),
-            by: actor(who),
+            by: who.actor(),
             at: self.clock.now(),
         };
         let mut entry = self.audit_entry(

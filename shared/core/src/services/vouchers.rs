@@ -9,7 +9,14 @@ use futures::future::try_join_all;
 use jiff::{Timestamp, civil::Date, tz::TimeZone};
 use serde_json::json;
 
-use super::{Platform, ServiceError, Tiketi, accounts::Authenticated, accounts::text_field};
+use super::{
+    Platform, ServiceError, Tiketi,
+    accounts::{Authenticated, text_field},
+    paging::{
+        Page, bad_cursor, clamp_limit, decode_cursor, encode_cursor, newest_first, reads_for,
+        upper_bound,
+    },
+};
 use crate::{
     domain::{
         batch::Batch,
@@ -47,12 +54,8 @@ pub enum VoucherSearch {
     },
 }
 
-/// One page of results and the cursor of the next.
-#[derive(Debug, Clone, Default)]
-pub struct VoucherPage {
-    pub vouchers: Vec<Voucher>,
-    pub next: Option<String>,
-}
+/// One page of vouchers and the cursor of the next.
+pub type VoucherPage = Page<Voucher>;
 
 /// Everything known about one voucher.
 #[derive(Debug, Clone)]
@@ -64,23 +67,6 @@ pub struct VoucherHistory {
     pub events: Vec<CustodyEvent>,
     /// What happened, oldest first: (when, what).
     pub timeline: Vec<(Timestamp, String)>,
-}
-
-fn bad_cursor() -> ServiceError {
-    ServiceError::Invalid("this page link is not valid any more: start the search again".into())
-}
-
-/// An opaque cursor: a kind letter and a value, hex-encoded.
-fn encode_cursor(kind: char, value: &str) -> String {
-    hex::encode(format!("{kind}{value}"))
-}
-
-fn decode_cursor(cursor: &str, kind: char) -> Result<String, ServiceError> {
-    let bytes = hex::decode(cursor).map_err(|_| bad_cursor())?;
-    let text = String::from_utf8(bytes).map_err(|_| bad_cursor())?;
-    text.strip_prefix(kind)
-        .map(str::to_owned)
-        .ok_or_else(bad_cursor)
 }
 
 /// The first instant of a day in the operator's zone, as an index sort-key bound.
@@ -101,7 +87,7 @@ impl<P: Platform> Tiketi<P> {
         limit: usize,
     ) -> Result<VoucherPage, ServiceError> {
         let op = &operator.id;
-        let limit = limit.clamp(1, 200);
+        let limit = clamp_limit(limit);
         match search {
             VoucherSearch::Code(code) => {
                 let code = code.trim().to_ascii_uppercase();
@@ -113,7 +99,7 @@ impl<P: Platform> Tiketi<P> {
                     false => None,
                 };
                 Ok(VoucherPage {
-                    vouchers: found.into_iter().collect(),
+                    items: found.into_iter().collect(),
                     next: None,
                 })
             }
@@ -125,7 +111,7 @@ impl<P: Platform> Tiketi<P> {
                     .customer_voucher_codes(op, phone.as_str(), limit)
                     .await?;
                 Ok(VoucherPage {
-                    vouchers: self.vouchers_by_code(op, &codes).await?,
+                    items: self.vouchers_by_code(op, &codes).await?,
                     next: None,
                 })
             }
@@ -138,44 +124,23 @@ impl<P: Platform> Tiketi<P> {
                     Some(day) => day_start(*day, &zone)?,
                     None => String::new(),
                 };
-                let mut high = match to.map(|d| d.tomorrow()) {
+                let high = match to.map(|d| d.tomorrow()) {
                     Some(Ok(next_day)) => day_start(next_day, &zone)?,
                     Some(Err(e)) => return Err(ServiceError::Invalid(e.to_string())),
                     None => "~".to_owned(),
                 };
                 let after = cursor.map(|c| decode_cursor(c, 's')).transpose()?;
-                if let Some(after) = &after
-                    && *after < high
-                {
-                    high.clone_from(after);
-                }
+                let high = upper_bound(high, after.as_ref());
                 let statuses: Vec<VoucherStatus> = match status {
                     Some(status) => vec![*status],
                     None => STATUSES.to_vec(),
                 };
-                // Two extra each: the range includes the cursor's own item, and one more tells
-                // whether a next page exists.
                 let reads = statuses.iter().map(|s| {
                     self.store
-                        .vouchers_in_status(op, *s, &low, &high, limit + 2)
+                        .vouchers_in_status(op, *s, &low, &high, reads_for(limit))
                 });
-                let mut rows: Vec<(String, Voucher)> = try_join_all(reads)
-                    .await?
-                    .into_iter()
-                    .flatten()
-                    .filter(|(sort, _)| Some(sort) != after.as_ref())
-                    .collect();
-                rows.sort_by(|a, b| b.0.cmp(&a.0));
-                let more = rows.len() > limit;
-                rows.truncate(limit);
-                let next = match more {
-                    true => rows.last().map(|(sort, _)| encode_cursor('s', sort)),
-                    false => None,
-                };
-                Ok(VoucherPage {
-                    vouchers: rows.into_iter().map(|(_, v)| v).collect(),
-                    next,
-                })
+                let rows = try_join_all(reads).await?.into_iter().flatten().collect();
+                Ok(newest_first(rows, after.as_ref(), limit, 's'))
             }
         }
     }
@@ -213,7 +178,7 @@ impl<P: Platform> Tiketi<P> {
         let end = (start + limit).min(codes.len());
         let slice = codes.get(start..end).unwrap_or_default();
         Ok(VoucherPage {
-            vouchers: self.vouchers_by_code(operator_id, slice).await?,
+            items: self.vouchers_by_code(operator_id, slice).await?,
             next: (end < codes.len()).then(|| encode_cursor('b', &end.to_string())),
         })
     }

@@ -18,7 +18,7 @@
 //! | voucher (active)| (as above)                  |                            | gsi3: `OP#<op>#EXPIRES#<yyyy-mm-ddThh>` / `<expires>#<code>` |                   |
 //! | expiry sweep    | `OP#<op>`                   | `EXPIRYSWEEP`              |                                         |                                   |
 //! | router inventory| `OP#<op>`                   | `ROUTERINVENTORY#<router>` |                                         |                                   |
-//! | customer        | `OP#<op>#CUSTOMER#<msisdn>` | `PROFILE`                  |                                         |                                   |
+//! | customer        | `OP#<op>#CUSTOMER#<msisdn>` | `PROFILE`                  | `OP#<op>#CUSTOMERS` / `<last purchase>#<msisdn>` |                          |
 //! | customer order  | `OP#<op>#CUSTOMER#<msisdn>` | `ORDER#<created>#<order>`  |                                         |                                   |
 //! | portal user     | `OP#<op>`                   | `USER#<user>`              |                                         |                                   |
 //! | session         | `OP#<op>#USER#<user>`       | `SESSION#<session>`        |                                         |                                   |
@@ -30,6 +30,7 @@
 //! | login throttle  | `LOGIN#<sha256(email)>`     | `THROTTLE`                 |                                         |                                   |
 //! | batch custody   | `OP#<op>#BATCH#<batch>`     | `EVENT#<at>#<event>`       |                                         |                                   |
 //! | voucher custody | `OP#<op>#VOUCHER#<code>`    | `EVENT#<at>#<event>`       |                                         |                                   |
+//! | API token       | `OP#<op>`                   | `APITOKEN#<token>`         |                                         |                                   |
 //! | unmatched payment | `OP#<op>#UNMATCHED`      | `<kind>-<hash(tracking)>`  |                                         |                                   |
 //! | invitation      | `INVITE#<sha256(token)>`    | `INVITE`                   |                                         |                                   |
 //! | agent balance   | `OP#<op>#AGENT#<user>`      | `BALANCE`                  |                                         |                                   |
@@ -235,6 +236,27 @@ pub fn customer_partition(op: &str, msisdn: &str) -> String {
 }
 
 pub const CUSTOMER_ORDER_PREFIX: &str = "ORDER#";
+/// Above every link sort key of a customer's history.
+pub const CUSTOMER_ORDER_END: &str = "ORDER#~";
+
+/// The index partition of the operator's customers.
+pub fn customers_partition(op: &str) -> String {
+    format!("OP#{op}#CUSTOMERS")
+}
+
+/// A customer's place in the customer list (gsi1): most recent buyer last in key order.
+pub fn customer_index(op: &str, msisdn: &str, last_purchase: Timestamp) -> (String, String) {
+    (
+        customers_partition(op),
+        format!("{}#{msisdn}", time(last_purchase)),
+    )
+}
+
+pub fn api_token(op: &str, token: &str) -> Key {
+    Key::new(operator_pk(op), format!("APITOKEN#{token}"))
+}
+
+pub const API_TOKEN_PREFIX: &str = "APITOKEN#";
 
 pub fn user(op: &str, user: &str) -> Key {
     Key::new(operator_pk(op), format!("USER#{user}"))

@@ -5,5 +5,5 @@ pub mod keys;
 mod repository;
 
 pub use repository::{
-    DayTotals, IpnRegistration, Repository, Reversal, RouterInventory, StoreError,
+    DayTotals, IpnRegistration, Repository, Reversal, RouterInventory, StoreError, link_sort_key,
 };

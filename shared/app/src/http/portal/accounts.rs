@@ -177,7 +177,9 @@ async fn logout<P: Platform>(
     auth: Auth,
     jar: CookieJar,
 ) -> Result<Response, PortalError> {
-    state.tiketi.log_out(&auth.who.session).await?;
+    if let Some(session) = auth.who.session() {
+        state.tiketi.log_out(session).await?;
+    }
     let jar = jar.remove(auth::removal(SESSION_COOKIE));
     Ok((jar, Redirect::to("/portal/login")).into_response())
 }

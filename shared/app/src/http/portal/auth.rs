@@ -64,7 +64,10 @@ impl<P: Platform> FromRequestParts<PortalState<P>> for Auth {
             .tiketi
             .authenticate_session(&session.operator_id, &session.user_id, &session.session_id)
             .await?;
-        let csrf = state.key.csrf_token(&who.session.id);
+        let Some(session_id) = who.session().map(|s| s.id.clone()) else {
+            return Err(ServiceError::Unauthorized.into());
+        };
+        let csrf = state.key.csrf_token(&session_id);
         Ok(Self { who, csrf })
     }
 }

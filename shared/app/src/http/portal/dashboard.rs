@@ -151,7 +151,7 @@ async fn owner_home<P: Platform>(
         )
         .await?;
     let recent_vouchers: Vec<Value> = latest
-        .vouchers
+        .items
         .iter()
         .map(|v| vouchers::row(v, auth))
         .collect();

@@ -135,7 +135,7 @@ async fn list<P: Platform>(
     };
     match result {
         Ok(found) => {
-            let rows: Vec<Value> = found.vouchers.iter().map(|v| row(v, &auth)).collect();
+            let rows: Vec<Value> = found.items.iter().map(|v| row(v, &auth)).collect();
             values["vouchers"] = json!(rows);
             if let Some(next) = found.next {
                 let mut params = serde_urlencoded::to_string(&query).unwrap_or_default();

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::{
     Repository, Result,
     accounts::{login_item, user_item},
-    item,
+    customers, item,
     sales::sale_counters,
     set,
 };
@@ -156,17 +156,12 @@ impl<T: Table> Repository<T> {
         ];
         if let Some(phone) = &sale.phone {
             // The buyer joins the operator's customers, as online buyers do.
-            writes.push(Write::Update {
-                key: keys::customer(op, phone),
-                changes: vec![
-                    ("entity".into(), set("customer")),
-                    ("phone".into(), set(phone)),
-                    ("purchases".into(), Change::Add(1)),
-                    ("spent_minor".into(), Change::Add(sale.amount.minor())),
-                    ("last_purchase_at".into(), set(sale.sold_at)),
-                ],
-                condition: None,
-            });
+            writes.push(customers::count_purchase(
+                op,
+                phone,
+                sale.amount,
+                sale.sold_at,
+            ));
             writes.push(Write::put_new(item(
                 &json!({"voucher_code": voucher.code, "channel": sale.channel}),
                 keys::customer_order(op, phone, sale.sold_at, &sale.order_id),

@@ -7,9 +7,11 @@ use serde_json::Value;
 
 mod accounts;
 mod agents;
+mod api_tokens;
 mod audit;
 mod batches;
 mod catalog;
+mod customers;
 mod merchant_keys;
 mod orders;
 mod routers;
@@ -19,6 +21,7 @@ mod unmatched;
 mod vouchers;
 
 pub use catalog::IpnRegistration;
+pub use customers::link_sort_key;
 pub use orders::Reversal;
 pub use routers::RouterInventory;
 pub use sales::DayTotals;

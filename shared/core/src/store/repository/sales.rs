@@ -1,5 +1,5 @@
 //! Sales, their per-day counters (one item per day and dimension, kept in the same transaction
-//! as the sale), customers' totals, and the per-status voucher counts.
+//! as the sale) and the per-status voucher counts.
 
 use std::collections::BTreeMap;
 
@@ -233,20 +233,5 @@ impl<T: Table> Repository<T> {
                 (s.as_str().to_owned(), n)
             })
             .collect())
-    }
-
-    /// A customer's purchase counters: (purchases, spent in minor units).
-    pub async fn customer_totals(
-        &self,
-        operator_id: &str,
-        msisdn: &str,
-    ) -> Result<Option<(i64, i64)>> {
-        let item = self.table.get(&keys::customer(operator_id, msisdn)).await?;
-        Ok(item.map(|i| {
-            (
-                i.int("purchases").unwrap_or(0),
-                i.int("spent_minor").unwrap_or(0),
-            )
-        }))
     }
 }

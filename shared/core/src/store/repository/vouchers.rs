@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use serde_json::json;
 
 use super::{
-    Repository, Result, StoreError, item,
+    Repository, Result, StoreError, customers, item,
     sales::{count_vouchers, sale_counters},
     set,
 };
@@ -129,17 +129,8 @@ impl<T: Table> Repository<T> {
             "sale",
             &[],
         );
-        let customer = Write::Update {
-            key: keys::customer(op, order.phone.as_str()),
-            changes: vec![
-                ("entity".into(), set("customer")),
-                ("phone".into(), set(order.phone.as_str())),
-                ("purchases".into(), Change::Add(1)),
-                ("spent_minor".into(), Change::Add(sale.amount.minor())),
-                ("last_purchase_at".into(), set(sale.sold_at)),
-            ],
-            condition: None,
-        };
+        let customer =
+            customers::count_purchase(op, order.phone.as_str(), sale.amount, sale.sold_at);
         let mut writes = vec![
             update_order,
             match claimed {
