@@ -146,8 +146,13 @@ pub struct TicketType {
 impl TicketType {
     /// Whether a customer on `router_id`'s checkout may buy it.
     pub fn sold_at(&self, router_id: &str) -> bool {
-        self.on_checkout
-            && !self.archived
+        self.on_checkout && self.offered_at(router_id)
+    }
+
+    /// Whether it is sold at `router_id` at all (at the checkout or printed): not archived,
+    /// and `router_id` is among its routers (none named means every router).
+    pub fn offered_at(&self, router_id: &str) -> bool {
+        !self.archived
             && (self.router_ids.is_empty() || self.router_ids.iter().any(|r| r == router_id))
     }
 }
@@ -223,5 +228,38 @@ mod tests {
             "5 GB"
         );
         assert_eq!(Allowance::Data { bytes: 500_000_000 }.describe(), "500 MB");
+    }
+
+    #[test]
+    fn a_ticket_type_is_sold_where_its_routers_and_checkout_flag_say() {
+        let mut ticket = TicketType {
+            id: "t".into(),
+            operator_id: "op".into(),
+            name: "1 Hour".into(),
+            allowance: Allowance::Time { seconds: 3600 },
+            price: Money(5000),
+            validity_seconds: 3600,
+            rate_limit: None,
+            shared_users: 1,
+            router_ids: Vec::new(),
+            on_checkout: true,
+            archived: false,
+            sort_order: 0,
+        };
+        assert!(
+            ticket.sold_at("r1") && ticket.sold_at("r2"),
+            "no routers named: all"
+        );
+        ticket.router_ids = vec!["r1".into()];
+        assert!(ticket.sold_at("r1") && !ticket.sold_at("r2"));
+        assert!(!ticket.offered_at("r2"));
+        ticket.on_checkout = false;
+        assert!(!ticket.sold_at("r1"), "printed only");
+        assert!(
+            ticket.offered_at("r1"),
+            "printed vouchers may still be made"
+        );
+        ticket.archived = true;
+        assert!(!ticket.offered_at("r1"));
     }
 }

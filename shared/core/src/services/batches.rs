@@ -7,7 +7,11 @@ use std::{collections::HashSet, time::Duration};
 use serde_json::json;
 use tracing::{info, warn};
 
-use super::{Platform, ServiceError, Tiketi, accounts::Authenticated};
+use super::{
+    Platform, ServiceError, Tiketi,
+    accounts::Authenticated,
+    paging::{Page, clamp_limit, decode_cursor, newest_first, reads_for, upper_bound},
+};
 use crate::{
     domain::{
         batch::{Batch, BatchCode, BatchPage, BatchStatus, CodeFormat, MAX_QUANTITY},
@@ -20,7 +24,7 @@ use crate::{
         queue::{Message, send_message},
     },
     routeros,
-    store::StoreError,
+    store::{StoreError, keys},
 };
 
 /// A batch as the owner asks for it.
@@ -64,6 +68,12 @@ impl<P: Platform> Tiketi<P> {
             .router(op, &request.router_id)
             .await?
             .ok_or_else(|| ServiceError::Invalid("choose a router".into()))?;
+        if !ticket.offered_at(&router.id) {
+            return Err(ServiceError::Invalid(format!(
+                "{} is not sold at {}: choose one of its routers, or add this router to it",
+                ticket.name, router.name
+            )));
+        }
         let note = request.note.trim();
         if note.chars().count() > 120 || note.chars().any(char::is_control) {
             return Err(ServiceError::Invalid(
@@ -102,6 +112,50 @@ impl<P: Platform> Tiketi<P> {
         .await?;
         info!(operator_id = %op, batch_id = %batch.id, quantity = batch.quantity, "batch requested");
         Ok(batch)
+    }
+
+    /// Makes one voucher at once: a batch of one, generated in this request rather than by the
+    /// queue, so it gets the same uniqueness, printing, custody and router loading as any batch.
+    pub async fn create_voucher(
+        &self,
+        who: &Authenticated,
+        request: &BatchRequest,
+    ) -> Result<Voucher, ServiceError> {
+        let request = BatchRequest {
+            quantity: 1,
+            ..request.clone()
+        };
+        let batch = self.request_batch(who, &request).await?;
+        self.generate_batch(&who.operator.id, &batch.id).await?;
+        let code = self
+            .store
+            .batch_pages(&who.operator.id, &batch.id)
+            .await?
+            .into_iter()
+            .flat_map(|p| p.codes)
+            .next()
+            .ok_or(ServiceError::NotFound("voucher"))?;
+        self.store
+            .voucher(&who.operator.id, &code.code)
+            .await?
+            .ok_or(ServiceError::NotFound("voucher"))
+    }
+
+    /// One page of the operator's batches, newest first.
+    pub async fn batch_list(
+        &self,
+        operator_id: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Batch>, ServiceError> {
+        let limit = clamp_limit(limit);
+        let after = cursor.map(|c| decode_cursor(c, 'b')).transpose()?;
+        let high = upper_bound(format!("{}~", keys::BATCH_PREFIX), after.as_ref());
+        let rows = self
+            .store
+            .batches_up_to(operator_id, &high, reads_for(limit))
+            .await?;
+        Ok(newest_first(rows, after.as_ref(), limit, 'b'))
     }
 
     /// Writes a batch's remaining chunks (the queue job). Safe to run twice at once or after a

@@ -15,6 +15,7 @@ mod error;
 pub mod expiry;
 pub mod issuance;
 pub mod merchant;
+pub mod orders;
 pub mod paging;
 pub mod payments;
 pub mod pool;

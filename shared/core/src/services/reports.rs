@@ -89,6 +89,9 @@ pub struct Breakdown {
     pub totals: DayTotals,
 }
 
+/// The longest range a report covers (a chart of days stays readable, a CSV stays small).
+pub const MAX_REPORT_DAYS: i32 = 731;
+
 fn bad_day(error: impl std::fmt::Display) -> ServiceError {
     ServiceError::Invalid(format!("bad day: {error}"))
 }
@@ -99,6 +102,35 @@ impl<P: Platform> Tiketi<P> {
         business_day(self.clock.now(), time_zone)
             .parse()
             .map_err(bad_day)
+    }
+
+    /// The days a report covers, from what the owner typed (`2026-11-25`; empty: the 30 days
+    /// up to today in the operator's zone).
+    pub fn report_range(
+        &self,
+        time_zone: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<(Date, Date), ServiceError> {
+        let day = |text: &str, default: Date| match text.trim() {
+            "" => Ok(default),
+            text => text
+                .parse::<Date>()
+                .map_err(|_| ServiceError::Invalid("dates are days like 2026-11-25".into())),
+        };
+        let to = day(to, self.business_today(time_zone)?)?;
+        let from = day(from, to.checked_sub(29.days()).unwrap_or(to))?;
+        if from > to {
+            return Err(ServiceError::Invalid(
+                "the first day comes after the last".into(),
+            ));
+        }
+        if (to - from).get_days() > MAX_REPORT_DAYS {
+            return Err(ServiceError::Invalid(format!(
+                "a report covers at most {MAX_REPORT_DAYS} days"
+            )));
+        }
+        Ok((from, to))
     }
 
     /// The operator's counters for the `days` business days up to today (oldest first, every

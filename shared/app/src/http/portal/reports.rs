@@ -17,7 +17,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use jiff::{ToSpan, civil::Date};
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tiketi_core::{
@@ -33,9 +33,6 @@ pub fn routes<P: Platform>() -> Router<PortalState<P>> {
         .route("/portal/reports", get(report::<P>))
         .route("/portal/reports.csv", get(csv::<P>))
 }
-
-/// The longest range a report covers (a chart of days stays readable, a CSV stays small).
-const MAX_DAYS: i32 = 731;
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct ReportQuery {
@@ -63,26 +60,7 @@ async fn tables<P: Platform>(
     query: &ReportQuery,
 ) -> Result<(Date, Date, Granularity, Vec<Table>), ServiceError> {
     let tiketi = &state.tiketi;
-    let today = tiketi.business_today(time_zone)?;
-    let day = |text: &str, default: Date| match text.trim() {
-        "" => Ok(default),
-        text => text
-            .parse::<Date>()
-            .map_err(|_| ServiceError::Invalid("dates are days like 2026-11-25".into())),
-    };
-    let to = day(&query.to, today)?;
-    let default_from = to.checked_sub(29.days()).unwrap_or(to);
-    let from = day(&query.from, default_from)?;
-    if from > to {
-        return Err(ServiceError::Invalid(
-            "the first day comes after the last".into(),
-        ));
-    }
-    if (to - from).get_days() > MAX_DAYS {
-        return Err(ServiceError::Invalid(format!(
-            "a report covers at most {MAX_DAYS} days"
-        )));
-    }
+    let (from, to) = tiketi.report_range(time_zone, &query.from, &query.to)?;
     let granularity = Granularity::parse(&query.by);
     let periods = tiketi.periods(operator_id, granularity, from, to).await?;
     let mut out = vec![Table {

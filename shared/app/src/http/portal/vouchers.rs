@@ -361,8 +361,7 @@ async fn new_page<P: Platform>(
     Ok(page("portal/voucher_form.html", &auth, values))
 }
 
-/// One voucher is a batch of one, generated at once rather than by the queue: it gets the
-/// same uniqueness, printing, custody and router loading as any batch.
+/// One voucher, made at once (`Tiketi::create_voucher`).
 async fn create<P: Platform>(
     State(state): State<PortalState<P>>,
     Owner(auth): Owner,
@@ -386,12 +385,12 @@ async fn create<P: Platform>(
                 format,
                 note: form.note.clone(),
             };
-            state.tiketi.request_batch(&auth.who, &request).await
+            state.tiketi.create_voucher(&auth.who, &request).await
         }
         Err(error) => Err(error),
     };
-    let batch = match result {
-        Ok(batch) => batch,
+    let voucher = match result {
+        Ok(voucher) => voucher,
         Err(error @ ServiceError::Invalid(_)) => {
             let values = form_values(&state, &auth, &form).await?;
             return Ok(form_again(
@@ -403,18 +402,5 @@ async fn create<P: Platform>(
         }
         Err(error) => return Err(error.into()),
     };
-    state
-        .tiketi
-        .generate_batch(auth.operator_id(), &batch.id)
-        .await?;
-    let code = state
-        .tiketi
-        .store
-        .batch_pages(auth.operator_id(), &batch.id)
-        .await?
-        .into_iter()
-        .flat_map(|p| p.codes)
-        .next()
-        .ok_or(ServiceError::NotFound("voucher"))?;
-    Ok(Redirect::to(&format!("/portal/vouchers/{}", code.code)).into_response())
+    Ok(Redirect::to(&format!("/portal/vouchers/{}", voucher.code)).into_response())
 }

@@ -16,7 +16,7 @@ use crate::{
         custody::CustodyEvent,
         voucher::Voucher,
     },
-    ports::table::{Change, Condition, Index, Query, Table, Write},
+    ports::table::{Change, Condition, Index, Query, Table, Write, attr},
     store::keys,
 };
 
@@ -50,11 +50,33 @@ impl<T: Table> Repository<T> {
 
     /// The operator's batches, newest first.
     pub async fn batches(&self, operator_id: &str, limit: usize) -> Result<Vec<Batch>> {
+        let high = format!("{}~", keys::BATCH_PREFIX);
+        let rows = self.batches_up_to(operator_id, &high, limit).await?;
+        Ok(rows.into_iter().map(|(_, batch)| batch).collect())
+    }
+
+    /// Batches whose sort key (`BATCH#<id>`, ids in creation order) is at most `high`, newest
+    /// first, with their sort keys (the listing's cursor).
+    pub async fn batches_up_to(
+        &self,
+        operator_id: &str,
+        high: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, Batch)>> {
+        let low = keys::BATCH_PREFIX.to_owned();
+        let high = high.max(low.as_str()).to_owned();
         let query = Query::partition(Index::Primary, keys::operator_partition(operator_id))
-            .begins_with(keys::BATCH_PREFIX)
+            .between(low, high)
             .descending()
             .limit(limit);
-        self.query_entities(&query).await
+        let page = self.table.query(&query).await?;
+        page.items
+            .into_iter()
+            .map(|item| {
+                let sort = item.str(attr::SK).unwrap_or_default().to_owned();
+                Ok((sort, super::entity(item)?))
+            })
+            .collect()
     }
 
     /// Writes one chunk of a batch: its vouchers (each code must be new), its page of codes,

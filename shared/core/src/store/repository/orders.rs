@@ -107,6 +107,30 @@ impl<T: Table> Repository<T> {
         self.query_entities(&query).await
     }
 
+    /// Orders in `status` whose index sort key (`<created>#<order>`) is at most `high`, newest
+    /// first, with their sort keys (the listing's cursor).
+    pub async fn orders_in_status_up_to(
+        &self,
+        operator_id: &str,
+        status: OrderStatus,
+        high: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, Order)>> {
+        let partition = keys::orders_by_status(operator_id, status.as_str());
+        let query = Query::partition(Index::Gsi2, partition)
+            .between(String::new(), high.to_owned())
+            .descending()
+            .limit(limit);
+        let page = self.table.query(&query).await?;
+        page.items
+            .into_iter()
+            .map(|item| {
+                let sort = item.str(attr::GSI2SK).unwrap_or_default().to_owned();
+                Ok((sort, super::entity(item)?))
+            })
+            .collect()
+    }
+
     /// Records the gateway's acceptance of a pending order.
     pub async fn set_order_submitted(
         &self,
