@@ -270,6 +270,26 @@ impl PortalUser {
         (agent_id, token)
     }
 
+    /// Creates an API token in the portal (`read` or `read_write`); the token's text, shown
+    /// once on the answer.
+    pub async fn create_api_token(&self, name: &str, scope: &str) -> String {
+        let answer = self
+            .post(
+                "/portal/settings/api-tokens",
+                &[("name", name), ("scope", scope)],
+            )
+            .await;
+        let status = answer.status();
+        let html = answer.text().await.expect("body");
+        assert_eq!(status, StatusCode::OK, "{html}");
+        html.split("id=\"new-token\">")
+            .nth(1)
+            .and_then(|rest| rest.split('<').next())
+            .expect("the page shows the new token")
+            .trim()
+            .to_owned()
+    }
+
     /// An invited agent accepts (password `agent password 1`) and is logged in.
     pub async fn accept_invite(app: &TestApp, token: &str) -> Self {
         let mut agent = Self::anonymous(app);

@@ -28,6 +28,8 @@ const ROUTES: &[(&str, &[&str], bool)] = &[
     ("/portal/settings/two-factor/disable", &["POST"], false),
     ("/portal/settings/pesapal", &["GET", "POST"], false),
     ("/portal/settings/pesapal/clear", &["POST"], false),
+    ("/portal/settings/api-tokens", &["GET", "POST"], false),
+    ("/portal/settings/api-tokens/{id}/revoke", &["POST"], false),
     ("/portal/routers", &["GET"], false),
     ("/portal/routers/new", &["GET", "POST"], false),
     ("/portal/routers/{id}", &["GET", "POST"], false),
@@ -60,6 +62,9 @@ const ROUTES: &[(&str, &[&str], bool)] = &[
     ("/portal/reports.csv", &["GET"], false),
     ("/portal/payments/unmatched", &["GET"], false),
     ("/portal/payments/unmatched/{id}/resolve", &["POST"], false),
+    ("/portal/customers", &["GET"], false),
+    ("/portal/customers/{phone}", &["GET"], false),
+    ("/portal/audit", &["GET"], false),
 ];
 
 /// The route patterns declared in `shared/app/src/http/portal/*.rs` (`.route("...", ...)`).
@@ -89,6 +94,9 @@ fn the_route_table_covers_every_declared_route() {
 }
 
 const VICTIM_UNMATCHED: &str = "unknown_reference-0123456789abcdef0123";
+/// The victim's customer (a cash buyer), as typed and as stored.
+const VICTIM_CUSTOMER: &str = "0711 000 111";
+const VICTIM_CUSTOMER_ID: &str = "254711000111";
 
 /// Operator A's data, as ids to put in URLs and a fingerprint to compare.
 struct Victim {
@@ -99,6 +107,7 @@ struct Victim {
     voucher_code: String,
     agent_id: String,
     invite_token: String,
+    api_token_id: String,
 }
 
 async fn victim(app: &TestApp) -> (PortalUser, Victim) {
@@ -144,6 +153,17 @@ async fn victim(app: &TestApp) -> (PortalUser, Victim) {
     ];
     let answer = owner.post("/portal/settings/pesapal", &keys).await;
     assert_eq!(answer.status(), StatusCode::OK);
+    let sold = owner
+        .post(
+            "/portal/sell",
+            &[("code", &voucher_code), ("phone", VICTIM_CUSTOMER)],
+        )
+        .await;
+    assert!(sold.status().is_success() || sold.status().is_redirection());
+    let token = owner
+        .create_api_token("Victim integration", "read_write")
+        .await;
+    let api_token_id = token.split('.').nth(2).expect("a token id").to_owned();
     owner.enable_two_factor(fresh_step().await).await;
     let filed = app
         .host
@@ -177,6 +197,7 @@ async fn victim(app: &TestApp) -> (PortalUser, Victim) {
             voucher_code,
             agent_id,
             invite_token,
+            api_token_id,
         },
     )
 }
@@ -189,7 +210,7 @@ async fn fingerprint(app: &TestApp, v: &Victim) -> String {
     let merchant_keys = store.merchant_keys(&v.operator_id).await.unwrap();
     let two_factor = store.two_factor(&v.operator_id, &owner.id).await.unwrap();
     format!(
-        "{}{}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
+        "{}{}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
         serde_json::to_string(&merchant_keys).unwrap(),
         serde_json::to_string(&two_factor).unwrap(),
         store
@@ -215,6 +236,11 @@ async fn fingerprint(app: &TestApp, v: &Victim) -> String {
             .await
             .unwrap()
             .len(),
+        store.api_tokens(&v.operator_id).await.unwrap(),
+        store
+            .customer(&v.operator_id, VICTIM_CUSTOMER_ID)
+            .await
+            .unwrap(),
     )
 }
 
@@ -231,6 +257,10 @@ fn concrete(pattern: &str, v: &Victim) -> String {
         pattern.replace("{id}", &v.agent_id)
     } else if pattern.starts_with("/portal/payments/unmatched/") {
         pattern.replace("{id}", VICTIM_UNMATCHED)
+    } else if pattern.starts_with("/portal/settings/api-tokens/") {
+        pattern.replace("{id}", &v.api_token_id)
+    } else if pattern.starts_with("/portal/customers/") {
+        pattern.replace("{phone}", VICTIM_CUSTOMER_ID)
     } else if pattern.starts_with("/portal/invite/") {
         pattern.replace("{token}", &v.invite_token)
     } else {
@@ -280,6 +310,7 @@ fn hostile_form(v: &Victim) -> Vec<(&'static str, String)> {
         ("password", "correct horse 1"),
         ("consumer_key", "intruder-key"),
         ("consumer_secret", "intruder-secret"),
+        ("scope", "read_write"),
     ];
     ids.into_iter()
         .chain(fixed.map(|(k, v)| (k, v.to_owned())))
@@ -314,7 +345,7 @@ async fn another_operator_can_neither_see_nor_change_anything_by_id() {
                 !body.contains("Victim"),
                 "{method} {path} shows the victim's data: {body}"
             );
-            if pattern.contains("{id}") {
+            if pattern.contains('{') {
                 assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}");
             }
         }

@@ -1,6 +1,6 @@
-//! Lambda `portal`: the operator portal (`/portal/...`), behind the HTTP API (see
-//! template.yaml). Sessions are signed with `SESSION_KEY`; secrets at rest are sealed with
-//! `DATA_KEY`.
+//! Lambda `portal`: the operator portal (`/portal/...`) and the REST API (`/api/v1/...`),
+//! behind the HTTP API (see template.yaml). Sessions are signed with `SESSION_KEY`; secrets at
+//! rest are sealed with `DATA_KEY`.
 
 use std::sync::Arc;
 
@@ -19,6 +19,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let key = config::session_key()?.ok_or(ConfigError::Missing(config::SESSION_KEY))?;
     config::data_key()?.ok_or(ConfigError::Missing(config::DATA_KEY))?;
-    let state = PortalState::new(Arc::new(aws::from_env().await?), key);
-    lambda_http::run(portal::router(state).merge(http::health_router())).await
+    let tiketi = Arc::new(aws::from_env().await?);
+    let api = http::api::router(http::AppState(Arc::clone(&tiketi)));
+    let portal = portal::router(PortalState::new(tiketi, key));
+    lambda_http::run(portal.merge(api).merge(http::health_router())).await
 }

@@ -268,6 +268,7 @@ impl Host {
         let state = AppState(Arc::clone(&tiketi));
         let mut app = Router::new()
             .merge(http::portal::router(portal))
+            .merge(http::api::router(state.clone()))
             .merge(http::checkout::router(state.clone()))
             .merge(http::ipn::router(state.clone()))
             .merge(http::routers::router(state))

@@ -1,6 +1,7 @@
 //! The HTTP side: the captive-portal checkout and the Pesapal IPN webhook, as axum Routers that
 //! serve `lambda_http::run` on AWS, `axum::serve` in the local host, and the tests alike.
 
+pub mod api;
 pub mod checkout;
 mod error;
 pub mod i18n;

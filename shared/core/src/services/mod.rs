@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod agents;
 pub mod api_tokens;
+pub mod audit;
 pub mod batches;
 pub mod cash_sales;
 pub mod catalog;

@@ -8,13 +8,13 @@
 //! the buyer (`reversed_minor`), while the gateway's fee on the original payment is not assumed
 //! refunded and stays a cost.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::{ToSpan, civil::Date};
 
 use super::{Platform, ServiceError, Tiketi, issuance::business_day};
 use crate::{
-    domain::ledger::{Dimension, DimensionKind},
+    domain::ledger::{Channel, Dimension, DimensionKind},
     ports::Clock,
     store::DayTotals,
 };
@@ -222,6 +222,28 @@ impl<P: Platform> Tiketi<P> {
                 .then_with(|| a.value.cmp(&b.value))
         });
         Ok(rows)
+    }
+
+    /// Display names of the values a breakdown carries: ticket types, routers and users by id,
+    /// channels by their code.
+    pub async fn report_names(
+        &self,
+        operator_id: &str,
+    ) -> Result<HashMap<String, String>, ServiceError> {
+        let mut names = HashMap::new();
+        for t in self.store.ticket_types(operator_id).await? {
+            names.insert(t.id, t.name);
+        }
+        for r in self.store.routers(operator_id).await? {
+            names.insert(r.id, r.name);
+        }
+        for u in self.store.users(operator_id).await? {
+            names.insert(u.id, u.name);
+        }
+        for c in Channel::ALL {
+            names.insert(c.as_str().to_owned(), c.label().to_owned());
+        }
+        Ok(names)
     }
 
     /// One day's counters of one dimension value (e.g. today's cash sales).

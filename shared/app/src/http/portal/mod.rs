@@ -6,6 +6,7 @@
 //! - `settings`: the business profile;
 //! - `two_factor`: two-step login (TOTP) for owners;
 //! - `pesapal`: the operator's own Pesapal keys, kept sealed;
+//! - `api_tokens`: tokens for the REST API (`http::api`);
 //! - `routers`: routers (sites), their setup scripts and secrets;
 //! - `ticket_types`: the packages sold;
 //! - `batches`: vouchers generated in batches, printed, handed to agents, loaded by script,
@@ -15,6 +16,7 @@
 //! - `cash_sales`: a printed voucher sold for cash;
 //! - `reports`: revenue by period, ticket type, router, agent and channel, with CSV;
 //! - `payments`: the inbox of payments that could not become a voucher;
+//! - `customers`: buyers by phone number with their purchases, and the audit log;
 //! - `printing`: PDF sheets of vouchers (shared by batches and vouchers).
 //!
 //! Every route but the login and sign-up pages needs a session ([`auth::Auth`], or
@@ -24,10 +26,12 @@
 
 mod accounts;
 mod agents;
+mod api_tokens;
 pub mod auth;
 mod batches;
 mod cash_sales;
 pub mod cookie;
+mod customers;
 mod dashboard;
 mod payments;
 mod pesapal;
@@ -91,6 +95,7 @@ pub fn router<P: Platform>(state: PortalState<P>) -> Router {
         .merge(settings::routes())
         .merge(two_factor::routes())
         .merge(pesapal::routes())
+        .merge(api_tokens::routes())
         .merge(routers::routes())
         .merge(ticket_types::routes())
         .merge(batches::routes())
@@ -99,6 +104,7 @@ pub fn router<P: Platform>(state: PortalState<P>) -> Router {
         .merge(cash_sales::routes())
         .merge(reports::routes())
         .merge(payments::routes())
+        .merge(customers::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_csrf::<P>,
@@ -213,6 +219,10 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
             include_str!("../../templates/portal/pesapal.html"),
         ),
         (
+            "portal/api_tokens.html",
+            include_str!("../../templates/portal/api_tokens.html"),
+        ),
+        (
             "portal/routers.html",
             include_str!("../../templates/portal/routers.html"),
         ),
@@ -303,6 +313,18 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
         (
             "portal/unmatched.html",
             include_str!("../../templates/portal/unmatched.html"),
+        ),
+        (
+            "portal/customers.html",
+            include_str!("../../templates/portal/customers.html"),
+        ),
+        (
+            "portal/customer.html",
+            include_str!("../../templates/portal/customer.html"),
+        ),
+        (
+            "portal/audit.html",
+            include_str!("../../templates/portal/audit.html"),
         ),
     ])
     .expect("portal templates parse");

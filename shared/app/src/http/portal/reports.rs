@@ -8,8 +8,6 @@
 //! of queries whatever the number of sales; `tests/tests/portal_reports.rs` checks that the
 //! figures equal a recount of the sales ledger.
 
-use std::collections::HashMap;
-
 use axum::{
     Router,
     extract::{Query, State},
@@ -71,7 +69,7 @@ async fn tables<P: Platform>(
             .map(|p| (period_label(granularity, p.start), p.totals))
             .collect(),
     }];
-    let names = names(state, operator_id).await?;
+    let names = tiketi.report_names(operator_id).await?;
     for (kind, view, heading) in [
         (DimensionKind::TicketType, "ticket_type", "Ticket type"),
         (DimensionKind::Router, "router", "Router"),
@@ -96,28 +94,6 @@ async fn tables<P: Platform>(
     Ok((from, to, granularity, out))
 }
 
-/// Display names of the ids a breakdown carries (ticket types, routers, users, channels).
-async fn names<P: Platform>(
-    state: &PortalState<P>,
-    operator_id: &str,
-) -> Result<HashMap<String, String>, ServiceError> {
-    let store = &state.tiketi.store;
-    let mut names: HashMap<String, String> = HashMap::new();
-    for t in store.ticket_types(operator_id).await? {
-        names.insert(t.id, t.name);
-    }
-    for r in store.routers(operator_id).await? {
-        names.insert(r.id, r.name);
-    }
-    for u in store.users(operator_id).await? {
-        names.insert(u.id, u.name);
-    }
-    for c in tiketi_core::domain::ledger::Channel::ALL {
-        names.insert(c.as_str().to_owned(), c.label().to_owned());
-    }
-    Ok(names)
-}
-
 fn period_label(granularity: Granularity, start: Date) -> String {
     match granularity {
         Granularity::Day => start.to_string(),
@@ -126,20 +102,12 @@ fn period_label(granularity: Granularity, start: Date) -> String {
     }
 }
 
-/// Average takings per sale, rounded to the minor unit.
-fn average(totals: &DayTotals) -> i64 {
-    match totals.net_count() {
-        0 => 0,
-        n => (totals.gross_minor() * 2 + n) / (2 * n),
-    }
-}
-
 fn figures(totals: &DayTotals, currency: &str) -> Value {
     let m = |minor| Money(minor).display(currency);
     json!({
         "sales": totals.net_count(), "gross": m(totals.gross_minor()), "fees": m(totals.fee_minor),
         "commission": m(totals.commission_minor), "net": m(totals.net_minor()),
-        "average": m(average(totals)), "reversed": totals.reversed_count,
+        "average": m(totals.average_minor()), "reversed": totals.reversed_count,
     })
 }
 
@@ -246,7 +214,7 @@ async fn csv<P: Platform>(
             amount(t.fee_minor),
             amount(t.commission_minor),
             amount(t.net_minor()),
-            amount(average(t)),
+            amount(t.average_minor()),
             t.reversed_count,
             csv_field(&operator.currency),
         ));
@@ -285,7 +253,7 @@ mod tests {
             amount_minor: 10_000,
             ..DayTotals::default()
         };
-        assert_eq!(average(&totals), 3_333);
-        assert_eq!(average(&DayTotals::default()), 0);
+        assert_eq!(totals.average_minor(), 3_333);
+        assert_eq!(DayTotals::default().average_minor(), 0);
     }
 }

@@ -59,6 +59,14 @@ impl DayTotals {
     }
 
     /// What the operator keeps: gross less gateway fees and agents' commission.
+    /// Takings per sale, rounded half up to the minor unit (0 without sales).
+    pub fn average_minor(&self) -> i64 {
+        match self.net_count() {
+            0 => 0,
+            n => (self.gross_minor() * 2 + n) / (2 * n),
+        }
+    }
+
     pub fn net_minor(&self) -> i64 {
         self.gross_minor() - self.fee_minor - self.commission_minor
     }
