@@ -356,7 +356,7 @@ pub struct PaymentEventView {
     pub received_at: Timestamp,
     /// `ipn`, `callback` or `reconciliation`...: how Tiketi came to ask.
     pub source: String,
-    /// The payment state Pesapal reported (`completed`, `failed`, `reversed`, `invalid`...).
+    /// The payment state Pesapal reported: `pending`, `completed`, `failed` or `reversed`.
     pub state: String,
     pub amount_minor: Option<i64>,
     pub currency: Option<String>,

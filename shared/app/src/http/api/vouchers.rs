@@ -59,9 +59,9 @@ pub struct VoucherQuery {
     #[serde(default)]
     status: Option<String>,
     #[serde(default)]
-    from: Option<Date>,
+    from: Option<String>,
     #[serde(default)]
-    to: Option<Date>,
+    to: Option<String>,
     #[serde(default)]
     cursor: Option<String>,
     #[serde(default = "default_limit")]
@@ -102,10 +102,19 @@ impl VoucherQuery {
                 )
             })?),
         };
+        let day = |text: &Option<String>| {
+            text.as_deref()
+                .map(|t| {
+                    t.parse::<Date>().map_err(|_| {
+                        ServiceError::Invalid("from and to are days like 2026-11-25".into())
+                    })
+                })
+                .transpose()
+        };
         Ok(VoucherSearch::Listing {
             status,
-            from: self.from,
-            to: self.to,
+            from: day(&self.from)?,
+            to: day(&self.to)?,
         })
     }
 }
@@ -184,6 +193,7 @@ async fn show<P: Platform>(
     Path(code): Path<String>,
 ) -> Result<Json<VoucherDetailView>, ApiError> {
     require_id(&code, "voucher")?;
+    let code = code.to_ascii_uppercase();
     let history = state.0.voucher_history(&who.operator.id, &code).await?;
     Ok(Json(VoucherDetailView {
         voucher: VoucherView::new(history.voucher, &who.operator.currency),
@@ -208,6 +218,7 @@ async fn cancel<P: Platform>(
     Body(input): Body<Cancellation>,
 ) -> Result<Json<VoucherView>, ApiError> {
     require_id(&code, "voucher")?;
+    let code = code.to_ascii_uppercase();
     let voucher = state.0.cancel_voucher(&who, &code, &input.reason).await?;
     Ok(Json(VoucherView::new(voucher, &who.operator.currency)))
 }

@@ -58,15 +58,15 @@ impl DayTotals {
         self.amount_minor - self.reversed_minor
     }
 
-    /// What the operator keeps: gross less gateway fees and agents' commission.
     /// Takings per sale, rounded half up to the minor unit (0 without sales).
     pub fn average_minor(&self) -> i64 {
         match self.net_count() {
-            0 => 0,
-            n => (self.gross_minor() * 2 + n) / (2 * n),
+            n if n <= 0 => 0,
+            n => (self.gross_minor() * 2 + n).div_euclid(2 * n),
         }
     }
 
+    /// What the operator keeps: gross less gateway fees and agents' commission.
     pub fn net_minor(&self) -> i64 {
         self.gross_minor() - self.fee_minor - self.commission_minor
     }
