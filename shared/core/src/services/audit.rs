@@ -2,7 +2,7 @@
 
 use super::{
     Platform, ServiceError, Tiketi,
-    paging::{Page, clamp_limit, decode_cursor, newest_first, reads_for},
+    paging::{Page, decode_cursor, newest_first, page_limit, reads_for},
 };
 use crate::domain::audit::AuditEntry;
 
@@ -14,7 +14,7 @@ impl<P: Platform> Tiketi<P> {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<AuditEntry>, ServiceError> {
-        let limit = clamp_limit(limit);
+        let limit = page_limit(limit)?;
         let after = cursor.map(|c| decode_cursor(c, 'a')).transpose()?;
         let rows = self
             .store

@@ -10,7 +10,7 @@ use tracing::{info, warn};
 use super::{
     Platform, ServiceError, Tiketi,
     accounts::Authenticated,
-    paging::{Page, clamp_limit, decode_cursor, newest_first, reads_for, upper_bound},
+    paging::{Page, decode_cursor, newest_first, page_limit, reads_for, upper_bound},
 };
 use crate::{
     domain::{
@@ -148,7 +148,7 @@ impl<P: Platform> Tiketi<P> {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Batch>, ServiceError> {
-        let limit = clamp_limit(limit);
+        let limit = page_limit(limit)?;
         let after = cursor.map(|c| decode_cursor(c, 'b')).transpose()?;
         let high = upper_bound(format!("{}~", keys::BATCH_PREFIX), after.as_ref());
         let rows = self

@@ -6,7 +6,7 @@ use futures::future::try_join_all;
 
 use super::{
     Platform, ServiceError, Tiketi,
-    paging::{Page, clamp_limit, decode_cursor, newest_first, reads_for, upper_bound},
+    paging::{Page, decode_cursor, newest_first, page_limit, reads_for, upper_bound},
 };
 use crate::{
     domain::{
@@ -33,7 +33,7 @@ impl<P: Platform> Tiketi<P> {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Customer>, ServiceError> {
-        let limit = clamp_limit(limit);
+        let limit = page_limit(limit)?;
         let after = cursor.map(|c| decode_cursor(c, 'c')).transpose()?;
         let high = upper_bound("~".into(), after.as_ref());
         let rows = self
@@ -57,7 +57,7 @@ impl<P: Platform> Tiketi<P> {
             .customer(operator_id, phone.as_str())
             .await?
             .ok_or(ServiceError::NotFound("customer"))?;
-        let limit = clamp_limit(limit);
+        let limit = page_limit(limit)?;
         let after = cursor.map(|c| decode_cursor(c, 'h')).transpose()?;
         let high = upper_bound(keys::CUSTOMER_ORDER_END.into(), after.as_ref());
         let links = self

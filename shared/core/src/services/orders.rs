@@ -5,7 +5,7 @@ use futures::future::try_join_all;
 
 use super::{
     Platform, ServiceError, Tiketi,
-    paging::{Page, clamp_limit, decode_cursor, newest_first, reads_for, upper_bound},
+    paging::{Page, decode_cursor, newest_first, page_limit, reads_for, upper_bound},
 };
 use crate::domain::{
     order::{Order, OrderStatus},
@@ -21,7 +21,7 @@ impl<P: Platform> Tiketi<P> {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Order>, ServiceError> {
-        let limit = clamp_limit(limit);
+        let limit = page_limit(limit)?;
         let after = cursor.map(|c| decode_cursor(c, 'o')).transpose()?;
         let high = upper_bound("~".into(), after.as_ref());
         let statuses = match status {

@@ -80,9 +80,15 @@ pub(crate) fn newest_first<T>(
     }
 }
 
-/// A requested page size, within bounds.
-pub fn clamp_limit(limit: usize) -> usize {
-    limit.clamp(1, MAX_LIMIT)
+/// A requested page size: 1 to [`MAX_LIMIT`].
+pub fn page_limit(limit: usize) -> Result<usize, ServiceError> {
+    if (1..=MAX_LIMIT).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(ServiceError::Invalid(format!(
+            "a page holds 1 to {MAX_LIMIT} items"
+        )))
+    }
 }
 
 #[cfg(test)]

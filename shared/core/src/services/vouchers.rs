@@ -13,7 +13,7 @@ use super::{
     Platform, ServiceError, Tiketi,
     accounts::{Authenticated, text_field},
     paging::{
-        Page, bad_cursor, clamp_limit, decode_cursor, encode_cursor, newest_first, reads_for,
+        Page, bad_cursor, decode_cursor, encode_cursor, newest_first, page_limit, reads_for,
         upper_bound,
     },
 };
@@ -87,7 +87,7 @@ impl<P: Platform> Tiketi<P> {
         limit: usize,
     ) -> Result<VoucherPage, ServiceError> {
         let op = &operator.id;
-        let limit = clamp_limit(limit);
+        let limit = page_limit(limit)?;
         match search {
             VoucherSearch::Code(code) => {
                 let code = code.trim().to_ascii_uppercase();

@@ -95,11 +95,11 @@ async fn order<P: Platform>(
 #[serde(deny_unknown_fields)]
 pub struct ReportQuery {
     #[serde(default)]
-    from: String,
+    from: Option<String>,
     #[serde(default)]
-    to: String,
+    to: Option<String>,
     #[serde(default)]
-    by: String,
+    by: Option<String>,
 }
 
 async fn sales_report<P: Platform>(
@@ -109,13 +109,21 @@ async fn sales_report<P: Platform>(
 ) -> Result<Json<SalesReportView>, ApiError> {
     let tiketi = &state.0;
     let operator = &who.operator;
-    let granularity = match query.by.as_str() {
-        "" | "day" => Granularity::Day,
+    let granularity = match query.by.as_deref().unwrap_or("day") {
+        "day" => Granularity::Day,
         "week" => Granularity::Week,
         "month" => Granularity::Month,
         _ => return Err(ServiceError::Invalid("by is day, week or month".into()).into()),
     };
-    let (from, to) = tiketi.report_range(&operator.time_zone, &query.from, &query.to)?;
+    if [&query.from, &query.to]
+        .iter()
+        .any(|d| d.as_deref() == Some(""))
+    {
+        return Err(ServiceError::Invalid("from and to are days like 2026-11-25".into()).into());
+    }
+    let day = |d: &Option<String>| d.clone().unwrap_or_default();
+    let (from, to) =
+        tiketi.report_range(&operator.time_zone, &day(&query.from), &day(&query.to))?;
     let periods = tiketi.periods(&operator.id, granularity, from, to).await?;
     let total = periods.iter().fold(DayTotals::default(), |mut acc, p| {
         acc.add(&p.totals);
