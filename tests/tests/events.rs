@@ -148,6 +148,78 @@ async fn portal_events_run_through_the_portal_function() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_events_run_through_the_portal_function() {
+    use tiketi_core::domain::{
+        account::{Email, Role, User},
+        api_token::{self, ApiToken, Scope},
+        batch::Actor,
+    };
+    let d = deployment().await;
+    // The sample's token: `tkt.demo.sampletoken.<secret>`, made by an owner of the demo.
+    let owner = User {
+        id: "sampleowner".into(),
+        operator_id: "demo".into(),
+        email: Email::parse("owner@demo.example").unwrap(),
+        name: "Sample Owner".into(),
+        phone: None,
+        role: Role::Owner,
+        password_hash: String::new(),
+        router_ids: Vec::new(),
+        commission: None,
+        active: true,
+        created_at: d.tiketi.clock.now(),
+    };
+    d.tiketi.store.add_user(&owner).await.unwrap();
+    let secret = "SECRET23456789ABCDEFGHJKMNPQRSTU";
+    let token = ApiToken {
+        id: "sampletoken".into(),
+        operator_id: "demo".into(),
+        name: "Sample".into(),
+        scope: Scope::Read,
+        digest: api_token::digest("demo", "sampletoken", secret),
+        hint: "RSTU".into(),
+        created_at: d.tiketi.clock.now(),
+        created_by: Actor {
+            user_id: owner.id.clone(),
+            name: owner.name.clone(),
+        },
+        last_used_at: None,
+        revoked_at: None,
+        revoked_by: None,
+    };
+    let entry = tiketi_core::domain::audit::AuditEntry {
+        id: "sampleentry".into(),
+        operator_id: "demo".into(),
+        at: d.tiketi.clock.now(),
+        actor_id: owner.id.clone(),
+        actor_name: owner.name.clone(),
+        action: "api_token.create".into(),
+        subject: "sampletoken".into(),
+        before: None,
+        after: None,
+        note: None,
+    };
+    d.tiketi
+        .store
+        .create_api_token(&token, &entry)
+        .await
+        .unwrap();
+    let key = http::portal::cookie::CookieKey::from_hex(&"ab".repeat(32)).unwrap();
+    let app = http::portal_and_api(Arc::clone(&d.tiketi), key);
+    let (status, headers, body) = invoke_http(app, "api-ticket-types.json").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(headers["content-type"], "application/json");
+    let list: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let names: Vec<&str> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"1 Hour WiFi"), "{names:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ipn_events_run_through_the_ipn_function() {
     let d = deployment().await;
     for name in ["pesapal-ipn-get.json", "pesapal-ipn-post.json"] {

@@ -7,11 +7,7 @@ use std::sync::Arc;
 use tiketi_app::{
     aws,
     config::{self, ConfigError},
-    http::{
-        self,
-        portal::{self, PortalState},
-    },
-    telemetry,
+    http, telemetry,
 };
 
 #[tokio::main]
@@ -20,7 +16,5 @@ async fn main() -> Result<(), lambda_http::Error> {
     let key = config::session_key()?.ok_or(ConfigError::Missing(config::SESSION_KEY))?;
     config::data_key()?.ok_or(ConfigError::Missing(config::DATA_KEY))?;
     let tiketi = Arc::new(aws::from_env().await?);
-    let api = http::api::router(http::AppState(Arc::clone(&tiketi)));
-    let portal = portal::router(PortalState::new(tiketi, key));
-    lambda_http::run(portal.merge(api).merge(http::health_router())).await
+    lambda_http::run(http::portal_and_api(tiketi, key).merge(http::health_router())).await
 }

@@ -20,10 +20,7 @@ use tiketi_adapters::{
 };
 use tiketi_app::{
     config::{self, ConfigError},
-    http::{
-        self, AppState,
-        portal::{PortalState, cookie::CookieKey},
-    },
+    http::{self, AppState, portal::cookie::CookieKey},
     jobs,
 };
 use tiketi_core::{
@@ -264,11 +261,9 @@ impl Host {
             Some(key) => key,
             None => stored_session_key(&options.data_dir)?,
         };
-        let portal = PortalState::new(Arc::clone(&tiketi), session_key);
         let state = AppState(Arc::clone(&tiketi));
         let mut app = Router::new()
-            .merge(http::portal::router(portal))
-            .merge(http::api::router(state.clone()))
+            .merge(http::portal_and_api(Arc::clone(&tiketi), session_key))
             .merge(http::checkout::router(state.clone()))
             .merge(http::ipn::router(state.clone()))
             .merge(http::routers::router(state))

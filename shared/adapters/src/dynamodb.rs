@@ -263,8 +263,14 @@ impl Table for DynamoTable {
                     return Ok(Page::default());
                 }
                 let name = expr.name(range);
-                let (from, to) = (expr.value(string(from)), expr.value(string(to)));
-                key_condition.push_str(&format!(" AND {name} BETWEEN {from} AND {to}"));
+                if from.is_empty() {
+                    // DynamoDB refuses an empty string as a key value; every string is >= "".
+                    let to = expr.value(string(to));
+                    key_condition.push_str(&format!(" AND {name} <= {to}"));
+                } else {
+                    let (from, to) = (expr.value(string(from)), expr.value(string(to)));
+                    key_condition.push_str(&format!(" AND {name} BETWEEN {from} AND {to}"));
+                }
             }
             Some(RangeCondition::BeginsWith(_)) | None => {}
         }

@@ -306,6 +306,16 @@ pub async fn queries_read_one_partition_in_order<T: Table>(table: &T) {
         .await
         .unwrap();
     assert_eq!(sks(between), ["A#1", "B#1", "B#2"]);
+    // An empty lower bound (listings read "everything up to the cursor") is below every key.
+    let up_to = table
+        .query(
+            &Query::partition(Index::Primary, "P#8")
+                .between("", "B#1")
+                .descending(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(sks(up_to), ["B#1", "A#1"]);
 }
 
 pub async fn pages_cover_every_item_once<T: Table>(table: &T) {

@@ -1,5 +1,6 @@
-//! The HTTP side: the captive-portal checkout and the Pesapal IPN webhook, as axum Routers that
-//! serve `lambda_http::run` on AWS, `axum::serve` in the local host, and the tests alike.
+//! The HTTP side: the captive-portal checkout, the Pesapal IPN webhook, the routers' endpoints,
+//! the operator portal and the REST API, as axum Routers that serve `lambda_http::run` on AWS,
+//! `axum::serve` in the local host, and the tests alike.
 
 pub mod api;
 pub mod checkout;
@@ -50,6 +51,15 @@ pub(crate) fn require_ids(
             uri,
         ))
     }
+}
+
+/// What the `portal` function serves: the operator portal and the REST API, on one state.
+pub fn portal_and_api<P: Platform>(
+    tiketi: Arc<Tiketi<P>>,
+    key: portal::cookie::CookieKey,
+) -> axum::Router {
+    let api = api::router(AppState(Arc::clone(&tiketi)));
+    portal::router(portal::PortalState::new(tiketi, key)).merge(api)
 }
 
 /// The health check route of every HTTP function.

@@ -112,13 +112,18 @@ fn context(operator_id: &str, token_id: &str) -> String {
     format!("tiketi-api-token:{operator_id}:{token_id}")
 }
 
+/// The digest stored for `secret` as the secret of token `token_id` of `operator_id`.
+pub fn digest(operator_id: &str, token_id: &str, secret: &str) -> String {
+    secret_digest::digest(&context(operator_id, token_id), secret)
+}
+
 /// Makes the secret of a new token `token_id` of `operator_id`.
 pub fn mint(operator_id: &str, token_id: &str, rng: &mut impl rand::Rng) -> Minted {
     let secret = secret_digest::random_secret(rng);
     let hint = secret[secret.len() - 4..].to_owned();
     Minted {
         text: TokenText(format!("{PREFIX}.{operator_id}.{token_id}.{secret}")),
-        digest: secret_digest::digest(&context(operator_id, token_id), &secret),
+        digest: digest(operator_id, token_id, &secret),
         hint,
     }
 }
