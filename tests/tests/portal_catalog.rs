@@ -213,3 +213,77 @@ async fn free_text_is_rendered_escaped_on_every_page_that_shows_it() {
         .unwrap();
     assert!(!checkout.contains("<script>alert"), "{checkout}");
 }
+
+#[tokio::test]
+async fn a_new_price_never_changes_vouchers_already_sold_or_printed() {
+    let app = spawn_app().await;
+    let owner = tiketi_tests::portal::demo_owner(&app, "prices@demo.example").await;
+    let store = &app.host.tiketi.store;
+    let old_price = store
+        .ticket_type("demo", "1h")
+        .await
+        .unwrap()
+        .unwrap()
+        .price;
+    let (placed, sold_online) = app.buy("1h", "0712000444").await;
+    let batch_id = owner.add_batch("1h", "demo-router", 2).await;
+    let printed: Vec<String> = store
+        .batch_pages("demo", &batch_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .flat_map(|p| p.codes.into_iter().map(|c| c.code))
+        .collect();
+    let sold_before = owner.post("/portal/sell", &[("code", &printed[0])]).await;
+    assert!(sold_before.status().is_success() || sold_before.status().is_redirection());
+
+    let form = [
+        ("name", "1 Hour WiFi"),
+        ("kind", "time"),
+        ("amount", "1"),
+        ("unit", "hours"),
+        ("price", "80"),
+        ("validity_amount", "1"),
+        ("validity_unit", "days"),
+        ("rate_limit", "5M/5M"),
+        ("shared_users", "1"),
+        ("on_checkout", "on"),
+        ("sort_order", "0"),
+    ];
+    let answer = owner.post("/portal/ticket-types/1h", &form).await;
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        store
+            .ticket_type("demo", "1h")
+            .await
+            .unwrap()
+            .unwrap()
+            .price
+            .minor(),
+        8_000
+    );
+
+    // What was sold online and its sale keep their price.
+    let voucher = store
+        .voucher("demo", &sold_online.code)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(voucher.terms.price, old_price);
+    assert_eq!(app.order(&placed.order_id).await.amount, old_price);
+    // A printed voucher sold after the change is sold at the price printed on it.
+    let sold_after = owner.post("/portal/sell", &[("code", &printed[1])]).await;
+    assert!(sold_after.status().is_success() || sold_after.status().is_redirection());
+    let day = app
+        .host
+        .tiketi
+        .business_today("Africa/Nairobi")
+        .unwrap()
+        .to_string();
+    let sales = store.sales_of_day("demo", &day).await.unwrap();
+    assert_eq!(sales.len(), 3);
+    assert!(sales.iter().all(|s| s.amount == old_price), "{sales:?}");
+    // A new sale pays the new price.
+    let (_, new_voucher) = app.buy("1h", "0712000555").await;
+    assert_eq!(new_voucher.terms.price.minor(), 8_000);
+}

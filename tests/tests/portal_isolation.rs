@@ -357,6 +357,50 @@ async fn another_operator_can_neither_see_nor_change_anything_by_id() {
     );
 }
 
+/// What an agent may open besides the public pages: their home, the cash-sale form, their
+/// password, logging out (and the two-step code page of a login in progress).
+const AGENT_ROUTES: &[&str] = &[
+    "/portal",
+    "/portal/sell",
+    "/portal/password",
+    "/portal/logout",
+    "/portal/login/code",
+];
+
+#[tokio::test]
+async fn an_agent_opens_nothing_but_their_own_pages() {
+    let app = spawn_app().await;
+    let (_owner, v) = victim(&app).await;
+    let agent = PortalUser::accept_invite(&app, &v.invite_token).await;
+    let before = fingerprint(&app, &v).await;
+    for (pattern, methods, public) in ROUTES {
+        if *public || AGENT_ROUTES.contains(pattern) {
+            continue;
+        }
+        let path = concrete(pattern, &v);
+        for method in *methods {
+            let answer = match *method {
+                "GET" => agent.get(&path).await,
+                _ => {
+                    let form = hostile_form(&v);
+                    let fields: Vec<(&str, &str)> =
+                        form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    agent.post(&path, &fields).await
+                }
+            };
+            assert_eq!(
+                answer.status(),
+                StatusCode::FORBIDDEN,
+                "an agent on {method} {path}"
+            );
+        }
+    }
+    assert_eq!(agent.get("/portal").await.status(), StatusCode::OK);
+    assert_eq!(agent.get("/portal/sell").await.status(), StatusCode::OK);
+    let after = fingerprint(&app, &v).await;
+    assert_eq!(after, before, "the agent changed nothing of the owner's");
+}
+
 #[tokio::test]
 async fn every_page_but_login_and_sign_up_needs_a_session() {
     let app = spawn_app().await;

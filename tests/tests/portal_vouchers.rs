@@ -221,6 +221,46 @@ async fn one_voucher_is_made_at_once_and_can_be_cancelled_with_a_reason() {
         page.contains("unused") && page.contains("Generated in a batch of 1"),
         "{page}"
     );
+    let stored = app
+        .host
+        .tiketi
+        .store
+        .voucher("demo", &code)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.password, stored.code,
+        "the code is both username and password"
+    );
+    let with_password = owner
+        .post(
+            "/portal/vouchers/new",
+            &[
+                ("ticket_type_id", "1d"),
+                ("router_id", "demo-router"),
+                ("length", "8"),
+                ("separate_password", "on"),
+            ],
+        )
+        .await;
+    let other = location(&with_password)
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let other = app
+        .host
+        .tiketi
+        .store
+        .voucher("demo", &other)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(
+        other.password, other.code,
+        "a separate password when asked for"
+    );
 
     let cancelled = owner
         .post(

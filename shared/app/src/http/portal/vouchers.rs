@@ -319,6 +319,8 @@ pub struct SingleForm {
     #[serde(default)]
     prefix: String,
     #[serde(default)]
+    separate_password: Option<String>,
+    #[serde(default)]
     note: String,
 }
 
@@ -373,7 +375,7 @@ async fn create<P: Platform>(
         .parse::<usize>()
         .map_err(|_| ServiceError::Invalid("the code length is a whole number".into()))
         .and_then(|length| {
-            CodeFormat::checked(length, &form.prefix, false)
+            CodeFormat::checked(length, &form.prefix, form.separate_password.is_some())
                 .map_err(|e| ServiceError::Invalid(e.to_string()))
         });
     let result = match format {
