@@ -371,6 +371,62 @@ async fn hostile_text_is_shown_escaped_on_the_new_pages() {
             &[("amount", "1"), ("note", HOSTILE)],
         )
         .await;
+    // Reasons, notes and names of every other free-text field.
+    let other = store.batch_pages(&op, &batch_id).await.unwrap()[0].codes[1]
+        .code
+        .clone();
+    owner
+        .post(
+            &format!("/portal/vouchers/{other}/cancel"),
+            &[("reason", HOSTILE)],
+        )
+        .await;
+    let voided = owner.add_batch(&ticket_id, &router_id, 1).await;
+    owner
+        .post(
+            &format!("/portal/batches/{voided}/cancel"),
+            &[("reason", HOSTILE)],
+        )
+        .await;
+    let answer = owner
+        .post(
+            "/portal/routers/new",
+            &[
+                ("name", "Second site"),
+                ("location", HOSTILE),
+                ("hotspot_dns", "login.wifi"),
+                ("interface", "bridge"),
+                ("address", "192.168.88.1"),
+                ("pool", "192.168.88.10-192.168.88.254"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    owner.create_api_token(HOSTILE, "read").await;
+    let filed = tiketi_core::domain::unmatched::UnmatchedPayment {
+        id: "unknown_reference-xss".into(),
+        operator_id: op.clone(),
+        kind: tiketi_core::domain::unmatched::UnmatchedKind::UnknownReference,
+        tracking_id: HOSTILE.into(),
+        reference: Some(HOSTILE.into()),
+        order_id: None,
+        amount: None,
+        currency: None,
+        confirmation_code: Some(HOSTILE.into()),
+        payment_method: Some(HOSTILE.into()),
+        detail: HOSTILE.into(),
+        at: jiff::Timestamp::now(),
+        resolution: None,
+    };
+    assert!(store.file_unmatched(&filed).await.unwrap());
+    let resolved = owner
+        .post(
+            "/portal/payments/unmatched/unknown_reference-xss/resolve",
+            &[("action", "kept"), ("note", HOSTILE)],
+        )
+        .await;
+    assert_eq!(resolved.status(), StatusCode::SEE_OTHER);
+
     let invite_page = PortalUser::anonymous(&app)
         .page(&format!("/portal/invite/{token}"))
         .await;
@@ -380,12 +436,21 @@ async fn hostile_text_is_shown_escaped_on_the_new_pages() {
         "/portal/agents".to_owned(),
         format!("/portal/agents/{agent_id}"),
         batch_path.clone(),
+        format!("{batch_path}/print"),
+        format!("/portal/batches/{voided}"),
         format!("/portal/vouchers/{code}"),
+        format!("/portal/vouchers/{other}"),
         "/portal/vouchers".to_owned(),
         "/portal/reports".to_owned(),
+        "/portal/routers".to_owned(),
+        "/portal/audit".to_owned(),
+        "/portal/settings/api-tokens".to_owned(),
+        "/portal/payments/unmatched".to_owned(),
     ] {
         pages.push(owner.page(&path).await);
     }
+    let agent = PortalUser::accept_invite(&app, &token).await;
+    pages.push(agent.page("/portal").await);
     for html in pages {
         assert!(!html.contains("<script>alert"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "shown escaped: {html}");
