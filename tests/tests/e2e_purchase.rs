@@ -139,6 +139,39 @@ async fn swahili_browsers_get_swahili_pages_and_can_switch() {
         .await
         .unwrap();
     assert!(english.contains("Choose a package"));
+
+    // Refusals read in Swahili too (with the detail), on the order form and its error page.
+    let form = |phone: &'static str, email: &'static str| {
+        vec![
+            ("ticket_type_id", "1h"),
+            ("phone", phone),
+            ("email", email),
+            ("lang", "sw"),
+        ]
+    };
+    let bad_phone = app
+        .post_form("/checkout/demo/demo-router", &form("12", ""))
+        .await;
+    assert_eq!(bad_phone.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad_phone
+            .text()
+            .await
+            .unwrap()
+            .contains("Hiyo si nambari ya simu")
+    );
+    let bad_email = app
+        .post_form(
+            "/checkout/demo/demo-router",
+            &form("0712345678", "not-an-email"),
+        )
+        .await;
+    assert_eq!(bad_email.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = bad_email.text().await.unwrap();
+    assert!(
+        html.contains("Hatukuweza kukubali hili") && html.contains(r#"<html lang="sw">"#),
+        "{html}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

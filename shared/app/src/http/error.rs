@@ -36,9 +36,9 @@ impl PageError {
             ServiceError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ServiceError::Unauthorized => (StatusCode::UNAUTHORIZED, "not_found"),
             ServiceError::Forbidden => (StatusCode::FORBIDDEN, "not_found"),
-            ServiceError::Conflict(_) => (StatusCode::CONFLICT, "server_error"),
+            ServiceError::Conflict(_) => (StatusCode::CONFLICT, "invalid_request"),
             ServiceError::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "server_error"),
-            ServiceError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "server_error"),
+            ServiceError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"),
             ServiceError::NoMerchantAccount => {
                 (StatusCode::SERVICE_UNAVAILABLE, "no_payment_account")
             }
@@ -57,12 +57,18 @@ impl IntoResponse for PageError {
         if status.is_server_error() {
             tracing::error!(error = %failure.error, uri = %failure.uri, "request failed");
         }
-        let message = match &failure.error {
-            ServiceError::Invalid(text) | ServiceError::Conflict(text) => text.clone(),
-            _ => failure.lang.texts()[key]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
+        let localized = failure.lang.texts()[key]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        // The use cases explain refusals in English: other languages get their own sentence,
+        // with the English detail after it.
+        let message = match (&failure.error, failure.lang) {
+            (ServiceError::Invalid(text) | ServiceError::Conflict(text), Lang::En) => text.clone(),
+            (ServiceError::Invalid(text) | ServiceError::Conflict(text), _) => {
+                format!("{localized} ({text})")
+            }
+            _ => localized,
         };
         let html = pages::render(
             "error.html",

@@ -238,6 +238,13 @@ const TEXTS: &[(&str, [&str; 2])] = &[
         ],
     ),
     (
+        "invalid_request",
+        [
+            "We could not accept this. Please check what you entered and try again.",
+            "Hatukuweza kukubali hili. Tafadhali angalia ulichoandika na ujaribu tena.",
+        ],
+    ),
+    (
         "server_error",
         [
             "We could not complete this. Please try again in a moment.",
