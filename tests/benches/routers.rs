@@ -95,6 +95,7 @@ fn vouchers(
             cancelled_at: None,
             cancel_reason: None,
             expired_at: None,
+            throttled_at: None,
         })
         .collect()
 }

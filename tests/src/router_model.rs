@@ -10,6 +10,8 @@ pub struct ModelUser {
     pub comment: String,
     /// `limit-uptime` and `limit-bytes-total` as written (`1h`, `1000000000`).
     pub limits: (Option<String>, Option<String>),
+    /// The router's counters: seconds online and bytes moved.
+    pub used: (u64, u64),
 }
 
 fn word_after(line: &str, marker: &str) -> Option<String> {
@@ -20,6 +22,8 @@ fn word_after(line: &str, marker: &str) -> Option<String> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RouterModel {
     pub users: BTreeMap<String, ModelUser>,
+    /// Logged-in sessions (`/ip hotspot active`), by user name.
+    pub active: std::collections::BTreeSet<String>,
 }
 
 fn quoted_after<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
@@ -32,7 +36,7 @@ impl RouterModel {
     /// Applies a generated script line by line, as `/import` would.
     pub fn apply(&mut self, script: &str) {
         for line in script.lines() {
-            if line.contains("/ip hotspot user add ") || line.contains("/ip hotspot user set ") {
+            if line.contains("/ip hotspot user add ") {
                 let add = &line[line.find("/ip hotspot user add ").unwrap_or(line.len())..];
                 let name = quoted_after(line, "name=\"").expect("a user line names the user");
                 // RouterOS refuses to add a user that exists: an add must be guarded by a find.
@@ -51,14 +55,28 @@ impl RouterModel {
                     word_after(add, "limit-uptime="),
                     word_after(add, "limit-bytes-total="),
                 );
+                let used = self.users.get(name).map(|u| u.used).unwrap_or_default();
                 self.users.insert(
                     name.to_owned(),
                     ModelUser {
                         profile,
                         comment,
                         limits,
+                        used,
                     },
                 );
+            } else if line.contains("/ip hotspot user set ") {
+                // `set [find name="X"] prop=value...`: only the properties given change.
+                let set = &line[line.find("/ip hotspot user set ").unwrap_or(0)..];
+                let name = quoted_after(set, "name=\"").expect("a set names the user");
+                if let Some(user) = self.users.get_mut(name)
+                    && let Some(profile) = quoted_after(set, "profile=\"")
+                {
+                    user.profile = profile.to_owned();
+                }
+            } else if line.contains("/ip hotspot active remove ") {
+                let name = quoted_after(line, "user=\"").expect("a session removal names the user");
+                self.active.remove(name);
             } else if line.contains("/ip hotspot user remove ") {
                 let name = quoted_after(line, "name=\"").expect("a removal names the user");
                 // `[find where name=... and comment~"^tiketi:"]`: only Tiketi's users.
@@ -73,13 +91,21 @@ impl RouterModel {
         }
     }
 
-    /// The report body the sync script posts: its Tiketi users, unused.
+    /// A device logs in with `name` and moves `bytes` (the router counts them).
+    pub fn use_data(&mut self, name: &str, seconds: u64, bytes: u64) {
+        let user = self.users.get_mut(name).expect("the user is on the router");
+        user.used = (user.used.0 + seconds, user.used.1 + bytes);
+        self.active.insert(name.to_owned());
+    }
+
+    /// The report body the sync script posts: its Tiketi users with their counters and
+    /// profiles, as the generated `tiketi-sync` writes them.
     pub fn report(&self) -> String {
         let lines: Vec<String> = self
             .users
             .iter()
             .filter(|(_, u)| u.comment.starts_with("tiketi:"))
-            .map(|(name, _)| format!("{name},0s,0,0\n"))
+            .map(|(name, u)| format!("{name},{},{},0,{}\n", u.used.0, u.used.1, u.profile))
             .collect();
         if lines.is_empty() {
             "\n".into()

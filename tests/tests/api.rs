@@ -329,6 +329,31 @@ async fn a_program_runs_ticket_types_vouchers_and_batches() {
     assert_eq!(answer.body["status"], "cancelled");
     assert_eq!(answer.body["cancel_reason"], "Stolen");
 
+    // Fair usage: data tickets only, with a speed RouterOS reads.
+    let fair = json!({ "name": "10 GB", "kind": "data", "data_bytes": 10_000_000_000_u64,
+        "price_minor": 70_000, "validity_seconds": 2_592_000, "fair_usage_rate_limit": "512k/1M" });
+    let answer = api.post("/api/v1/ticket-types", &fair).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    assert_eq!(answer.body["fair_usage_rate_limit"], "512k/1M");
+    let mut timed = one_hour("Hour then slow", 100);
+    timed["fair_usage_rate_limit"] = json!("512k/1M");
+    let answer = api.post("/api/v1/ticket-types", &timed).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answer.body
+    );
+    let mut garbled = fair.clone();
+    garbled["fair_usage_rate_limit"] = json!("slow please");
+    let answer = api.post("/api/v1/ticket-types", &garbled).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answer.body
+    );
+
     // Archiving stops new batches.
     let answer = api
         .post(&format!("/api/v1/ticket-types/{tt}/archive"), &json!({}))

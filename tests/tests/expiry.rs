@@ -28,6 +28,7 @@ async fn vouchers_expire_when_their_validity_window_ends() {
         on_checkout: true,
         archived: false,
         sort_order: 99,
+        fair_usage: None,
     };
     tiketi.store.put_ticket_type(&blink).await.unwrap();
     let mut codes = Vec::new();
@@ -173,6 +174,7 @@ async fn a_sweep_touches_the_vouchers_due_not_the_vouchers_stored() {
         cancelled_at: None,
         cancel_reason: None,
         expired_at: None,
+        throttled_at: None,
     };
     // 100,000 active vouchers spread over the next 1,000 hours, and 100 due a minute ago.
     let later: Vec<Voucher> = (0..100_000)

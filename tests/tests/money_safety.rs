@@ -228,6 +228,7 @@ async fn a_tampered_price_or_another_operators_ticket_type_is_refused() {
         on_checkout: true,
         archived: false,
         sort_order: 0,
+        fair_usage: None,
     };
     store.put_ticket_type(&cheap).await.unwrap();
 

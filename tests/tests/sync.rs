@@ -180,6 +180,73 @@ async fn the_setup_script_carries_a_fresh_secret_that_unlocks_sync_and_the_login
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fair_usage_bundle_slows_down_when_used_up_and_ends_with_its_validity() {
+    use tiketi_core::domain::voucher::VoucherStatus;
+    let app = spawn_app().await;
+    let secret = app
+        .host
+        .tiketi
+        .rotate_router_secret("demo", "demo-router")
+        .await
+        .unwrap();
+    let secret = secret.expose();
+    // The demo's 10 GB bundle: then 512k/1M until its 30 days end.
+    let (_, voucher) = app.buy("10gb", "0712345678").await;
+    let code = voucher.code;
+    let mut router = RouterModel::default();
+    let first = run(&app, &mut router, secret).await;
+    assert_router_accepts(&first);
+    assert!(first.contains(r#"/ip hotspot user profile add name="tiketi-10gb-fair""#));
+    assert_eq!(router.users[&code].profile, "tiketi-10gb");
+    assert_eq!(
+        router.users[&code].limits.1.as_deref(),
+        Some("0"),
+        "the router does not cut it off"
+    );
+
+    // Half the quota: active, full speed, nothing to change.
+    router.use_data(&code, 600, 5_000_000_000);
+    let quiet = run(&app, &mut router, secret).await;
+    let stored = |app: &tiketi_tests::app::TestApp| {
+        let store = app.host.tiketi.store.clone();
+        let code = code.clone();
+        async move { store.voucher("demo", &code).await.unwrap().unwrap() }
+    };
+    let v = stored(&app).await;
+    assert_eq!((v.status, v.throttled_at), (VoucherStatus::Active, None));
+    assert!(!quiet.contains("change speed"), "{quiet}");
+
+    // The quota used: the next run slows it down and ends the session (cookie login resumes).
+    router.use_data(&code, 600, 5_500_000_000);
+    let slowed = run(&app, &mut router, secret).await;
+    assert_router_accepts(&slowed);
+    let v = stored(&app).await;
+    assert_eq!(v.status, VoucherStatus::Active, "not used up: slowed down");
+    assert!(v.throttled_at.is_some());
+    assert_eq!(router.users[&code].profile, "tiketi-10gb-fair");
+    assert!(
+        !router.active.contains(&code),
+        "the session ends so the new speed applies"
+    );
+
+    // Settled: the router reports the slow profile, so nothing more is sent.
+    router.use_data(&code, 60, 1_000_000);
+    let quiet = run(&app, &mut router, secret).await;
+    assert!(quiet.contains("in sync"), "{quiet}");
+    assert_eq!(
+        stored(&app).await.throttled_at,
+        v.throttled_at,
+        "slowed down once"
+    );
+
+    // A router that lost the user gets it back slow, without a byte limit.
+    let mut reset = RouterModel::default();
+    run(&app, &mut reset, secret).await;
+    assert_eq!(reset.users[&code].profile, "tiketi-10gb-fair");
+    assert_eq!(reset.users[&code].limits.1.as_deref(), Some("0"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_router_that_lost_an_active_voucher_gets_back_only_what_is_left() {
     let app = spawn_app().await;
     let secret = app
@@ -282,6 +349,7 @@ async fn a_backlog_reaches_the_router_a_page_at_a_time() {
             cancelled_at: None,
             cancel_reason: None,
             expired_at: None,
+            throttled_at: None,
         })
         .collect();
     tiketi.store.create_vouchers(&batch).await.unwrap();

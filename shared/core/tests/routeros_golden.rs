@@ -19,8 +19,8 @@ use tiketi_core::{
     },
     routeros::{
         self, HotspotUser, SetupParams, html_escape, login_page, pesapal_walled_garden_hosts,
-        profile_for, quote, remove_users_script, setup_script, sync_script, url_host, user_for,
-        users_script,
+        profiles_for, quote, remove_users_script, reprofile_users_script, setup_script,
+        sync_script, url_host, user_for, users_script,
     },
     services::demo::demo_ticket_types,
 };
@@ -52,7 +52,7 @@ fn demo_params() -> SetupParams {
         sync_url: format!("{BASE}/routers/demo/demo-router/sync.rsc"),
         report_url: format!("{BASE}/routers/demo/demo-router/report"),
         secret_header: format!("{HEADER}: {DEMO_SECRET}"),
-        profiles: demo_tickets().iter().map(profile_for).collect(),
+        profiles: demo_tickets().iter().flat_map(profiles_for).collect(),
     }
 }
 
@@ -261,8 +261,50 @@ fn demo_outputs() -> Vec<(&'static str, String)> {
         ("tiketi-sync.rsc", sync_script(&p)),
         ("users.rsc", users_script(&users)),
         ("remove-users.rsc", remove_users_script(&names)),
+        (
+            "fair-usage.rsc",
+            reprofile_users_script(&[user_for(&throttled_demo_voucher())]),
+        ),
         ("login.html", login_page(&p)),
     ]
+}
+
+/// The demo's fair-usage bundle (10 GB, then 512k/1M), its quota used.
+fn throttled_demo_voucher() -> Voucher {
+    let ten_gb = demo_tickets().into_iter().find(|t| t.id == "10gb").unwrap();
+    let mut voucher = voucher("M5T8WKA3VD", "M5T8WKA3VD", &ten_gb);
+    voucher.status = tiketi_core::domain::voucher::VoucherStatus::Active;
+    voucher.throttled_at = Some("2026-11-26T08:00:00Z".parse().unwrap());
+    voucher
+}
+
+#[test]
+fn a_fair_usage_bundle_slows_down_instead_of_cutting_off() {
+    let ten_gb = demo_tickets().into_iter().find(|t| t.id == "10gb").unwrap();
+    let profiles = profiles_for(&ten_gb);
+    let names: Vec<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["tiketi-10gb", "tiketi-10gb-fair"]);
+    assert_eq!(profiles[1].rate_limit.as_deref(), Some("512k/1M"));
+    let fresh = user_for(&voucher("M5T8WKA3VD", "M5T8WKA3VD", &ten_gb));
+    assert_eq!(fresh.profile, "tiketi-10gb");
+    assert_eq!(
+        fresh.limit_bytes_total, None,
+        "the router must not cut it off"
+    );
+    let slowed = user_for(&throttled_demo_voucher());
+    assert_eq!(slowed.profile, "tiketi-10gb-fair");
+    let script = reprofile_users_script(&[slowed]);
+    assert!(
+        script.contains(
+            r#"/ip hotspot user set [find name="M5T8WKA3VD"] profile="tiketi-10gb-fair""#
+        )
+    );
+    assert!(script.contains(r#"/ip hotspot active remove [find where user="M5T8WKA3VD"]"#));
+    // Without fair usage a data user keeps its byte limit and its one profile.
+    let one_gb = demo_tickets().into_iter().find(|t| t.id == "1gb").unwrap();
+    assert_eq!(profiles_for(&one_gb).len(), 1);
+    let user = user_for(&voucher("K7QMX3PA2B", "K7QMX3PA2B", &one_gb));
+    assert_eq!(user.limit_bytes_total, Some(1_000_000_000));
 }
 
 #[test]
@@ -391,7 +433,7 @@ fn hostile_params() -> (SetupParams, TicketType) {
     p.secret_header = format!("{HEADER}: s,e$c?r\"e\\t");
     p.checkout_url = format!("{BASE}/checkout/{HOSTILE}");
     p.walled_garden_hosts.push(HOSTILE.into());
-    p.profiles = vec![profile_for(&ticket)];
+    p.profiles = profiles_for(&ticket);
     (p, ticket)
 }
 

@@ -120,6 +120,7 @@ async fn render_packages<P: Platform>(
             json!({
                 "id": t.id, "name": t.name, "allowance": lang.allowance(t.allowance),
                 "validity": validity(lang, t.validity_seconds), "price": money(t.price, &store.operator.currency),
+                "fair_usage": t.fair_usage.as_deref().map(speed),
             })
         })
         .collect();
@@ -161,6 +162,20 @@ async fn packages_page<P: Platform>(
     )
     .await?;
     Ok(Html(html))
+}
+
+/// A MikroTik rate limit as a customer reads it: `512k/1M` is 1 Mbit/s down (the second
+/// figure is the client's download).
+fn speed(rate_limit: &str) -> String {
+    let first = rate_limit.split(' ').next().unwrap_or(rate_limit);
+    let down = first.rsplit('/').next().unwrap_or(first);
+    match down.strip_suffix('M') {
+        Some(m) => format!("{m} Mbit/s"),
+        None => match down.strip_suffix('k') {
+            Some(k) => format!("{k} kbit/s"),
+            None => format!("{down} bit/s"),
+        },
+    }
 }
 
 /// The order form again, filled in as submitted, with an explanation.

@@ -113,6 +113,13 @@ const TEXTS: &[(&str, [&str; 2])] = &[
     ),
     ("valid_for", ["valid", "inatumika"]),
     (
+        "then_slower",
+        [
+            "when used up, keeps going at",
+            "ikiisha, inaendelea kwa kasi ya",
+        ],
+    ),
+    (
         "after_first_login",
         ["after first login", "baada ya kuingia mara ya kwanza"],
     ),

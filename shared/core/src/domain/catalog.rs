@@ -141,6 +141,10 @@ pub struct TicketType {
     pub archived: bool,
     /// Display order on the checkout.
     pub sort_order: u32,
+    /// Fair usage (data tickets): once the quota is used, the voucher keeps working at this
+    /// rate limit (`256k/512k`) until its validity ends, instead of being cut off.
+    #[serde(default)]
+    pub fair_usage: Option<String>,
 }
 
 impl TicketType {
@@ -168,6 +172,9 @@ pub struct TicketTerms {
     pub validity_seconds: u64,
     pub rate_limit: Option<String>,
     pub shared_users: u32,
+    /// The rate limit after a data quota is used (fair usage), if any.
+    #[serde(default)]
+    pub fair_usage: Option<String>,
 }
 
 impl TicketTerms {
@@ -180,12 +187,14 @@ impl TicketTerms {
             self.validity_seconds,
             &self.rate_limit,
             self.shared_users,
+            &self.fair_usage,
         ) == (
             other.ticket_type_id.as_str(),
             other.allowance,
             other.validity_seconds,
             &other.rate_limit,
             other.shared_users,
+            &other.fair_usage,
         )
     }
 }
@@ -200,6 +209,7 @@ impl From<&TicketType> for TicketTerms {
             validity_seconds: t.validity_seconds,
             rate_limit: t.rate_limit.clone(),
             shared_users: t.shared_users,
+            fair_usage: t.fair_usage.clone(),
         }
     }
 }
@@ -245,6 +255,7 @@ mod tests {
             on_checkout: true,
             archived: false,
             sort_order: 0,
+            fair_usage: None,
         };
         assert!(
             ticket.sold_at("r1") && ticket.sold_at("r2"),

@@ -1,5 +1,7 @@
-//! Usage reports from routers: one line per Tiketi hotspot user, `name,uptime,bytes-in,bytes-out`
-//! (`docs/routers.md`). Routers print durations in their own format (v6 `1d02:03:04`, v7
+//! Usage reports from routers: one line per Tiketi hotspot user,
+//! `name,uptime,bytes-in,bytes-out,profile` (`docs/routers.md`; the profile tells which users
+//! already run at a fair-usage speed; lines without it, from routers set up earlier, are read
+//! too). Routers print durations in their own format (v6 `1d02:03:04`, v7
 //! `1d2h3m4s`, also `1w`), so both are read; a line that cannot be read is skipped, never
 //! guessed, and counted so the caller can log it.
 
@@ -10,6 +12,8 @@ pub struct UserUsage {
     pub uptime_seconds: u64,
     pub bytes_in: u64,
     pub bytes_out: u64,
+    /// The user profile it is on, when the router said.
+    pub profile: Option<String>,
 }
 
 impl UserUsage {
@@ -164,6 +168,10 @@ fn parse_line(line: &str) -> Option<UserUsage> {
     let uptime_seconds = parse_duration(fields.next()?)?;
     let bytes_in = fields.next()?.parse().ok()?;
     let bytes_out = fields.next()?.parse().ok()?;
+    let profile = match fields.next() {
+        Some(profile) if profile.len() > 64 => return None,
+        profile => profile.filter(|p| !p.is_empty()).map(str::to_owned),
+    };
     if fields.next().is_some() {
         return None;
     }
@@ -172,6 +180,7 @@ fn parse_line(line: &str) -> Option<UserUsage> {
         uptime_seconds,
         bytes_in,
         bytes_out,
+        profile,
     })
 }
 
@@ -291,10 +300,9 @@ mod tests {
 
     #[test]
     fn reports_are_read_line_by_line() {
-        let body =
-            "ABCDEFGHJK,1h2m,1000,2000\r\nK2345678AB,0s,0,0\n\nbroken line\nXYZ,5m,notanumber,1\n";
+        let body = "ABCDEFGHJK,1h2m,1000,2000\r\nK2345678AB,0s,0,0,tiketi-1gb-fair\n\nbroken line\nXYZ,5m,notanumber,1\nXYZ,5m,1,1,,\n";
         let report = parse_report(body);
-        assert_eq!(report.unreadable_lines, 2);
+        assert_eq!(report.unreadable_lines, 3);
         assert_eq!(report.users.len(), 2);
         assert_eq!(
             report.users[0],
@@ -302,9 +310,11 @@ mod tests {
                 name: "ABCDEFGHJK".into(),
                 uptime_seconds: 3_720,
                 bytes_in: 1000,
-                bytes_out: 2000
+                bytes_out: 2000,
+                profile: None,
             }
         );
+        assert_eq!(report.users[1].profile.as_deref(), Some("tiketi-1gb-fair"));
         assert!(report.users[0].used());
         assert!(!report.users[1].used());
         assert_eq!(report.users[0].bytes_total(), 3000);

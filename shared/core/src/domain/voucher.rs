@@ -96,6 +96,10 @@ pub struct Voucher {
     pub cancel_reason: Option<String>,
     #[serde(default)]
     pub expired_at: Option<Timestamp>,
+    /// Fair usage: when its data quota ran out and it slowed down (it stays active until its
+    /// validity ends).
+    #[serde(default)]
+    pub throttled_at: Option<Timestamp>,
 }
 
 /// A voucher's use as its router reports it.
@@ -112,13 +116,16 @@ pub struct UsageChange {
     pub status: VoucherStatus,
     pub activated_at: Option<Timestamp>,
     pub expires_at: Option<Timestamp>,
+    /// Set when a fair-usage voucher's quota has just run out.
+    pub throttled_at: Option<Timestamp>,
     pub usage: Usage,
 }
 
 impl Voucher {
     /// Applies the router's counters: the first use activates the voucher (its validity window
-    /// starts), and a used-up allowance ends it. `None` when nothing changes, or when the voucher
-    /// is already over (the router's next sync drops it).
+    /// starts), and a used-up allowance ends it, except a fair-usage data quota, which slows
+    /// the voucher down until its validity ends. `None` when nothing changes, or when the
+    /// voucher is already over (the router's next sync drops it).
     pub fn apply_usage(
         &self,
         uptime_seconds: u64,
@@ -146,8 +153,13 @@ impl Voucher {
             super::catalog::Allowance::Time { seconds } => uptime_seconds >= seconds,
             super::catalog::Allowance::Data { bytes } => bytes_used >= bytes,
         };
+        let mut throttled_at = None;
         if status == VoucherStatus::Active && exhausted {
-            status = VoucherStatus::UsedUp;
+            match (&self.terms.fair_usage, self.throttled_at) {
+                (Some(_), None) => throttled_at = Some(now),
+                (Some(_), Some(_)) => {}
+                (None, _) => status = VoucherStatus::UsedUp,
+            }
         }
         let usage = Usage {
             uptime_seconds,
@@ -156,12 +168,15 @@ impl Voucher {
         };
         let counters_changed =
             (uptime_seconds, bytes_used) != (self.usage.uptime_seconds, self.usage.bytes_used);
-        (status != self.status || counters_changed).then_some(UsageChange {
-            status,
-            activated_at,
-            expires_at,
-            usage,
-        })
+        (status != self.status || counters_changed || throttled_at.is_some()).then_some(
+            UsageChange {
+                status,
+                activated_at,
+                expires_at,
+                throttled_at,
+                usage,
+            },
+        )
     }
 }
 
@@ -225,6 +240,7 @@ mod tests {
                 validity_seconds: 86_400,
                 rate_limit: None,
                 shared_users: 1,
+                fair_usage: None,
             },
             status: VoucherStatus::Unused,
             origin: Origin::Batch {
@@ -240,6 +256,7 @@ mod tests {
             cancelled_at: None,
             cancel_reason: None,
             expired_at: None,
+            throttled_at: None,
         }
     }
 
@@ -282,6 +299,28 @@ mod tests {
         let change = fresh.apply_usage(10, 2_000, now).unwrap();
         assert_eq!(change.status, VoucherStatus::UsedUp);
         assert_eq!(change.activated_at, Some(now));
+    }
+
+    #[test]
+    fn a_fair_usage_quota_slows_the_voucher_down_once_instead_of_ending_it() {
+        let now: Timestamp = "2026-11-25T10:00:00Z".parse().unwrap();
+        let mut v = voucher(Allowance::Data { bytes: 1_000 });
+        v.terms.fair_usage = Some("256k/512k".into());
+        v.status = VoucherStatus::Active;
+        let change = v.apply_usage(60, 999, now).unwrap();
+        assert_eq!(change.throttled_at, None, "quota not yet used");
+        let change = v.apply_usage(60, 1_000, now).unwrap();
+        assert_eq!(change.status, VoucherStatus::Active, "not used up");
+        assert_eq!(change.throttled_at, Some(now));
+        v.throttled_at = Some(now);
+        v.usage.bytes_used = 1_000;
+        v.usage.uptime_seconds = 60;
+        assert_eq!(v.apply_usage(60, 1_000, now), None, "slowed down once");
+        let later = v.apply_usage(120, 5_000, now).unwrap();
+        assert_eq!(
+            (later.status, later.throttled_at),
+            (VoucherStatus::Active, None)
+        );
     }
 
     #[test]

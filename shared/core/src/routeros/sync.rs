@@ -5,7 +5,8 @@
 //!    count).
 //! 2. **Usage report**: `POST <report_url>?page=<n>&last=<0|1>` with the router secret and
 //!    `Content-Type: text/plain`; body one line per hotspot user whose comment starts with
-//!    `tiketi:`: `name,uptime,bytes-in,bytes-out`. Uptime is whole seconds where `:tonum` turns
+//!    `tiketi:`: `name,uptime,bytes-in,bytes-out,profile` (the profile tells the platform which
+//!    users already run at a fair-usage speed). Uptime is whole seconds where `:tonum` turns
 //!    a time into seconds (v7.12+), otherwise the router's own time text (`1d02:03:04`,
 //!    `1d2h3m4s`), which `domain::usage::parse_duration` reads. A page is sent once the body
 //!    passes [`REPORT_PAGE_BYTES`], far below v6's ~4 KB variables and the 64 KiB `http-data`
@@ -71,7 +72,7 @@ pub fn sync_script(p: &SetupParams) -> String {
         :local sec $up
         :do {{ :set sec [:tonum $up] }} on-error={{}}
         :if ([:typeof $sec] != "num") do={{ :set sec $up }}
-        :set body ($body . [/ip hotspot user get $i name] . "," . $sec . "," . [/ip hotspot user get $i bytes-in] . "," . [/ip hotspot user get $i bytes-out] . "\n")
+        :set body ($body . [/ip hotspot user get $i name] . "," . $sec . "," . [/ip hotspot user get $i bytes-in] . "," . [/ip hotspot user get $i bytes-out] . "," . [/ip hotspot user get $i profile] . "\n")
         :set left ($left - 1)
         :if (([:len $body] > {page_bytes}) && ($left > 0)) do={{
           /tool fetch url=($reportUrl . "page=" . $page . "&last=0") http-method=post http-header-field=$hdrPost http-data=$body {fetch_opts} output=none

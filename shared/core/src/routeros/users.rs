@@ -3,7 +3,10 @@
 //!
 //! Limits sit where RouterOS keeps them: `rate-limit` and `shared-users` on the user profile,
 //! `limit-uptime` (cumulative connected time) and `limit-bytes-total` (plain integer bytes) on
-//! the user. User profiles cannot carry a comment, so Tiketi's are recognised by the
+//! the user. Fair usage: a data ticket with a fair-usage speed gets a second profile,
+//! `tiketi-<ticket type id>-fair`, and its users no byte limit (the router would cut them
+//! off); once a usage report shows the quota used, the sync moves the user to the slow profile
+//! and ends its session so the new speed applies at the next (automatic, cookie) login. User profiles cannot carry a comment, so Tiketi's are recognised by the
 //! [`PROFILE_PREFIX`] of their name; users by the [`COMMENT_PREFIX`] of their comment, which is
 //! what the sync script reports and what removal is restricted to.
 
@@ -31,32 +34,57 @@ pub struct HotspotProfile {
     pub shared_users: u32,
 }
 
+/// End of the name of a ticket type's fair-usage (slow) profile.
+pub const FAIR_SUFFIX: &str = "-fair";
+
 /// The user profile name of a ticket type.
 pub fn profile_name(ticket_type_id: &str) -> String {
     format!("{PROFILE_PREFIX}{ticket_type_id}")
 }
 
-/// The user profile of a ticket type.
-pub fn profile_for(ticket: &TicketType) -> HotspotProfile {
-    profile_of(
-        &ticket.id,
-        ticket.rate_limit.as_deref(),
-        ticket.shared_users,
-    )
+/// The name of a ticket type's fair-usage profile.
+pub fn fair_profile_name(ticket_type_id: &str) -> String {
+    format!("{PROFILE_PREFIX}{ticket_type_id}{FAIR_SUFFIX}")
 }
 
-/// The user profile of the terms a voucher was sold with.
-pub fn profile_for_terms(terms: &TicketTerms) -> HotspotProfile {
-    profile_of(
-        &terms.ticket_type_id,
+/// The user profiles of a ticket type: its own, and its fair-usage one if it has fair usage.
+pub fn profiles_for(ticket: &TicketType) -> Vec<HotspotProfile> {
+    profiles_for_terms(&TicketTerms::from(ticket))
+}
+
+/// The user profiles of the terms a voucher was sold with.
+pub fn profiles_for_terms(terms: &TicketTerms) -> Vec<HotspotProfile> {
+    let id = &terms.ticket_type_id;
+    let mut profiles = vec![profile_of(
+        profile_name(id),
         terms.rate_limit.as_deref(),
         terms.shared_users,
-    )
+    )];
+    if let Some(fair) = fair_usage_of(terms) {
+        profiles.push(profile_of(
+            fair_profile_name(id),
+            Some(fair),
+            terms.shared_users,
+        ));
+    }
+    profiles
 }
 
-fn profile_of(ticket_type_id: &str, rate_limit: Option<&str>, shared_users: u32) -> HotspotProfile {
+/// The fair-usage speed of data terms, if they have a valid one.
+fn fair_usage_of(terms: &TicketTerms) -> Option<&str> {
+    match terms.allowance {
+        Allowance::Data { .. } => terms
+            .fair_usage
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| is_valid_rate_limit(r)),
+        Allowance::Time { .. } => None,
+    }
+}
+
+fn profile_of(name: String, rate_limit: Option<&str>, shared_users: u32) -> HotspotProfile {
     HotspotProfile {
-        name: profile_name(ticket_type_id),
+        name,
         // RouterOS refuses the whole line for a malformed rate limit, which would abort the
         // import half-way; a limit that cannot be written is left out instead.
         rate_limit: rate_limit
@@ -126,15 +154,22 @@ pub struct HotspotUser {
 }
 
 /// The hotspot user of a voucher: time tickets get `limit-uptime`, data tickets
-/// `limit-bytes-total`, both as the terms the voucher was sold with.
+/// `limit-bytes-total` (unless fair usage lets them go on), all as the terms the voucher was
+/// sold with; a voucher whose fair-usage quota ran out is on the slow profile.
 pub fn user_for(voucher: &Voucher) -> HotspotUser {
-    user_for_terms(&voucher.code, &voucher.password, &voucher.terms)
+    let mut user = user_for_terms(&voucher.code, &voucher.password, &voucher.terms);
+    if voucher.throttled_at.is_some() && fair_usage_of(&voucher.terms).is_some() {
+        user.profile = fair_profile_name(&voucher.terms.ticket_type_id);
+    }
+    user
 }
 
 /// The hotspot user of a code sold under `terms` (e.g. a batch's, before reading each voucher).
 pub fn user_for_terms(code: &str, password: &str, terms: &TicketTerms) -> HotspotUser {
     let (limit_uptime_seconds, limit_bytes_total) = match terms.allowance {
         Allowance::Time { seconds } => (Some(seconds), None),
+        // Fair usage: the router must not cut the user off; Tiketi slows it down instead.
+        Allowance::Data { .. } if fair_usage_of(terms).is_some() => (None, None),
         Allowance::Data { bytes } => (None, Some(bytes)),
     };
     HotspotUser {
@@ -197,6 +232,28 @@ pub fn users_script(users: &[HotspotUser]) -> String {
     out
 }
 
+/// Moves users to the profile their voucher now needs (fair usage: the slow one) and ends
+/// their sessions, so the new speed applies from the next login (automatic with the cookie).
+pub fn reprofile_users_script(users: &[HotspotUser]) -> String {
+    let mut out = format!(
+        "# Tiketi: {} hotspot users change speed (fair usage).\n",
+        users.len()
+    );
+    for u in users {
+        let name = quote(&u.name);
+        let _ = writeln!(
+            out,
+            ":do {{ /ip hotspot user set [find name={name}] profile={} }} on-error={{}}",
+            quote(&u.profile)
+        );
+        let _ = writeln!(
+            out,
+            ":do {{ /ip hotspot active remove [find where user={name}] }} on-error={{}}"
+        );
+    }
+    out
+}
+
 /// Removes Tiketi's users with these names (only users whose comment marks them as Tiketi's,
 /// never the operator's own) and logs their devices out. Removing a missing user is harmless.
 pub fn remove_users_script(names: &[&str]) -> String {
@@ -253,12 +310,14 @@ mod tests {
 
     #[test]
     fn a_profile_never_has_zero_shared_users_or_a_bad_rate_limit() {
-        let p = profile_of("1h", Some("fast please"), 0);
+        let p = profile_of(profile_name("1h"), Some("fast please"), 0);
         assert_eq!(p.name, "tiketi-1h");
         assert_eq!(p.rate_limit, None);
         assert_eq!(p.shared_users, 1);
         assert_eq!(
-            profile_of("x", Some(" 2M/5M "), 3).rate_limit.as_deref(),
+            profile_of("x".into(), Some(" 2M/5M "), 3)
+                .rate_limit
+                .as_deref(),
             Some("2M/5M")
         );
     }

@@ -231,6 +231,7 @@ impl<P: Platform> Tiketi<P> {
                     cancelled_at: None,
                     cancel_reason: None,
                     expired_at: None,
+                    throttled_at: None,
                 })
                 .collect();
             let page = BatchPage {
@@ -373,7 +374,7 @@ impl<P: Platform> Tiketi<P> {
             .flat_map(|page| page.codes.iter())
             .map(|c| routeros::user_for_terms(&c.code, &c.password, &batch.terms))
             .collect();
-        let profiles = routeros::profiles_script(&[routeros::profile_for_terms(&batch.terms)]);
+        let profiles = routeros::profiles_script(&routeros::profiles_for_terms(&batch.terms));
         Ok(format!("{profiles}{}", routeros::users_script(&users)))
     }
 }

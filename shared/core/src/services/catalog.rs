@@ -58,6 +58,8 @@ pub struct TicketTypeDraft {
     pub router_ids: Vec<String>,
     pub on_checkout: bool,
     pub sort_order: u32,
+    /// Data tickets: the rate limit once the quota is used (fair usage); `None` cuts off.
+    pub fair_usage: Option<String>,
 }
 
 const MAX_VALIDITY_SECONDS: u64 = 366 * 86_400;
@@ -244,6 +246,23 @@ impl<P: Platform> Tiketi<P> {
                 "the speed limit reads like 2M/5M (upload/download), in k or M",
             ));
         }
+        let fair_usage = draft
+            .fair_usage
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        if let Some(limit) = fair_usage {
+            if !matches!(draft.allowance, Allowance::Data { .. }) {
+                return Err(invalid(
+                    "fair usage is for data tickets: a time ticket ends when its time is used",
+                ));
+            }
+            if !routeros::is_valid_rate_limit(limit) {
+                return Err(invalid(
+                    "the fair-usage speed reads like 256k/512k (upload/download), in k or M",
+                ));
+            }
+        }
         if !(1..=100).contains(&draft.shared_users) {
             return Err(invalid("devices at once is 1 to 100"));
         }
@@ -268,6 +287,7 @@ impl<P: Platform> Tiketi<P> {
             on_checkout: draft.on_checkout,
             archived: before.as_ref().is_some_and(|t| t.archived),
             sort_order: draft.sort_order,
+            fair_usage: fair_usage.map(str::to_owned),
         };
         let action = if before.is_some() {
             "ticket_type.update"

@@ -95,6 +95,8 @@ pub fn demo_ticket_types(operator_id: &str) -> Vec<TicketType> {
                 on_checkout: true,
                 archived: false,
                 sort_order: u32::try_from(order).unwrap_or(u32::MAX),
+                // The biggest bundle shows fair usage: slow, not cut off, once used up.
+                fair_usage: (id == "10gb").then(|| "512k/1M".into()),
             },
         )
         .collect()

@@ -95,6 +95,7 @@ impl<P: Platform> Tiketi<P> {
                         cancelled_at: None,
                         cancel_reason: None,
                         expired_at: None,
+                        throttled_at: None,
                     }
                 }
             };

@@ -130,5 +130,6 @@ fn pool_voucher(
         cancelled_at: None,
         cancel_reason: None,
         expired_at: None,
+        throttled_at: None,
     }
 }

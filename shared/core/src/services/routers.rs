@@ -85,38 +85,30 @@ impl ReportPage {
         self,
         previous: Option<RouterInventory>,
         mut names: Vec<String>,
+        mut slow: Vec<String>,
         facts: Option<RouterFacts>,
         now: jiff::Timestamp,
     ) -> RouterInventory {
-        let (users, reported_at, mut incoming, old_facts, old_facts_at) = match previous {
-            Some(p) => (p.users, p.reported_at, p.incoming, p.facts, p.facts_at),
-            None => (Vec::new(), now, Vec::new(), None, None),
-        };
-        let (facts, facts_at) = match facts {
-            Some(facts) => (Some(facts), Some(now)),
-            None => (old_facts, old_facts_at),
-        };
+        let mut inventory = previous.unwrap_or_else(|| RouterInventory {
+            reported_at: now,
+            ..RouterInventory::default()
+        });
+        if let Some(facts) = facts {
+            inventory.facts = Some(facts);
+            inventory.facts_at = Some(now);
+        }
         if self.number <= 1 {
-            incoming.clear();
+            inventory.incoming.clear();
+            inventory.incoming_slow.clear();
         }
-        incoming.append(&mut names);
+        inventory.incoming.append(&mut names);
+        inventory.incoming_slow.append(&mut slow);
         if self.last {
-            RouterInventory {
-                users: incoming,
-                reported_at: now,
-                incoming: Vec::new(),
-                facts,
-                facts_at,
-            }
-        } else {
-            RouterInventory {
-                users,
-                reported_at,
-                incoming,
-                facts,
-                facts_at,
-            }
+            inventory.users = std::mem::take(&mut inventory.incoming);
+            inventory.slow = std::mem::take(&mut inventory.incoming_slow);
+            inventory.reported_at = now;
         }
+        inventory
     }
 }
 
@@ -182,12 +174,22 @@ impl<P: Platform> Tiketi<P> {
                 Err(e) => return Err(e.into()),
             }
         }
-        let names = report.users.iter().map(|u| u.name.clone());
+        let names = report.users.iter().map(|u| u.name.clone()).collect();
+        let slow = report
+            .users
+            .iter()
+            .filter(|u| {
+                u.profile
+                    .as_deref()
+                    .is_some_and(|p| p.ends_with(routeros::FAIR_SUFFIX))
+            })
+            .map(|u| u.name.clone())
+            .collect();
         let previous = self
             .store
             .router_inventory(&router.operator_id, &router.id)
             .await?;
-        let inventory = page.merge(previous, names.collect(), report.facts, now);
+        let inventory = page.merge(previous, names, slow, report.facts, now);
         self.store
             .save_router_inventory(&router.operator_id, &router.id, &inventory)
             .await?;
@@ -208,6 +210,8 @@ const SYNC_READ: usize = 500;
 pub struct SyncPlan {
     /// Live vouchers the router lacks (added, or updated if present).
     pub add: Vec<Voucher>,
+    /// Live vouchers the router holds on the wrong profile (fair usage: their quota ran out).
+    pub reprofile: Vec<Voucher>,
     /// Tiketi users the router holds that are no longer live (or unknown).
     pub remove: Vec<String>,
 }
@@ -219,11 +223,13 @@ impl SyncPlan {
         let mut profiles: Vec<_> = self
             .add
             .iter()
-            .map(|v| routeros::profile_for_terms(&v.terms))
+            .chain(&self.reprofile)
+            .flat_map(|v| routeros::profiles_for_terms(&v.terms))
             .collect();
         profiles.sort_by(|a, b| a.name.cmp(&b.name));
         profiles.dedup_by(|a, b| a.name == b.name);
         let users: Vec<_> = self.add.iter().map(router_user).collect();
+        let reprofiled: Vec<_> = self.reprofile.iter().map(router_user).collect();
         let removals: Vec<&str> = self.remove.iter().map(String::as_str).collect();
         let mut script = String::new();
         if !profiles.is_empty() {
@@ -231,6 +237,9 @@ impl SyncPlan {
         }
         if !users.is_empty() {
             script.push_str(&routeros::users_script(&users));
+        }
+        if !reprofiled.is_empty() {
+            script.push_str(&routeros::reprofile_users_script(&reprofiled));
         }
         if !removals.is_empty() {
             script.push_str(&routeros::remove_users_script(&removals));
@@ -266,12 +275,17 @@ impl<P: Platform> Tiketi<P> {
             .collect();
         present.sort_unstable();
         present.dedup();
+        let slow: std::collections::HashSet<&str> = inventory
+            .iter()
+            .flat_map(|i| i.slow.iter().map(String::as_str))
+            .collect();
         // Walk the live set in code order (its index sort key), beside the sorted inventory.
         // Stop once a page of additions is found: a backlog then costs a page or a few, not
         // the whole live set. Removals are decided for the inventory names the walk passed;
         // the others wait for a later run.
         let mut matched = vec![false; present.len()];
         let mut add = Vec::new();
+        let mut reprofile = Vec::new();
         let mut after: Option<String> = None;
         let walked_all = loop {
             let page = self
@@ -282,7 +296,17 @@ impl<P: Platform> Tiketi<P> {
             after = page.last().map(|v| v.code.clone()).or(after);
             for voucher in page {
                 match present.binary_search(&voucher.code.as_str()) {
-                    Ok(i) => matched[i] = true,
+                    Ok(i) => {
+                        matched[i] = true;
+                        let wants_slow = router_user(&voucher)
+                            .profile
+                            .ends_with(routeros::FAIR_SUFFIX);
+                        if wants_slow != slow.contains(voucher.code.as_str())
+                            && reprofile.len() < SYNC_PAGE
+                        {
+                            reprofile.push(voucher);
+                        }
+                    }
                     Err(_) if add.len() < SYNC_PAGE => add.push(voucher),
                     Err(_) => {}
                 }
@@ -302,7 +326,11 @@ impl<P: Platform> Tiketi<P> {
             .map(|(name, _)| (*name).to_owned())
             .take(SYNC_PAGE)
             .collect();
-        Ok(SyncPlan { add, remove })
+        Ok(SyncPlan {
+            add,
+            reprofile,
+            remove,
+        })
     }
 }
 
@@ -370,7 +398,7 @@ impl<P: Platform> Tiketi<P> {
             profiles: storefront
                 .ticket_types
                 .iter()
-                .map(routeros::profile_for)
+                .flat_map(routeros::profiles_for)
                 .collect(),
         })
     }

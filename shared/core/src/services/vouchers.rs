@@ -240,6 +240,13 @@ impl<P: Platform> Tiketi<P> {
                 ));
             }
         }
+        if let Some(at) = voucher.throttled_at {
+            let speed = voucher.terms.fair_usage.as_deref().unwrap_or_default();
+            timeline.push((
+                at,
+                format!("Data used up: slowed down to {speed} (fair usage)"),
+            ));
+        }
         if let Some(at) = voucher.expired_at {
             timeline.push((at, "Expired".into()));
         }

@@ -18,7 +18,7 @@
         :local sec $up
         :do { :set sec [:tonum $up] } on-error={}
         :if ([:typeof $sec] != "num") do={ :set sec $up }
-        :set body ($body . [/ip hotspot user get $i name] . "," . $sec . "," . [/ip hotspot user get $i bytes-in] . "," . [/ip hotspot user get $i bytes-out] . "\n")
+        :set body ($body . [/ip hotspot user get $i name] . "," . $sec . "," . [/ip hotspot user get $i bytes-in] . "," . [/ip hotspot user get $i bytes-out] . "," . [/ip hotspot user get $i profile] . "\n")
         :set left ($left - 1)
         :if (([:len $body] > 3000) && ($left > 0)) do={
           /tool fetch url=($reportUrl . "page=" . $page . "&last=0") http-method=post http-header-field=$hdrPost http-data=$body check-certificate=yes-without-crl output=none

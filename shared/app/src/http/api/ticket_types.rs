@@ -57,6 +57,9 @@ pub struct TicketTypeInput {
     on_checkout: bool,
     #[serde(default)]
     sort_order: u32,
+    /// Data tickets: the rate limit once the quota is used; `null` cuts off.
+    #[serde(default)]
+    fair_usage_rate_limit: Option<String>,
 }
 
 fn one() -> u32 {
@@ -87,6 +90,7 @@ impl TicketTypeInput {
             router_ids: self.router_ids,
             on_checkout: self.on_checkout,
             sort_order: self.sort_order,
+            fair_usage: self.fair_usage_rate_limit,
         })
     }
 }

@@ -86,6 +86,8 @@ pub struct TicketTypeView {
     pub on_checkout: bool,
     pub archived: bool,
     pub sort_order: u32,
+    /// Data tickets: the rate limit once the quota is used (fair usage); `null` cuts off.
+    pub fair_usage_rate_limit: Option<String>,
 }
 
 impl TicketTypeView {
@@ -103,6 +105,7 @@ impl TicketTypeView {
             on_checkout: ticket.on_checkout,
             archived: ticket.archived,
             sort_order: ticket.sort_order,
+            fair_usage_rate_limit: ticket.fair_usage,
         }
     }
 }
@@ -119,6 +122,7 @@ pub struct TermsView {
     pub validity_seconds: u64,
     pub rate_limit: Option<String>,
     pub shared_users: u32,
+    pub fair_usage_rate_limit: Option<String>,
 }
 
 impl From<TicketTerms> for TermsView {
@@ -131,6 +135,7 @@ impl From<TicketTerms> for TermsView {
             validity_seconds: terms.validity_seconds,
             rate_limit: terms.rate_limit,
             shared_users: terms.shared_users,
+            fair_usage_rate_limit: terms.fair_usage,
         }
     }
 }
@@ -205,6 +210,8 @@ pub struct VoucherView {
     pub expired_at: Option<Timestamp>,
     pub cancelled_at: Option<Timestamp>,
     pub cancel_reason: Option<String>,
+    /// Fair usage: when its data quota ran out and it slowed down.
+    pub throttled_at: Option<Timestamp>,
     pub usage: UsageView,
 }
 
@@ -234,6 +241,7 @@ impl VoucherView {
             expired_at: voucher.expired_at,
             cancelled_at: voucher.cancelled_at,
             cancel_reason: voucher.cancel_reason,
+            throttled_at: voucher.throttled_at,
             usage: UsageView {
                 uptime_seconds: voucher.usage.uptime_seconds,
                 bytes_used: voucher.usage.bytes_used,

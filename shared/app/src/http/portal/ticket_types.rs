@@ -72,6 +72,9 @@ pub struct TicketTypeForm {
     on_checkout: Option<String>,
     #[serde(default)]
     sort_order: String,
+    /// Data tickets: the speed after the quota (fair usage); empty cuts off.
+    #[serde(default)]
+    fair_usage: String,
 }
 
 fn invalid(text: &str) -> ServiceError {
@@ -129,6 +132,7 @@ impl TicketTypeForm {
             on_checkout: self.on_checkout.is_some(),
             sort_order: u32::try_from(number(&self.sort_order, "the display order")?)
                 .unwrap_or(u32::MAX),
+            fair_usage: Some(self.fair_usage.clone()),
         })
     }
 
@@ -164,6 +168,7 @@ impl TicketTypeForm {
             router_ids: t.router_ids.clone(),
             on_checkout: t.on_checkout.then(|| "on".into()),
             sort_order: t.sort_order.to_string(),
+            fair_usage: t.fair_usage.clone().unwrap_or_default(),
         }
     }
 }
@@ -189,7 +194,7 @@ async fn list<P: Platform>(
             json!({
                 "id": t.id, "name": t.name, "allowance": t.allowance.describe(),
                 "validity": describe_duration(t.validity_seconds), "price": t.price.display(&op.currency),
-                "rate_limit": t.rate_limit, "shared_users": t.shared_users,
+                "rate_limit": t.rate_limit, "fair_usage": t.fair_usage, "shared_users": t.shared_users,
                 "routers": if t.router_ids.is_empty() { "all routers".to_owned() } else { sold_at.join(", ") },
                 "on_checkout": t.on_checkout, "archived": t.archived,
             })

@@ -230,6 +230,8 @@ async fn show<P: Platform>(
             "allowance_total": allowance_total, "used": used,
             "activated": voucher.activated_at.map(|t| local_time(t, &op.time_zone)),
             "expires": voucher.expires_at.map(|t| local_time(t, &op.time_zone)),
+            "fair_usage": terms.fair_usage,
+            "throttled": voucher.throttled_at.map(|t| local_time(t, &op.time_zone)),
             "reported": voucher.usage.reported_at.map(|t| local_time(t, &op.time_zone)),
             "cancel_reason": voucher.cancel_reason, "live": voucher.status.is_live(),
             "timeline": timeline, "usage": usage, "reprintable": reprintable,

@@ -10,7 +10,7 @@ use crate::{
 };
 
 /// The Tiketi hotspot users a router last reported holding, and when.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RouterInventory {
     /// The users of the last complete report.
     pub users: Vec<String>,
@@ -18,6 +18,12 @@ pub struct RouterInventory {
     /// Users of the pages of a report still being received (`page`/`last`).
     #[serde(default)]
     pub incoming: Vec<String>,
+    /// Users the router reported on a fair-usage (slow) profile, and those of the pages
+    /// still being received.
+    #[serde(default)]
+    pub slow: Vec<String>,
+    #[serde(default)]
+    pub incoming_slow: Vec<String>,
     /// What the router last said about itself (version, licence, clock), and when.
     #[serde(default)]
     pub facts: Option<RouterFacts>,

@@ -176,6 +176,9 @@ impl<T: Table> Repository<T> {
         if let Some(at) = change.expires_at {
             changes.push(("expires_at".into(), set(at)));
         }
+        if let Some(at) = change.throttled_at {
+            changes.push(("throttled_at".into(), set(at)));
+        }
         match (change.status.is_live(), change.expires_at) {
             (true, Some(at)) => {
                 changes.push((attr::GSI3PK.into(), set(keys::expiry_bucket(op, at))));
