@@ -308,6 +308,26 @@ fn a_fair_usage_bundle_slows_down_instead_of_cutting_off() {
 }
 
 #[test]
+fn the_root_certificates_are_written_whole_before_any_download() {
+    let setup = setup_script(&demo_params());
+    let written = values_of(&setup, "contents");
+    assert_eq!(written.len(), routeros::TRUSTED_CAS.len());
+    for ((name, pem), contents) in routeros::TRUSTED_CAS.iter().zip(&written) {
+        assert_eq!(contents, pem, "{name} reaches the router byte for byte");
+        assert!(pem.starts_with("-----BEGIN CERTIFICATE-----") && pem.len() < 4000);
+        assert!(setup.contains(&format!("common-name={}", quote(name))));
+    }
+    let first_fetch = setup
+        .find("/tool fetch")
+        .expect("the setup downloads its login page");
+    let last_import = setup.rfind("/certificate import").unwrap();
+    assert!(
+        last_import < first_fetch,
+        "trust comes before the first HTTPS download"
+    );
+}
+
+#[test]
 fn the_demo_router_matches_the_golden_files() {
     assert!(demo_params().validate().is_ok());
     for (name, text) in demo_outputs() {

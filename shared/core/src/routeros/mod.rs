@@ -25,7 +25,7 @@ pub use login_page::{html_escape, login_page};
 pub use quote::{header_fields, quote, time};
 pub use setup::{
     CAPTIVE_PORTAL_PROBES, InvalidSetup, NTP_SERVER, POOL, SYNC_POLICY, SetupParams, TAG,
-    pesapal_walled_garden_hosts, setup_script, url_host, validate_hotspot,
+    TRUSTED_CAS, pesapal_walled_garden_hosts, setup_script, url_host, validate_hotspot,
 };
 pub use sync::{REPORT_PAGE_BYTES, SYNC_FILE, SYNC_SCRIPT, sync_script};
 pub use users::{

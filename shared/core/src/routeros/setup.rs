@@ -22,10 +22,20 @@
 //! command for the running version is chosen at run time and compiled with `:parse`, inside
 //! `:do {} on-error={}`.
 //!
+//! **Certificate authorities** (step 0): every download verifies the server
+//! (`check-certificate=yes-without-crl`), which RouterOS before 7.19 (no built-in trust store)
+//! can only do for a root CA imported into `/certificate` (notes §8.2.1, §11.8). The script
+//! writes each root Tiketi may be served under (Let's Encrypt's ISRG Root X1 for a server of
+//! one's own, Amazon Root CA 1 for API Gateway and CloudFront: [`TRUSTED_CAS`], public
+//! certificates copied from Debian's ca-certificates) into a file with v6's trick (`/file print
+//! file=x` creates `x.txt`, then `/file set … contents=`; a root is under 2 KB, well inside v6's
+//! ~4 KB) and imports it, unless a certificate of that name is there already; 7.19+ needs none
+//! of it but takes no harm. Unverified on a real v6 router: that `/certificate import` reads a
+//! `.txt` PEM and marks an imported root trusted (it is also set `trusted=yes`).
+//!
 //! Not done here: IP addresses, DHCP server creation, NAT and DNS (the router's existing LAN
 //! setup is assumed; only an existing DHCP server on the interface is pointed at the hotspot
-//! pool, as `/ip hotspot setup` shares one pool), and trusting the HTTPS endpoint's CA, which
-//! RouterOS before 7.19 needs for `check-certificate=yes-without-crl` (notes §8.2.1).
+//! pool, as `/ip hotspot setup` shares one pool).
 
 use std::{fmt::Write as _, net::Ipv4Addr};
 
@@ -34,6 +44,12 @@ use super::{
     sync::{SYNC_SCRIPT, sync_script},
     users::{HotspotProfile, profiles_script},
 };
+
+/// Root certificates a router is made to trust: (common name, PEM).
+pub const TRUSTED_CAS: [(&str, &str); 2] = [
+    ("ISRG Root X1", include_str!("ca/isrg-root-x1.pem")),
+    ("Amazon Root CA 1", include_str!("ca/amazon-root-ca-1.pem")),
+];
 
 /// Name of the hotspot server profile, the hotspot server (when Tiketi creates it) and the
 /// html directory; also the walled-garden comment.
@@ -241,6 +257,36 @@ fn is_host_name(host: &str) -> bool {
         })
 }
 
+/// Step 0: import and trust each of [`TRUSTED_CAS`] that the router lacks.
+fn trust_script() -> String {
+    let mut out = String::from(
+        "\n# 0. Trust the root certificates Tiketi may be served under (RouterOS before 7.19).\n",
+    );
+    let file = quote("tiketi-ca");
+    let file_txt = quote("tiketi-ca.txt");
+    for (name, pem) in TRUSTED_CAS {
+        let cn = quote(name);
+        let _ = write!(
+            out,
+            r#":if ([:len [/certificate find where common-name={cn}]] = 0) do={{
+  :do {{
+    :do {{ /file remove [find name={file_txt}] }} on-error={{}}
+    /file print file={file}
+    :delay 2s
+    /file set [find name={file_txt}] contents={pem}
+    /certificate import file-name={file_txt} passphrase=""
+    /certificate set [find where common-name={cn}] trusted=yes
+  }} on-error={{ :log warning {failed} }}
+  :do {{ /file remove [find name={file_txt}] }} on-error={{}}
+}}
+"#,
+            pem = quote(pem),
+            failed = quote(&format!("tiketi: could not import the {name} certificate")),
+        );
+    }
+    out
+}
+
 /// The router's setup script. Import it once (`/import file-name=tiketi-setup.rsc`); importing
 /// it again converges to the same state and updates changed values.
 pub fn setup_script(p: &SetupParams) -> String {
@@ -254,8 +300,8 @@ pub fn setup_script(p: &SetupParams) -> String {
         r#"# Tiketi setup for router {router} of {business}.
 # RouterOS v7 and v6. Importing it again is safe: missing items are added, the rest updated.
 # HTTPS downloads verify the server (check-certificate=yes-without-crl): RouterOS before 7.19
-# needs the server's root CA imported and trusted in /certificate first.
-
+# needs the server's root CA imported and trusted in /certificate, which step 0 does.
+{trust}
 # 1. Address pool of the hotspot clients, shared with the interface's DHCP server.
 :if ([:len [/ip pool find name={pool}]] = 0) do={{ /ip pool add name={pool} ranges={ranges} }}
 /ip pool set [find name={pool}] ranges={ranges}
@@ -289,6 +335,7 @@ pub fn setup_script(p: &SetupParams) -> String {
 "#,
         router = quote(&p.router_id),
         business = quote(&p.business_name),
+        trust = trust_script(),
         ranges = quote(&p.address_pool),
         dir = quote(TAG),
         flash = quote("flash"),
