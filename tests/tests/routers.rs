@@ -396,3 +396,47 @@ async fn report_names_must_match_voucher_codes_exactly() {
         tiketi_core::domain::voucher::VoucherStatus::Unused
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_router_pages_show_its_licence_clock_and_sync_status() {
+    let app = spawn_app().await;
+    let owner = tiketi_tests::portal::demo_owner(&app, "facts@demo.example").await;
+    let router = app.demo_router().await;
+    app.host
+        .tiketi
+        .rotate_router_secret("demo", "demo-router")
+        .await
+        .unwrap();
+    let page = owner.page("/portal/routers").await;
+    assert!(page.contains("never"), "no report yet: {page}");
+
+    // A level-4 licence and a clock stuck at its boot date.
+    let body = "#router,6.49.10 (long-term),4,jan/02/1970,00:05:00\n";
+    app.host
+        .tiketi
+        .record_usage(&router, body, ReportPage::WHOLE)
+        .await
+        .unwrap();
+    let list = owner.page("/portal/routers").await;
+    assert!(list.contains("up to 200 active users"), "{list}");
+    assert!(list.contains("syncing"), "{list}");
+    let detail = owner.page("/portal/routers/demo-router").await;
+    assert!(detail.contains("6.49.10 (long-term)"), "{detail}");
+    assert!(
+        detail.contains("not set (jan/02/1970 00:05:00)"),
+        "the clock is flagged: {detail}"
+    );
+
+    // A small licence is a warning.
+    let body = "#router,7.16.1 (stable),3,2026-12-04,12:00:00\n";
+    app.host
+        .tiketi
+        .record_usage(&router, body, ReportPage::WHOLE)
+        .await
+        .unwrap();
+    let detail = owner.page("/portal/routers/demo-router").await;
+    assert!(
+        detail.contains(r#"<span class="warn">1 active user"#),
+        "{detail}"
+    );
+}
