@@ -9,3 +9,4 @@ pub mod counting;
 pub mod moto;
 pub mod portal;
 pub mod router_model;
+pub mod routes;

@@ -13,25 +13,9 @@ use tiketi_tests::{
     portal::{PortalUser, demo_owner},
 };
 
-/// The route patterns declared in `shared/app/src/http/api/*.rs` (`.route("...", ...)`),
-/// without the catch-alls that answer unknown API paths.
+/// The API's routes, without the catch-alls that answer unknown API paths.
 fn declared_routes() -> BTreeSet<String> {
-    let dir = format!("{}/../shared/app/src/http/api", env!("CARGO_MANIFEST_DIR"));
-    let mut routes = BTreeSet::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "rs") {
-            continue;
-        }
-        let source = std::fs::read_to_string(path).unwrap();
-        for piece in source.split(".route(").skip(1) {
-            let quoted = piece
-                .trim_start()
-                .strip_prefix('"')
-                .expect("a route literal");
-            routes.insert(quoted.split('"').next().unwrap().to_owned());
-        }
-    }
+    let mut routes = tiketi_tests::routes::declared_routes("api");
     routes.remove("/api/v1");
     routes.remove("/api/v1/{*rest}");
     routes

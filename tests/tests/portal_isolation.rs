@@ -67,30 +67,10 @@ const ROUTES: &[(&str, &[&str], bool)] = &[
     ("/portal/audit", &["GET"], false),
 ];
 
-/// The route patterns declared in `shared/app/src/http/portal/*.rs` (`.route("...", ...)`).
-fn declared_routes() -> BTreeSet<String> {
-    let dir = format!(
-        "{}/../shared/app/src/http/portal",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let mut routes = BTreeSet::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let source = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        for piece in source.split(".route(").skip(1) {
-            let quoted = piece
-                .trim_start()
-                .strip_prefix('"')
-                .expect("a route literal");
-            routes.insert(quoted.split('"').next().unwrap().to_owned());
-        }
-    }
-    routes
-}
-
 #[test]
 fn the_route_table_covers_every_declared_route() {
     let table: BTreeSet<String> = ROUTES.iter().map(|(p, _, _)| (*p).to_owned()).collect();
-    assert_eq!(declared_routes(), table);
+    assert_eq!(tiketi_tests::routes::declared_routes("portal"), table);
 }
 
 const VICTIM_UNMATCHED: &str = "unknown_reference-0123456789abcdef0123";

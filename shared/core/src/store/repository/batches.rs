@@ -16,7 +16,7 @@ use crate::{
         custody::CustodyEvent,
         voucher::Voucher,
     },
-    ports::table::{Change, Condition, Index, Query, Table, Write, attr},
+    ports::table::{Change, Condition, Index, Query, Table, Write},
     store::keys,
 };
 
@@ -63,20 +63,9 @@ impl<T: Table> Repository<T> {
         high: &str,
         limit: usize,
     ) -> Result<Vec<(String, Batch)>> {
-        let low = keys::BATCH_PREFIX.to_owned();
-        let high = high.max(low.as_str()).to_owned();
-        let query = Query::partition(Index::Primary, keys::operator_partition(operator_id))
-            .between(low, high)
-            .descending()
-            .limit(limit);
-        let page = self.table.query(&query).await?;
-        page.items
-            .into_iter()
-            .map(|item| {
-                let sort = item.str(attr::SK).unwrap_or_default().to_owned();
-                Ok((sort, super::entity(item)?))
-            })
-            .collect()
+        let partition = keys::operator_partition(operator_id);
+        self.newest_up_to(Index::Primary, partition, keys::BATCH_PREFIX, high, limit)
+            .await
     }
 
     /// Writes one chunk of a batch: its vouchers (each code must be new), its page of codes,

@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 use serde_json::Value;
 
-use super::{Repository, Result, entity, set};
+use super::{Repository, Result, set};
 use crate::{
     domain::{customer::Customer, money::Money, order::Order},
     ports::table::{Change, Index, Item, Query, Table, Write, attr},
@@ -44,18 +44,9 @@ impl<T: Table> Repository<T> {
         high: &str,
         limit: usize,
     ) -> Result<Vec<(String, Customer)>> {
-        let query = Query::partition(Index::Gsi1, keys::customers_partition(operator_id))
-            .between(String::new(), high.to_owned())
-            .descending()
-            .limit(limit);
-        let page = self.table.query(&query).await?;
-        page.items
-            .into_iter()
-            .map(|item| {
-                let sort = item.str(attr::GSI1SK).unwrap_or_default().to_owned();
-                Ok((sort, entity(item)?))
-            })
-            .collect()
+        let partition = keys::customers_partition(operator_id);
+        self.newest_up_to(Index::Gsi1, partition, "", high, limit)
+            .await
     }
 
     /// The links of a customer's history whose sort key is at most `high`, newest first: an

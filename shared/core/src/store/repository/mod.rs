@@ -26,7 +26,7 @@ pub use orders::Reversal;
 pub use routers::RouterInventory;
 pub use sales::DayTotals;
 
-use crate::ports::table::{Change, Item, Key, Query, Table, TableError, attr};
+use crate::ports::table::{Change, Index, Item, Key, Query, Table, TableError, attr};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -108,6 +108,32 @@ impl<T: Table> Repository<T> {
 
     async fn get_entity<E: DeserializeOwned>(&self, key: &Key) -> Result<Option<E>> {
         self.table.get(key).await?.map(entity).transpose()
+    }
+
+    /// One page of a listing (`services::paging`): the partition's items whose range key lies
+    /// in `low..=high` (none when `high < low`), newest (highest) first, at most `limit`, each
+    /// with its range key.
+    async fn newest_up_to<E: DeserializeOwned>(
+        &self,
+        index: Index,
+        partition: String,
+        low: &str,
+        high: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, E)>> {
+        let query = Query::partition(index, partition)
+            .between(low.to_owned(), high.to_owned())
+            .descending()
+            .limit(limit);
+        let (_, range) = index.attributes();
+        let page = self.table.query(&query).await?;
+        page.items
+            .into_iter()
+            .map(|item| {
+                let sort = item.str(range).unwrap_or_default().to_owned();
+                Ok((sort, entity(item)?))
+            })
+            .collect()
     }
 
     async fn query_entities<E: DeserializeOwned>(&self, query: &Query) -> Result<Vec<E>> {

@@ -117,18 +117,8 @@ impl<T: Table> Repository<T> {
         limit: usize,
     ) -> Result<Vec<(String, Order)>> {
         let partition = keys::orders_by_status(operator_id, status.as_str());
-        let query = Query::partition(Index::Gsi2, partition)
-            .between(String::new(), high.to_owned())
-            .descending()
-            .limit(limit);
-        let page = self.table.query(&query).await?;
-        page.items
-            .into_iter()
-            .map(|item| {
-                let sort = item.str(attr::GSI2SK).unwrap_or_default().to_owned();
-                Ok((sort, super::entity(item)?))
-            })
-            .collect()
+        self.newest_up_to(Index::Gsi2, partition, "", high, limit)
+            .await
     }
 
     /// Records the gateway's acceptance of a pending order.

@@ -366,18 +366,8 @@ impl<T: Table> Repository<T> {
         limit: usize,
     ) -> Result<Vec<(String, Voucher)>> {
         let partition = keys::vouchers_by_status(operator_id, status.as_str());
-        let query = Query::partition(Index::Gsi1, partition)
-            .between(low.to_owned(), high.to_owned())
-            .descending()
-            .limit(limit);
-        let page = self.table.query(&query).await?;
-        page.items
-            .into_iter()
-            .map(|item| {
-                let sort = item.str(attr::GSI1SK).unwrap_or_default().to_owned();
-                Ok((sort, super::entity(item)?))
-            })
-            .collect()
+        self.newest_up_to(Index::Gsi1, partition, low, high, limit)
+            .await
     }
 
     /// Cancels a voucher that is unused or in use, with the reason and the audit entry (its
