@@ -36,6 +36,23 @@ impl RouterModel {
     /// Applies a generated script line by line, as `/import` would.
     pub fn apply(&mut self, script: &str) {
         for line in script.lines() {
+            // `:if ([/ip hotspot user get [find name="X"] profile] != "P") do={ ... }`.
+            if let Some(guard) = line
+                .split(":if ([/ip hotspot user get [find name=\"")
+                .nth(1)
+            {
+                let name = guard.split('"').next().unwrap_or_default();
+                let wanted = quoted_after(guard, "profile] != \"").unwrap_or_default();
+                if self.users.get(name).is_some_and(|u| u.profile == wanted) {
+                    continue;
+                }
+            }
+            // A line may end a session beside another command (`...; /ip hotspot active remove`).
+            if let Some(removal) = line.split("/ip hotspot active remove ").nth(1) {
+                let name =
+                    quoted_after(removal, "user=\"").expect("a session removal names the user");
+                self.active.remove(name);
+            }
             if line.contains("/ip hotspot user add ") {
                 let add = &line[line.find("/ip hotspot user add ").unwrap_or(line.len())..];
                 let name = quoted_after(line, "name=\"").expect("a user line names the user");
@@ -73,10 +90,10 @@ impl RouterModel {
                     && let Some(profile) = quoted_after(set, "profile=\"")
                 {
                     user.profile = profile.to_owned();
+                    if let Some(limit) = word_after(set, "limit-bytes-total=") {
+                        user.limits.1 = Some(limit.trim_end_matches(';').to_owned());
+                    }
                 }
-            } else if line.contains("/ip hotspot active remove ") {
-                let name = quoted_after(line, "user=\"").expect("a session removal names the user");
-                self.active.remove(name);
             } else if line.contains("/ip hotspot user remove ") {
                 let name = quoted_after(line, "name=\"").expect("a removal names the user");
                 // `[find where name=... and comment~"^tiketi:"]`: only Tiketi's users.

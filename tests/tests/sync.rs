@@ -200,8 +200,8 @@ async fn a_fair_usage_bundle_slows_down_when_used_up_and_ends_with_its_validity(
     assert_eq!(router.users[&code].profile, "tiketi-10gb");
     assert_eq!(
         router.users[&code].limits.1.as_deref(),
-        Some("0"),
-        "the router does not cut it off"
+        Some("10000000000"),
+        "the router itself stops it at the quota"
     );
 
     // Half the quota: active, full speed, nothing to change.
@@ -224,6 +224,11 @@ async fn a_fair_usage_bundle_slows_down_when_used_up_and_ends_with_its_validity(
     assert_eq!(v.status, VoucherStatus::Active, "not used up: slowed down");
     assert!(v.throttled_at.is_some());
     assert_eq!(router.users[&code].profile, "tiketi-10gb-fair");
+    assert_eq!(
+        router.users[&code].limits.1.as_deref(),
+        Some("0"),
+        "no byte limit now"
+    );
     assert!(
         !router.active.contains(&code),
         "the session ends so the new speed applies"
@@ -238,6 +243,32 @@ async fn a_fair_usage_bundle_slows_down_when_used_up_and_ends_with_its_validity(
         v.throttled_at,
         "slowed down once"
     );
+
+    // A router set up before reports said profiles gets the change every minute, but it acts
+    // once: the device logged in at the slow speed is not logged out again.
+    let mut legacy = router.clone();
+    legacy.active.insert(code.clone());
+    let old_report = format!("{code},1260,10501000000,0\n");
+    let entity = app.demo_router().await;
+    let page = tiketi_core::services::routers::ReportPage::WHOLE;
+    app.host
+        .tiketi
+        .record_usage(&entity, &old_report, page)
+        .await
+        .unwrap();
+    let sync = app
+        .http
+        .get(app.url("/routers/demo/demo-router/sync.rsc"))
+        .header("X-Tiketi-Router-Secret", secret)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(sync.contains("change speed"), "{sync}");
+    legacy.apply(&sync);
+    assert!(legacy.active.contains(&code), "no second logout");
 
     // A router that lost the user gets it back slow, without a byte limit.
     let mut reset = RouterModel::default();

@@ -288,17 +288,20 @@ fn a_fair_usage_bundle_slows_down_instead_of_cutting_off() {
     let fresh = user_for(&voucher("M5T8WKA3VD", "M5T8WKA3VD", &ten_gb));
     assert_eq!(fresh.profile, "tiketi-10gb");
     assert_eq!(
-        fresh.limit_bytes_total, None,
-        "the router must not cut it off"
+        fresh.limit_bytes_total,
+        Some(10_000_000_000),
+        "the router itself stops it at the quota"
     );
     let slowed = user_for(&throttled_demo_voucher());
     assert_eq!(slowed.profile, "tiketi-10gb-fair");
+    assert_eq!(slowed.limit_bytes_total, None);
     let script = reprofile_users_script(&[slowed]);
-    assert!(
-        script.contains(
-            r#"/ip hotspot user set [find name="M5T8WKA3VD"] profile="tiketi-10gb-fair""#
-        )
-    );
+    assert!(script.contains(
+        r#":if ([/ip hotspot user get [find name="M5T8WKA3VD"] profile] != "tiketi-10gb-fair")"#
+    ));
+    assert!(script.contains(
+        r#"/ip hotspot user set [find name="M5T8WKA3VD"] profile="tiketi-10gb-fair" limit-bytes-total=0;"#
+    ));
     assert!(script.contains(r#"/ip hotspot active remove [find where user="M5T8WKA3VD"]"#));
     // Without fair usage a data user keeps its byte limit and its one profile.
     let one_gb = demo_tickets().into_iter().find(|t| t.id == "1gb").unwrap();

@@ -178,6 +178,16 @@ pub struct TicketTerms {
 }
 
 impl TicketTerms {
+    /// Whether a used-up quota slows the voucher down instead of ending it: data terms with a
+    /// fair-usage speed (checked when the ticket type is saved).
+    pub fn has_fair_usage(&self) -> bool {
+        matches!(self.allowance, Allowance::Data { .. })
+            && self
+                .fair_usage
+                .as_deref()
+                .is_some_and(|speed| !speed.trim().is_empty())
+    }
+
     /// Whether a router user made for `other` enforces exactly these terms (so a pool voucher
     /// loaded earlier can be sold under them).
     pub fn same_on_router(&self, other: &Self) -> bool {

@@ -155,10 +155,10 @@ impl Voucher {
         };
         let mut throttled_at = None;
         if status == VoucherStatus::Active && exhausted {
-            match (&self.terms.fair_usage, self.throttled_at) {
-                (Some(_), None) => throttled_at = Some(now),
-                (Some(_), Some(_)) => {}
-                (None, _) => status = VoucherStatus::UsedUp,
+            match (self.terms.has_fair_usage(), self.throttled_at) {
+                (true, None) => throttled_at = Some(now),
+                (true, Some(_)) => {}
+                (false, _) => status = VoucherStatus::UsedUp,
             }
         }
         let usage = Usage {

@@ -275,10 +275,10 @@ fn trust_script() -> String {
     :delay 2s
     /file set [find name={file_txt}] contents={pem}
     /certificate import file-name={file_txt} passphrase=""
-    /certificate set [find where common-name={cn}] trusted=yes
   }} on-error={{ :log warning {failed} }}
   :do {{ /file remove [find name={file_txt}] }} on-error={{}}
 }}
+:do {{ /certificate set [find where common-name={cn}] trusted=yes }} on-error={{}}
 "#,
             pem = quote(pem),
             failed = quote(&format!("tiketi: could not import the {name} certificate")),

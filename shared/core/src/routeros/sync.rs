@@ -13,7 +13,9 @@
 //!    cap (notes §8.2.2); the last page says `last=1`, so the receiver knows the inventory is
 //!    complete. The first page starts with the router's facts,
 //!    `#router,<version>,<licence level>,<date>,<time>` (v7 names the licence property `level`,
-//!    v6 `nlevel`; whichever answers), which the portal shows: the licence's ceiling of active
+//!    v6 `nlevel`; each is compiled with `:parse` only when run, inside `:do {} on-error={}`, so
+//!    a name the running version lacks cannot stop the script from parsing), which the portal
+//!    shows: the licence's ceiling of active
 //!    hotspot users and whether the clock is set. An empty router posts that line alone.
 //! 3. **Sync**: fetch `sync_url` with the secret into a RAM file (`check-certificate=
 //!    yes-without-crl`), wait for the file, `/import` it inside `:do {} on-error={}`, remove the
@@ -62,7 +64,7 @@ pub fn sync_script(p: &SetupParams) -> String {
     :local reportUrl {report_url}
     :local page 1
     :local level ""
-    :do {{ :set level [/system license get level] }} on-error={{ :do {{ :set level [/system license get nlevel] }} on-error={{}} }}
+    :do {{ :set level [[:parse ":return [/system license get level]"]] }} on-error={{ :do {{ :set level [[:parse ":return [/system license get nlevel]"]] }} on-error={{}} }}
     :local body ("#router," . [/system resource get version] . "," . $level . "," . [/system clock get date] . "," . [/system clock get time] . "\n")
     :local ids [/ip hotspot user find where comment~{tag}]
     :local left [:len $ids]

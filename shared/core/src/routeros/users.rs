@@ -4,9 +4,10 @@
 //! Limits sit where RouterOS keeps them: `rate-limit` and `shared-users` on the user profile,
 //! `limit-uptime` (cumulative connected time) and `limit-bytes-total` (plain integer bytes) on
 //! the user. Fair usage: a data ticket with a fair-usage speed gets a second profile,
-//! `tiketi-<ticket type id>-fair`, and its users no byte limit (the router would cut them
-//! off); once a usage report shows the quota used, the sync moves the user to the slow profile
-//! and ends its session so the new speed applies at the next (automatic, cookie) login. User profiles cannot carry a comment, so Tiketi's are recognised by the
+//! `tiketi-<ticket type id>-fair`. Its users keep their byte limit, so the router itself stops
+//! them at the quota; once a report shows the quota used, the sync moves the user to the slow
+//! profile without a byte limit and ends its session, so the next (automatic, cookie) login
+//! runs at the slow speed. User profiles cannot carry a comment, so Tiketi's are recognised by the
 //! [`PROFILE_PREFIX`] of their name; users by the [`COMMENT_PREFIX`] of their comment, which is
 //! what the sync script reports and what removal is restricted to.
 
@@ -70,16 +71,13 @@ pub fn profiles_for_terms(terms: &TicketTerms) -> Vec<HotspotProfile> {
     profiles
 }
 
-/// The fair-usage speed of data terms, if they have a valid one.
+/// The fair-usage speed of the terms, if they have fair usage (and a speed RouterOS reads).
 fn fair_usage_of(terms: &TicketTerms) -> Option<&str> {
-    match terms.allowance {
-        Allowance::Data { .. } => terms
-            .fair_usage
-            .as_deref()
-            .map(str::trim)
-            .filter(|r| is_valid_rate_limit(r)),
-        Allowance::Time { .. } => None,
-    }
+    terms
+        .fair_usage
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| terms.has_fair_usage() && is_valid_rate_limit(r))
 }
 
 fn profile_of(name: String, rate_limit: Option<&str>, shared_users: u32) -> HotspotProfile {
@@ -154,12 +152,13 @@ pub struct HotspotUser {
 }
 
 /// The hotspot user of a voucher: time tickets get `limit-uptime`, data tickets
-/// `limit-bytes-total` (unless fair usage lets them go on), all as the terms the voucher was
-/// sold with; a voucher whose fair-usage quota ran out is on the slow profile.
+/// `limit-bytes-total`, all as the terms the voucher was sold with. A voucher whose fair-usage
+/// quota ran out is on the slow profile without a byte limit.
 pub fn user_for(voucher: &Voucher) -> HotspotUser {
     let mut user = user_for_terms(&voucher.code, &voucher.password, &voucher.terms);
     if voucher.throttled_at.is_some() && fair_usage_of(&voucher.terms).is_some() {
         user.profile = fair_profile_name(&voucher.terms.ticket_type_id);
+        user.limit_bytes_total = None;
     }
     user
 }
@@ -168,8 +167,6 @@ pub fn user_for(voucher: &Voucher) -> HotspotUser {
 pub fn user_for_terms(code: &str, password: &str, terms: &TicketTerms) -> HotspotUser {
     let (limit_uptime_seconds, limit_bytes_total) = match terms.allowance {
         Allowance::Time { seconds } => (Some(seconds), None),
-        // Fair usage: the router must not cut the user off; Tiketi slows it down instead.
-        Allowance::Data { .. } if fair_usage_of(terms).is_some() => (None, None),
         Allowance::Data { bytes } => (None, Some(bytes)),
     };
     HotspotUser {
@@ -232,8 +229,10 @@ pub fn users_script(users: &[HotspotUser]) -> String {
     out
 }
 
-/// Moves users to the profile their voucher now needs (fair usage: the slow one) and ends
-/// their sessions, so the new speed applies from the next login (automatic with the cookie).
+/// Moves users to the profile their voucher now needs (fair usage: the slow one, without a
+/// byte limit) and ends their sessions, so the new speed applies from the next login (automatic
+/// with the cookie). Each line acts only if the user is not on that profile yet, so a router
+/// whose reports do not say profiles (set up before they did) can get it every minute harmlessly.
 pub fn reprofile_users_script(users: &[HotspotUser]) -> String {
     let mut out = format!(
         "# Tiketi: {} hotspot users change speed (fair usage).\n",
@@ -241,14 +240,13 @@ pub fn reprofile_users_script(users: &[HotspotUser]) -> String {
     );
     for u in users {
         let name = quote(&u.name);
+        let profile = quote(&u.profile);
         let _ = writeln!(
             out,
-            ":do {{ /ip hotspot user set [find name={name}] profile={} }} on-error={{}}",
-            quote(&u.profile)
-        );
-        let _ = writeln!(
-            out,
-            ":do {{ /ip hotspot active remove [find where user={name}] }} on-error={{}}"
+            ":do {{ :if ([/ip hotspot user get [find name={name}] profile] != {profile}) do={{ \
+             /ip hotspot user set [find name={name}] profile={profile} limit-bytes-total={}; \
+             /ip hotspot active remove [find where user={name}] }} }} on-error={{}}",
+            u.limit_bytes_total.unwrap_or(0)
         );
     }
     out

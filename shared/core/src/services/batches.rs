@@ -127,13 +127,12 @@ impl<P: Platform> Tiketi<P> {
         };
         let batch = self.request_batch(who, &request).await?;
         self.generate_batch(&who.operator.id, &batch.id).await?;
+        // The page by its key: a strongly consistent read, unlike a query on DynamoDB.
         let code = self
             .store
-            .batch_pages(&who.operator.id, &batch.id)
+            .batch_page(&who.operator.id, &batch.id, 1)
             .await?
-            .into_iter()
-            .flat_map(|p| p.codes)
-            .next()
+            .and_then(|p| p.codes.into_iter().next())
             .ok_or(ServiceError::NotFound("voucher"))?;
         self.store
             .voucher(&who.operator.id, &code.code)

@@ -64,16 +64,21 @@ impl<P: Platform> Tiketi<P> {
             .store
             .customer_links(operator_id, phone.as_str(), &high, reads_for(limit))
             .await?;
-        let reads = links.iter().map(|link| self.purchase(operator_id, link));
-        let rows = links
+        // The page is decided on the links, so a link whose order is gone cannot end the
+        // listing early; such a link is then left out of its page.
+        let rows = links.into_iter().map(|l| (link_sort_key(&l), l)).collect();
+        let page = newest_first(rows, after.as_ref(), limit, 'h');
+        let reads = page
+            .items
             .iter()
-            .map(link_sort_key)
-            .zip(try_join_all(reads).await?)
-            .filter_map(|(sort, purchase)| Some((sort, purchase?)))
-            .collect();
+            .map(|link| self.purchase(operator_id, link));
+        let purchases = Page {
+            items: try_join_all(reads).await?.into_iter().flatten().collect(),
+            next: page.next,
+        };
         Ok(CustomerHistory {
             customer,
-            purchases: newest_first(rows, after.as_ref(), limit, 'h'),
+            purchases,
         })
     }
 

@@ -8,7 +8,7 @@
     :local reportUrl "https://pay.tiketi.example/routers/demo/demo-router/report\?"
     :local page 1
     :local level ""
-    :do { :set level [/system license get level] } on-error={ :do { :set level [/system license get nlevel] } on-error={} }
+    :do { :set level [[:parse ":return [/system license get level]"]] } on-error={ :do { :set level [[:parse ":return [/system license get nlevel]"]] } on-error={} }
     :local body ("#router," . [/system resource get version] . "," . $level . "," . [/system clock get date] . "," . [/system clock get time] . "\n")
     :local ids [/ip hotspot user find where comment~"^tiketi:"]
     :local left [:len $ids]

@@ -105,6 +105,17 @@ impl<T: Table> Repository<T> {
         Ok(self.table.transact(writes).await?)
     }
 
+    /// One page of a batch's codes (1-based), read by its key.
+    pub async fn batch_page(
+        &self,
+        operator_id: &str,
+        batch_id: &str,
+        number: u32,
+    ) -> Result<Option<BatchPage>> {
+        self.get_entity(&keys::batch_page(operator_id, batch_id, number))
+            .await
+    }
+
     /// The batch's codes, page by page in generation order.
     pub async fn batch_pages(&self, operator_id: &str, batch_id: &str) -> Result<Vec<BatchPage>> {
         let query = Query::partition(Index::Primary, keys::batch_partition(operator_id, batch_id))

@@ -121,19 +121,27 @@ impl<T: Table> Repository<T> {
         high: &str,
         limit: usize,
     ) -> Result<Vec<(String, E)>> {
-        let query = Query::partition(index, partition)
+        let mut query = Query::partition(index, partition)
             .between(low.to_owned(), high.to_owned())
             .descending()
             .limit(limit);
         let (_, range) = index.attributes();
-        let page = self.table.query(&query).await?;
-        page.items
-            .into_iter()
-            .map(|item| {
+        let mut rows = Vec::new();
+        // DynamoDB may end a page early (1 MB); a listing merging partitions needs them whole.
+        loop {
+            let page = self.table.query(&query).await?;
+            for item in page.items {
                 let sort = item.str(range).unwrap_or_default().to_owned();
-                Ok((sort, entity(item)?))
-            })
-            .collect()
+                rows.push((sort, entity(item)?));
+            }
+            match page.next {
+                Some(next) if rows.len() < limit => {
+                    query.after = Some(next);
+                    query.limit = Some(limit - rows.len());
+                }
+                _ => return Ok(rows),
+            }
+        }
     }
 
     async fn query_entities<E: DeserializeOwned>(&self, query: &Query) -> Result<Vec<E>> {
