@@ -6,6 +6,12 @@ use tiketi_tests::{
     router_model::{ModelUser, RouterModel, assert_router_accepts},
 };
 
+/// A fresh secret for the demo router (what its setup script would carry).
+async fn demo_router_secret(app: &TestApp) -> String {
+    let secret = app.host.tiketi.rotate_router_secret("demo", "demo-router");
+    secret.await.unwrap().expose().to_owned()
+}
+
 /// One run of the router's script: report, then pull and apply the sync.
 async fn run(app: &TestApp, router: &mut RouterModel, secret: &str) -> String {
     let base = app.url("/routers/demo/demo-router");
@@ -39,13 +45,8 @@ async fn run(app: &TestApp, router: &mut RouterModel, secret: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_router_converges_on_its_live_vouchers_and_stays_there() {
     let app = spawn_app().await;
-    let secret = app
-        .host
-        .tiketi
-        .rotate_router_secret("demo", "demo-router")
-        .await
-        .unwrap();
-    let secret = secret.expose();
+    let secret = demo_router_secret(&app).await;
+    let secret = secret.as_str();
     let mut sold = Vec::new();
     for ticket in ["1h", "1gb", "week"] {
         let placed = app.place_order(ticket, "0712345678").await;
@@ -183,13 +184,8 @@ async fn the_setup_script_carries_a_fresh_secret_that_unlocks_sync_and_the_login
 async fn a_fair_usage_bundle_slows_down_when_used_up_and_ends_with_its_validity() {
     use tiketi_core::domain::voucher::VoucherStatus;
     let app = spawn_app().await;
-    let secret = app
-        .host
-        .tiketi
-        .rotate_router_secret("demo", "demo-router")
-        .await
-        .unwrap();
-    let secret = secret.expose();
+    let secret = demo_router_secret(&app).await;
+    let secret = secret.as_str();
     // The demo's 10 GB bundle: then 512k/1M until its 30 days end.
     let (_, voucher) = app.buy("10gb", "0712345678").await;
     let code = voucher.code;
@@ -280,13 +276,8 @@ async fn a_fair_usage_bundle_slows_down_when_used_up_and_ends_with_its_validity(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_router_that_lost_an_active_voucher_gets_back_only_what_is_left() {
     let app = spawn_app().await;
-    let secret = app
-        .host
-        .tiketi
-        .rotate_router_secret("demo", "demo-router")
-        .await
-        .unwrap();
-    let secret = secret.expose();
+    let secret = demo_router_secret(&app).await;
+    let secret = secret.as_str();
     let (_, code) = app.buy("1h", "0712345678").await;
     let code = code.code;
     let mut router = RouterModel::default();
