@@ -557,4 +557,19 @@ async fn orders_customers_and_reports_reconcile_with_the_ledger() {
     assert_eq!(by_ticket, gross);
     let monthly = api.ok("/api/v1/reports/sales?by=month").await;
     assert_eq!(monthly["total"], report["total"]);
+
+    // A reversed payment comes off the buyer's totals and the report alike.
+    let second_amount = app.order(&second.order_id).await.amount.minor();
+    app.sandbox()
+        .reverse(&second.tracking_id, true)
+        .await
+        .unwrap();
+    app.settle().await;
+    let buyer = api.ok("/api/v1/customers/0712000001").await;
+    assert_eq!(buyer["purchases"], 1);
+    assert_eq!(buyer["spent_minor"], spent - second_amount);
+    assert_eq!(buyer["history"]["data"][0]["status"], "reversed");
+    let report = api.ok("/api/v1/reports/sales").await;
+    assert_eq!(report["total"]["gross_minor"], gross - second_amount);
+    assert_eq!(report["total"]["reversed"], 1);
 }

@@ -11,11 +11,13 @@ use super::{ledger::Channel, money::Money};
 pub struct Customer {
     /// The phone number, international without `+` (`254712345678`).
     pub phone: String,
-    /// Vouchers bought (online and cash).
+    /// Vouchers bought (online and cash), less reversed payments.
     pub purchases: i64,
     /// What they paid in all, in minor units of the operator's currency.
+    /// Less what was returned by reversals.
     #[serde(rename = "spent_minor")]
     pub spent: Money,
+    #[serde(default)]
     pub last_purchase_at: Timestamp,
 }
 

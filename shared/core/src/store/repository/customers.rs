@@ -31,6 +31,20 @@ pub(super) fn count_purchase(op: &str, phone: &str, amount: Money, at: Timestamp
     }
 }
 
+/// The write that takes back a purchase whose money was returned (a reversal), in the
+/// reversal's transaction; the buyer keeps their place in the list. Unconditional: nothing may
+/// stop a reversal from being recorded (a fulfilled order's sale wrote the profile anyway).
+pub(super) fn uncount_purchase(op: &str, phone: &str, amount: Money) -> Write {
+    Write::Update {
+        key: keys::customer(op, phone),
+        changes: vec![
+            ("purchases".into(), Change::Add(-1)),
+            ("spent_minor".into(), Change::Add(-amount.minor())),
+        ],
+        condition: None,
+    }
+}
+
 impl<T: Table> Repository<T> {
     pub async fn customer(&self, operator_id: &str, phone: &str) -> Result<Option<Customer>> {
         self.get_entity(&keys::customer(operator_id, phone)).await

@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use serde_json::json;
 
 use super::{
-    Repository, Result, item,
+    Repository, Result, customers, item,
     sales::{count_vouchers, reversal_counters},
     set,
     unmatched::unmatched_write,
@@ -210,6 +210,14 @@ impl<T: Table> Repository<T> {
                 writes.push(unmatched_write(payment));
             }
             writes.extend(reversal_counters(order, &reversal.day));
+            // The buyer's totals drop with the returned money (a fulfilled order counted them).
+            if from == OrderStatus::Fulfilled {
+                writes.push(customers::uncount_purchase(
+                    op,
+                    order.phone.as_str(),
+                    order.amount,
+                ));
+            }
         }
         Ok(self.table.transact(writes).await?)
     }
