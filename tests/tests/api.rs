@@ -573,3 +573,55 @@ async fn orders_customers_and_reports_reconcile_with_the_ledger() {
     assert_eq!(report["total"]["gross_minor"], gross - second_amount);
     assert_eq!(report["total"]["reversed"], 1);
 }
+
+#[tokio::test]
+async fn a_retried_creation_with_the_same_key_makes_one_thing() {
+    let app = spawn_app().await;
+    let owner = demo_owner(&app, "retries@demo.example").await;
+    let token = owner.create_api_token("Shop", "read_write").await;
+    let http = reqwest::Client::new();
+    let post = |path: &'static str, key: &'static str, body: Value| {
+        let request = http
+            .post(app.url(path))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", key)
+            .json(&body);
+        async move {
+            let answer = request.send().await.unwrap();
+            let status = answer.status();
+            let body: Value = answer.json().await.unwrap();
+            SPEC.check(&Method::POST, path, status, &body);
+            (status, body)
+        }
+    };
+    let one = json!({ "ticket_type_id": "1h", "router_id": "demo-router" });
+    let (status, first) = post("/api/v1/vouchers", "order-981", one.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let (status, again) = post("/api/v1/vouchers", "order-981", one.clone()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        again["code"], first["code"],
+        "the retry gets the same voucher"
+    );
+    let (_, other) = post("/api/v1/vouchers", "order-982", one).await;
+    assert_ne!(other["code"], first["code"]);
+
+    // Ten tries at once, and a late retry, make one batch.
+    let many = json!({ "ticket_type_id": "1d", "router_id": "demo-router", "quantity": 30 });
+    let tries = (0..10).map(|_| post("/api/v1/batches", "restock-7", many.clone()));
+    let answers = futures::future::join_all(tries).await;
+    let batch = answers[0].1.clone();
+    for (status, same) in &answers {
+        assert_eq!(*status, StatusCode::ACCEPTED, "{same}");
+        assert_eq!(same["id"], batch["id"]);
+    }
+    let (_, late) = post("/api/v1/batches", "restock-7", many.clone()).await;
+    assert_eq!(late["id"], batch["id"]);
+    let changed = json!({ "ticket_type_id": "1d", "router_id": "demo-router", "quantity": 31 });
+    let (status, body) = post("/api/v1/batches", "restock-7", changed).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let batches = app.host.tiketi.store.batches("demo", 100).await.unwrap();
+    assert_eq!(batches.len(), 3, "two single vouchers and one batch");
+    let (status, _) = post("/api/v1/batches", "has space", many).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}

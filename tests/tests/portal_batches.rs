@@ -292,3 +292,23 @@ async fn batch_requests_are_checked() {
         );
     }
 }
+
+#[tokio::test]
+async fn submitting_the_same_batch_form_twice_makes_one_batch() {
+    let app = spawn_app().await;
+    let (owner, operator_id, router_id, ticket_id) = shop(&app, "twice@example.com").await;
+    let page = owner.page("/portal/batches/new").await;
+    let marker = "name=\"request_id\" value=\"";
+    let at = page.find(marker).expect("the form carries a request id") + marker.len();
+    let request_id = page[at..].split('"').next().unwrap().to_owned();
+    assert_eq!(request_id.len(), 32);
+    let form = [("request_id", request_id.as_str())];
+    let first = request_batch(&owner, &router_id, &ticket_id, "5", &form).await;
+    let second = request_batch(&owner, &router_id, &ticket_id, "5", &form).await;
+    assert_eq!(first, second, "a double submit lands on the same batch");
+    // The same page with another quantity is another request.
+    let third = request_batch(&owner, &router_id, &ticket_id, "6", &form).await;
+    assert_ne!(third, first);
+    let store = &app.host.tiketi.store;
+    assert_eq!(store.batches(&operator_id, 10).await.unwrap().len(), 2);
+}

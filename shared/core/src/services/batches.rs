@@ -19,6 +19,7 @@ use crate::{
         custody::CustodyKind,
         voucher::{Origin, Usage, Voucher, VoucherStatus},
     },
+    ports::table::TableError,
     ports::{
         Clock,
         queue::{Message, send_message},
@@ -35,6 +36,8 @@ pub struct BatchRequest {
     pub quantity: u32,
     pub format: CodeFormat,
     pub note: String,
+    /// A client's key for retries (API `Idempotency-Key`): the same key makes one batch.
+    pub idempotency_key: Option<String>,
 }
 
 /// A batch job (generation or cancellation) stops starting work after this long and queues its
@@ -52,6 +55,9 @@ impl<P: Platform> Tiketi<P> {
         request: &BatchRequest,
     ) -> Result<Batch, ServiceError> {
         let op = &who.operator.id;
+        if let Some(done) = self.replay(who, request).await? {
+            return Ok(done);
+        }
         if !(1..=MAX_QUANTITY).contains(&request.quantity) {
             return Err(ServiceError::Invalid(format!(
                 "a batch has 1 to {MAX_QUANTITY} vouchers"
@@ -101,7 +107,22 @@ impl<P: Platform> Tiketi<P> {
         };
         let entry = self.audit_entry(who, "batch.create", &batch.id, None, Some(json!(batch)));
         let event = self.custody_event(who, CustodyKind::Generated);
-        self.store.create_batch(&batch, &event, &entry).await?;
+        let key = request.idempotency_key.as_deref();
+        match self.store.create_batch(&batch, &event, &entry, key).await {
+            Ok(()) => {}
+            // The same key raced in and won: answer with its batch. (On DynamoDB the winner may
+            // still be committing: then the caller is told to try again.)
+            Err(StoreError::ConditionFailed { .. } | StoreError::Table(TableError::Conflict))
+                if key.is_some() =>
+            {
+                return self.replay(who, request).await?.ok_or_else(|| {
+                    ServiceError::Conflict(
+                        "a request with this Idempotency-Key is in progress: try again".into(),
+                    )
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
         send_message(
             &self.queue,
             &Message::GenerateBatch {
@@ -112,6 +133,40 @@ impl<P: Platform> Tiketi<P> {
         .await?;
         info!(operator_id = %op, batch_id = %batch.id, quantity = batch.quantity, "batch requested");
         Ok(batch)
+    }
+
+    /// The batch made earlier for the request's idempotency key, if any: the same key sent
+    /// again (a retry after a timeout) gets the same batch, and its generation is queued again
+    /// in case the first attempt stopped before (generation is idempotent). A key used for a
+    /// different request is refused.
+    async fn replay(
+        &self,
+        who: &Authenticated,
+        request: &BatchRequest,
+    ) -> Result<Option<Batch>, ServiceError> {
+        let Some(key) = &request.idempotency_key else {
+            return Ok(None);
+        };
+        let op = &who.operator.id;
+        let Some(batch) = self.store.batch_of_idempotency_key(op, key).await? else {
+            return Ok(None);
+        };
+        let same = batch.terms.ticket_type_id == request.ticket_type_id
+            && batch.router_id == request.router_id
+            && batch.quantity == request.quantity;
+        if !same {
+            return Err(ServiceError::Conflict(
+                "this Idempotency-Key was used for a different request".into(),
+            ));
+        }
+        if batch.status == BatchStatus::Generating {
+            let message = Message::GenerateBatch {
+                operator_id: op.clone(),
+                batch_id: batch.id.clone(),
+            };
+            send_message(&self.queue, &message).await?;
+        }
+        Ok(Some(batch))
     }
 
     /// Makes one voucher at once: a batch of one, generated in this request rather than by the

@@ -31,6 +31,7 @@
 //! | batch custody   | `OP#<op>#BATCH#<batch>`     | `EVENT#<at>#<event>`       |                                         |                                   |
 //! | voucher custody | `OP#<op>#VOUCHER#<code>`    | `EVENT#<at>#<event>`       |                                         |                                   |
 //! | API token       | `OP#<op>`                   | `APITOKEN#<token>`         |                                         |                                   |
+//! | idempotency key | `OP#<op>`                   | `IDEMPOTENCY#<sha256(key)>`|                                         |                                   |
 //! | unmatched payment | `OP#<op>#UNMATCHED`      | `<kind>-<hash(tracking)>`  |                                         |                                   |
 //! | invitation      | `INVITE#<sha256(token)>`    | `INVITE`                   |                                         |                                   |
 //! | agent balance   | `OP#<op>#AGENT#<user>`      | `BALANCE`                  |                                         |                                   |
@@ -257,6 +258,17 @@ pub fn api_token(op: &str, token: &str) -> Key {
 }
 
 pub const API_TOKEN_PREFIX: &str = "APITOKEN#";
+
+/// A client's idempotency key for a creating request (hashed: no user input shapes a key).
+pub fn idempotency(op: &str, client_key: &str) -> Key {
+    Key::new(
+        operator_pk(op),
+        format!(
+            "IDEMPOTENCY#{}",
+            hex::encode(Sha256::digest(client_key.as_bytes()))
+        ),
+    )
+}
 
 pub fn user(op: &str, user: &str) -> Key {
     Key::new(operator_pk(op), format!("USER#{user}"))

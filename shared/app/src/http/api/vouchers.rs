@@ -13,7 +13,7 @@
 use axum::{
     Json, Router,
     extract::{Path, State},
-    http::StatusCode,
+    http::{HeaderMap, StatusCode},
     routing::{get, post},
 };
 use jiff::civil::Date;
@@ -153,7 +153,12 @@ pub struct NewVouchers {
 }
 
 impl NewVouchers {
-    fn request(self, default_length: usize, quantity: u32) -> Result<BatchRequest, ServiceError> {
+    fn request(
+        self,
+        default_length: usize,
+        quantity: u32,
+        idempotency_key: Option<String>,
+    ) -> Result<BatchRequest, ServiceError> {
         let format = CodeFormat::checked(
             self.length.unwrap_or(default_length),
             &self.prefix,
@@ -166,13 +171,34 @@ impl NewVouchers {
             quantity,
             format,
             note: self.note,
+            idempotency_key,
         })
+    }
+}
+
+/// The `Idempotency-Key` header: the same key sent again gets what the first request made.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ServiceError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value.as_bytes();
+    match std::str::from_utf8(key) {
+        Ok(key)
+            if (1..=200).contains(&key.len())
+                && key.bytes().all(|b| (0x21..=0x7e).contains(&b)) =>
+        {
+            Ok(Some(format!("api:{key}")))
+        }
+        _ => Err(ServiceError::Invalid(
+            "Idempotency-Key is 1 to 200 visible characters".into(),
+        )),
     }
 }
 
 async fn create<P: Platform>(
     State(state): State<AppState<P>>,
     Caller(who): Caller,
+    headers: HeaderMap,
     Body(input): Body<NewVouchers>,
 ) -> Result<(StatusCode, Json<VoucherView>), ApiError> {
     if input.quantity.is_some_and(|q| q != 1) {
@@ -181,7 +207,8 @@ async fn create<P: Platform>(
         )
         .into());
     }
-    let request = input.request(who.operator.voucher_code_length, 1)?;
+    let key = idempotency_key(&headers)?;
+    let request = input.request(who.operator.voucher_code_length, 1, key)?;
     let voucher = state.0.create_voucher(&who, &request).await?;
     let view = VoucherView::new(voucher, &who.operator.currency);
     Ok((StatusCode::CREATED, Json(view)))
@@ -258,12 +285,14 @@ async fn batches<P: Platform>(
 async fn create_batch<P: Platform>(
     State(state): State<AppState<P>>,
     Caller(who): Caller,
+    headers: HeaderMap,
     Body(input): Body<NewVouchers>,
 ) -> Result<(StatusCode, Json<BatchView>), ApiError> {
     let quantity = input
         .quantity
         .ok_or_else(|| ServiceError::Invalid("quantity is required (1 to 10000)".into()))?;
-    let request = input.request(who.operator.voucher_code_length, quantity)?;
+    let key = idempotency_key(&headers)?;
+    let request = input.request(who.operator.voucher_code_length, quantity, key)?;
     let batch = state.0.request_batch(&who, &request).await?;
     let view = BatchView::new(batch, &who.operator.currency);
     Ok((StatusCode::ACCEPTED, Json(view)))

@@ -120,6 +120,9 @@ pub struct BatchForm {
     separate_password: Option<String>,
     #[serde(default)]
     note: String,
+    /// Drawn when the form is shown: submitting the same form twice makes one batch.
+    #[serde(default)]
+    request_id: String,
 }
 
 async fn form_page<P: Platform>(
@@ -155,6 +158,7 @@ async fn new_page<P: Platform>(
     let form = BatchForm {
         quantity: "50".into(),
         length: "8".into(),
+        request_id: super::request_id(),
         ..BatchForm::default()
     };
     let values = form_page(&state, &auth, &form).await?;
@@ -179,6 +183,10 @@ fn request(form: &BatchForm) -> Result<BatchRequest, ServiceError> {
         quantity: number(&form.quantity, "the number of vouchers")?,
         format,
         note: form.note.clone(),
+        idempotency_key: super::form_key(
+            &form.request_id,
+            &[&form.ticket_type_id, &form.router_id, &form.quantity],
+        ),
     })
 }
 

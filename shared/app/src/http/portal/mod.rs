@@ -391,6 +391,19 @@ fn local_time(at: jiff::Timestamp, time_zone: &str) -> String {
         .to_string()
 }
 
+/// A random id for a form that creates something (batches, vouchers), drawn when the form is
+/// shown.
+fn request_id() -> String {
+    hex::encode(rand::random::<[u8; 16]>())
+}
+
+/// The idempotency key of a submitted creating form: its request id and the fields that make
+/// the request what it is, so a double submit makes one thing and a changed form a new one.
+fn form_key(request_id: &str, fields: &[&str]) -> Option<String> {
+    let id = request_id.trim();
+    (!id.is_empty()).then(|| format!("portal:{id}:{}", fields.join(":")))
+}
+
 /// Ids in portal URLs are Tiketi's own: anything else is simply not found.
 fn require_id(id: &str, what: &'static str) -> Result<(), PortalError> {
     if super::valid_id(id) {

@@ -324,6 +324,9 @@ pub struct SingleForm {
     separate_password: Option<String>,
     #[serde(default)]
     note: String,
+    /// Drawn when the form is shown: submitting the same form twice makes one voucher.
+    #[serde(default)]
+    request_id: String,
 }
 
 async fn form_values<P: Platform>(
@@ -359,6 +362,7 @@ async fn new_page<P: Platform>(
 ) -> Result<Html<String>, PortalError> {
     let form = SingleForm {
         length: "8".into(),
+        request_id: super::request_id(),
         ..SingleForm::default()
     };
     let values = form_values(&state, &auth, &form).await?;
@@ -388,6 +392,10 @@ async fn create<P: Platform>(
                 quantity: 1,
                 format,
                 note: form.note.clone(),
+                idempotency_key: super::form_key(
+                    &form.request_id,
+                    &[&form.ticket_type_id, &form.router_id],
+                ),
             };
             state.tiketi.create_voucher(&auth.who, &request).await
         }

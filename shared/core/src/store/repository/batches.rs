@@ -36,12 +36,37 @@ impl<T: Table> Repository<T> {
         batch: &Batch,
         event: &CustodyEvent,
         entry: &AuditEntry,
+        idempotency_key: Option<&str>,
     ) -> Result<()> {
-        let writes = vec![
+        let mut writes = vec![
             Write::put_new(batch_item(batch)),
             custody_write(batch, event),
         ];
+        if let Some(client_key) = idempotency_key {
+            writes.push(Write::put_new(item(
+                &json!({ "batch_id": batch.id }),
+                keys::idempotency(&batch.operator_id, client_key),
+                "idempotency",
+                &[],
+            )));
+        }
         self.audited(writes, entry).await
+    }
+
+    /// The batch an idempotency key created, if any.
+    pub async fn batch_of_idempotency_key(
+        &self,
+        operator_id: &str,
+        client_key: &str,
+    ) -> Result<Option<Batch>> {
+        let found = self
+            .table
+            .get(&keys::idempotency(operator_id, client_key))
+            .await?;
+        match found.as_ref().and_then(|i| i.str("batch_id")) {
+            Some(batch_id) => self.batch(operator_id, batch_id).await,
+            None => Ok(None),
+        }
     }
 
     pub async fn batch(&self, operator_id: &str, id: &str) -> Result<Option<Batch>> {
