@@ -30,8 +30,12 @@ async fn schemathesis_finds_nothing_wrong_with_the_api() {
     let token = owner.create_api_token("Schemathesis", "read_write").await;
     let base = app.host.base_url.clone();
     let program = schemathesis();
+    // Schemathesis keeps a cache in its working directory: not in the clone.
+    let scratch = tempfile::tempdir().unwrap();
+    let cwd = scratch.path().to_path_buf();
     let output = tokio::task::spawn_blocking(move || {
         Command::new(&program)
+            .current_dir(&cwd)
             .args([
                 "run",
                 &format!("{base}/api/v1/openapi.yaml"),
