@@ -31,5 +31,5 @@ pub use sync::{REPORT_PAGE_BYTES, SYNC_FILE, SYNC_SCRIPT, sync_script};
 pub use users::{
     COMMENT_PREFIX, FAIR_SUFFIX, HotspotProfile, HotspotUser, PROFILE_PREFIX, fair_profile_name,
     is_valid_rate_limit, profile_name, profiles_for, profiles_for_terms, profiles_script,
-    remove_users_script, reprofile_users_script, user_for, user_for_terms, users_script,
+    remove_users_script, reprofile_users_script, runs_slow, user_for, user_for_terms, users_script,
 };

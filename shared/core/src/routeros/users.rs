@@ -156,11 +156,17 @@ pub struct HotspotUser {
 /// quota ran out is on the slow profile without a byte limit.
 pub fn user_for(voucher: &Voucher) -> HotspotUser {
     let mut user = user_for_terms(&voucher.code, &voucher.password, &voucher.terms);
-    if voucher.throttled_at.is_some() && fair_usage_of(&voucher.terms).is_some() {
+    if runs_slow(voucher) {
         user.profile = fair_profile_name(&voucher.terms.ticket_type_id);
         user.limit_bytes_total = None;
     }
     user
+}
+
+/// Whether the voucher belongs on its ticket type's fair-usage (slow) profile: its quota ran
+/// out and its terms slow it down rather than end it.
+pub fn runs_slow(voucher: &Voucher) -> bool {
+    voucher.throttled_at.is_some() && fair_usage_of(&voucher.terms).is_some()
 }
 
 /// The hotspot user of a code sold under `terms` (e.g. a batch's, before reading each voucher).

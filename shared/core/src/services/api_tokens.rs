@@ -28,6 +28,15 @@ fn audit_view(token: &ApiToken) -> serde_json::Value {
         "revoked_at": token.revoked_at })
 }
 
+/// Tokens are made and revoked by an owner logged in to the portal, never by a token.
+fn owner_logged_in(who: &Authenticated) -> Result<(), ServiceError> {
+    if who.user.is_owner() && who.session().is_some() {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden)
+    }
+}
+
 impl<P: Platform> Tiketi<P> {
     /// Creates a token; its text is returned once and never stored.
     pub async fn create_api_token(
@@ -36,9 +45,7 @@ impl<P: Platform> Tiketi<P> {
         name: &str,
         scope: Scope,
     ) -> Result<(ApiToken, TokenText), ServiceError> {
-        if !who.user.is_owner() || who.session().is_none() {
-            return Err(ServiceError::Forbidden);
-        }
+        owner_logged_in(who)?;
         let name = text_field(name, "Name", 60)?;
         let op = &who.operator.id;
         if self.store.api_tokens(op).await?.len() >= MAX_TOKENS {
@@ -79,20 +86,13 @@ impl<P: Platform> Tiketi<P> {
         who: &Authenticated,
         id: &str,
     ) -> Result<ApiToken, ServiceError> {
-        if !who.user.is_owner() || who.session().is_none() {
-            return Err(ServiceError::Forbidden);
-        }
+        owner_logged_in(who)?;
         let op = &who.operator.id;
         let token = self
             .store
             .api_token(op, id)
             .await?
             .ok_or(ServiceError::NotFound("API token"))?;
-        if token.revoked_at.is_some() {
-            return Err(ServiceError::Conflict(
-                "this token is already revoked".into(),
-            ));
-        }
         let now = self.clock.now();
         let mut revoked = token.clone();
         revoked.revoked_at = Some(now);

@@ -19,10 +19,10 @@ use crate::{
         custody::CustodyKind,
         voucher::{Origin, Usage, Voucher, VoucherStatus},
     },
-    ports::table::TableError,
     ports::{
         Clock,
         queue::{Message, send_message},
+        table::TableError,
     },
     routeros,
     store::{StoreError, keys},

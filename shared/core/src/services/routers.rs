@@ -298,10 +298,7 @@ impl<P: Platform> Tiketi<P> {
                 match present.binary_search(&voucher.code.as_str()) {
                     Ok(i) => {
                         matched[i] = true;
-                        let wants_slow = router_user(&voucher)
-                            .profile
-                            .ends_with(routeros::FAIR_SUFFIX);
-                        if wants_slow != slow.contains(voucher.code.as_str())
+                        if routeros::runs_slow(&voucher) != slow.contains(voucher.code.as_str())
                             && reprofile.len() < SYNC_PAGE
                         {
                             reprofile.push(voucher);

@@ -58,6 +58,33 @@ pub struct Body<T>(pub T);
 #[from_request(via(Query), rejection(ApiError))]
 pub struct Params<T>(pub T);
 
+/// Rows per page unless `limit` says otherwise.
+pub const DEFAULT_LIMIT: usize = 50;
+
+pub fn default_limit() -> usize {
+    DEFAULT_LIMIT
+}
+
+/// The paging part of a listing's query string.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    #[serde(default)]
+    cursor: Option<String>,
+    #[serde(default = "default_limit")]
+    limit: usize,
+}
+
+impl PageQuery {
+    pub fn cursor(&self) -> Option<&str> {
+        self.cursor.as_deref()
+    }
+
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+}
+
 /// Ids in API paths are Tiketi's own: anything else is simply not found.
 pub fn require_id(id: &str, what: &'static str) -> Result<(), ApiError> {
     if crate::http::valid_id(id) {

@@ -22,12 +22,11 @@ use tiketi_core::{
 
 use super::{
     error::ApiError,
-    extract::{Caller, Params},
+    extract::{Caller, PageQuery, Params, default_limit},
     views::{
         CustomerDetailView, CustomerView, FiguresView, GroupView, List, OrderDetailView, OrderView,
         PeriodView, PurchaseView, SalesReportView,
     },
-    vouchers::{DEFAULT_LIMIT, PageQuery},
 };
 use crate::http::AppState;
 
@@ -38,10 +37,6 @@ pub fn routes<P: Platform>() -> Router<AppState<P>> {
         .route("/api/v1/reports/sales", get(sales_report::<P>))
         .route("/api/v1/customers", get(customers::<P>))
         .route("/api/v1/customers/{phone}", get(customer::<P>))
-}
-
-fn default_limit() -> usize {
-    DEFAULT_LIMIT
 }
 
 #[derive(Debug, Deserialize)]

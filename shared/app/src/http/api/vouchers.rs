@@ -25,7 +25,7 @@ use tiketi_core::{
 
 use super::{
     error::ApiError,
-    extract::{Body, Caller, Params, require_id},
+    extract::{Body, Caller, PageQuery, Params, default_limit, require_id},
     views::{BatchView, EventView, List, VoucherDetailView, VoucherView},
 };
 use crate::http::AppState;
@@ -38,13 +38,6 @@ pub fn routes<P: Platform>() -> Router<AppState<P>> {
         .route("/api/v1/batches", get(batches::<P>).post(create_batch::<P>))
         .route("/api/v1/batches/{id}", get(batch::<P>))
         .route("/api/v1/batches/{id}/cancel", post(cancel_batch::<P>))
-}
-
-/// Rows per page unless `limit` says otherwise.
-pub const DEFAULT_LIMIT: usize = 50;
-
-fn default_limit() -> usize {
-    DEFAULT_LIMIT
 }
 
 #[derive(Debug, Deserialize)]
@@ -248,25 +241,6 @@ async fn cancel<P: Platform>(
     let code = code.to_ascii_uppercase();
     let voucher = state.0.cancel_voucher(&who, &code, &input.reason).await?;
     Ok(Json(VoucherView::new(voucher, &who.operator.currency)))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PageQuery {
-    #[serde(default)]
-    cursor: Option<String>,
-    #[serde(default = "default_limit")]
-    limit: usize,
-}
-
-impl PageQuery {
-    pub fn cursor(&self) -> Option<&str> {
-        self.cursor.as_deref()
-    }
-
-    pub fn limit(&self) -> usize {
-        self.limit
-    }
 }
 
 async fn batches<P: Platform>(
