@@ -30,7 +30,7 @@ pub fn test_options(data_dir: &std::path::Path) -> Options {
         Options::from_env("127.0.0.1".into(), 0, data_dir.to_path_buf()).expect("options");
     options.public_base_url = None;
     options.merchant = None;
-    options.reconcile_every = Duration::from_secs(3600);
+    options.reconcile_every = None;
     options.reconcile_after = Duration::ZERO;
     options.gateway_timeout = Duration::from_secs(2);
     options.queue_visibility = Duration::from_secs(2);

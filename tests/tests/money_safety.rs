@@ -465,3 +465,15 @@ async fn a_reversal_before_the_voucher_exists_counts_no_money_and_issues_nothing
         "no sale, so nothing to reverse"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_timer_finds_a_payment_whose_notification_never_came() {
+    let app = spawn_app_with(|o| {
+        o.reconcile_after = Duration::ZERO;
+        o.reconcile_every = Some(Duration::from_millis(200));
+    })
+    .await;
+    // Nobody calls the pass here: the host's own timer has to run it.
+    let placed = app.paid_without_ipn("1h", "0712345678").await;
+    app.assert_exactly_one_voucher(&placed.order_id).await;
+}

@@ -56,7 +56,10 @@ pub struct Options {
     pub merchant: Option<MerchantAccount>,
     pub pesapal_base_url: String,
     pub gateway_timeout: Duration,
-    pub reconcile_every: Duration,
+    /// How often the timer runs the scheduled pass (expiry sweep and payment reconciliation),
+    /// the first time at start-up. `None`: no timer; whoever embeds the host runs the passes
+    /// (tests do, so a start-up pass never races what they check).
+    pub reconcile_every: Option<Duration>,
     pub reconcile_after: Duration,
     pub queue_visibility: Duration,
     pub queue_max_receives: u32,
@@ -82,7 +85,7 @@ impl Options {
             pesapal_base_url: var(config::PESAPAL_BASE_URL)
                 .unwrap_or_else(|| config::PESAPAL_SANDBOX_URL.into()),
             gateway_timeout: Duration::from_secs(20),
-            reconcile_every: Duration::from_secs(60),
+            reconcile_every: Some(Duration::from_secs(60)),
             reconcile_after: Duration::from_secs(180),
             queue_visibility: Duration::from_secs(30),
             queue_max_receives: 5,
@@ -282,10 +285,10 @@ impl Host {
             }
         });
         let worker = tokio::spawn(jobs::run_worker(Arc::clone(&tiketi)));
-        let timer = tokio::spawn(jobs::run_timer(
-            Arc::clone(&tiketi),
-            options.reconcile_every,
-        ));
+        let mut tasks = vec![server, worker];
+        if let Some(every) = options.reconcile_every {
+            tasks.push(tokio::spawn(jobs::run_timer(Arc::clone(&tiketi), every)));
+        }
         Ok(Self {
             addr,
             base_url,
@@ -293,7 +296,7 @@ impl Host {
             sandbox,
             demo,
             queue,
-            tasks: vec![server, worker, timer],
+            tasks,
         })
     }
 
