@@ -18,10 +18,7 @@ pub static SPEC: LazyLock<Spec> = LazyLock::new(Spec::load);
 
 impl Spec {
     fn load() -> Self {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/app/src/http/api/openapi.yaml"
-        );
+        let path = crate::repo_path("shared/app/src/http/api/openapi.yaml");
         let text = std::fs::read_to_string(path).expect("the OpenAPI document");
         let doc: Value = serde_norway::from_str(&text).expect("the OpenAPI document is YAML");
         Self { doc }

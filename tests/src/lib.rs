@@ -10,3 +10,14 @@ pub mod moto;
 pub mod portal;
 pub mod router_model;
 pub mod routes;
+
+use std::path::PathBuf;
+
+/// A path inside the repository (`rel` from its root), found at run time: a test binary built
+/// in one clone and run from another (shared target directory) still reads the files in front
+/// of it.
+pub fn repo_path(rel: &str) -> PathBuf {
+    let tests_dir = std::env::var("CARGO_MANIFEST_DIR")
+        .expect("cargo (or nextest) sets CARGO_MANIFEST_DIR when running tests");
+    PathBuf::from(tests_dir).join("..").join(rel)
+}

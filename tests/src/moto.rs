@@ -27,9 +27,10 @@ impl Moto {
             .expect("free port")
             .port();
         let python = std::env::var("TIKETI_MOTO_PYTHON").unwrap_or_else(|_| "python3".into());
-        let launcher = concat!(env!("CARGO_MANIFEST_DIR"), "/moto_serial.py");
+        let launcher = crate::repo_path("tests/moto_serial.py");
         let child = Command::new(python)
-            .args([launcher, "127.0.0.1", &port.to_string()])
+            .arg(launcher)
+            .args(["127.0.0.1", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

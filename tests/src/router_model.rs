@@ -142,19 +142,17 @@ impl RouterModel {
 
 /// The product's RouterOS checker (beside the repo) accepts the script for v7 and v6.
 pub fn assert_router_accepts(script: &str) {
-    let checker = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/routeros/rsc_check.py"
-    );
+    let checker = crate::repo_path("../shared/routeros/rsc_check.py");
     assert!(
-        std::path::Path::new(checker).exists(),
-        "the RouterOS checker is missing at {checker}"
+        checker.exists(),
+        "the RouterOS checker is missing at {}",
+        checker.display()
     );
     let file = tempfile::Builder::new().suffix(".rsc").tempfile().unwrap();
     std::fs::write(file.path(), script).unwrap();
     for flags in [&[][..], &["--v6"][..]] {
         let out = std::process::Command::new("python3")
-            .arg(checker)
+            .arg(&checker)
             .arg(file.path())
             .args(flags)
             .output()

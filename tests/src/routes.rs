@@ -5,10 +5,7 @@ use std::collections::BTreeSet;
 
 /// The route patterns declared in the `.rs` files of `shared/app/src/http/<module>`.
 pub fn declared_routes(module: &str) -> BTreeSet<String> {
-    let dir = format!(
-        "{}/../shared/app/src/http/{module}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let dir = crate::repo_path(&format!("shared/app/src/http/{module}"));
     let mut routes = BTreeSet::new();
     for entry in std::fs::read_dir(dir).expect("the module's folder") {
         let path = entry.expect("a directory entry").path();

@@ -76,7 +76,7 @@ async fn deployment() -> Deployment {
 }
 
 fn event(name: &str) -> String {
-    std::fs::read_to_string(format!("{}/../events/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    std::fs::read_to_string(tiketi_tests::repo_path(&format!("events/{name}"))).unwrap()
 }
 
 async fn invoke_http(router: axum::Router, name: &str) -> (u16, axum::http::HeaderMap, String) {

@@ -98,8 +98,13 @@ fn demo_users() -> Vec<HotspotUser> {
 // ---------------------------------------------------------------------------------------------
 // Helpers: golden files, the checker, RouterOS string parsing.
 
+/// This crate's folder, found at run time (a binary built in another clone still reads here).
+fn crate_dir() -> PathBuf {
+    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo and nextest"))
+}
+
 fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+    crate_dir().join("tests/golden")
 }
 
 fn assert_golden(name: &str, actual: &str) {
@@ -134,7 +139,7 @@ fn assert_golden(name: &str, actual: &str) {
 
 /// `../shared/routeros/rsc_check.py` beside the repository. Missing = failure, never a skip.
 fn checker() -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/routeros/rsc_check.py");
+    let path = crate_dir().join("../../../shared/routeros/rsc_check.py");
     assert!(
         path.is_file(),
         "the RouterOS checker is missing at {}: it ships in ../shared/routeros/ beside the \

@@ -419,7 +419,8 @@ mod tests {
 
     #[test]
     fn every_portal_template_is_registered() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/templates/portal");
+        let dir = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap())
+            .join("src/templates/portal");
         for entry in std::fs::read_dir(dir).unwrap() {
             let name = format!("portal/{}", entry.unwrap().file_name().to_string_lossy());
             assert!(
