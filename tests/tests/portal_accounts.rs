@@ -153,6 +153,38 @@ async fn wrong_passwords_are_refused_then_slowed_down() {
     assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn guesses_sent_all_at_once_are_counted_one_by_one() {
+    let app = spawn_app().await;
+    PortalUser::sign_up(&app, "Raced", "raced@example.com").await;
+    let guesses = (0..24).map(|i| {
+        let app = &app;
+        async move {
+            let guess = format!("guess number {i}");
+            PortalUser::log_in(app, "raced@example.com", &guess)
+                .await
+                .1
+                .status()
+        }
+    });
+    let answers = futures::future::join_all(guesses).await;
+    let checked = answers
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let held_back = answers
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(checked + held_back, answers.len(), "{answers:?}");
+    assert!(
+        (1..=5).contains(&checked),
+        "only the five free attempts are checked, however many arrive at once: {checked}"
+    );
+    let (_, answer) = PortalUser::log_in(&app, "raced@example.com", "correct horse 1").await;
+    assert_eq!(answer.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
 #[tokio::test]
 async fn a_password_change_ends_the_other_sessions() {
     let app = spawn_app().await;

@@ -159,12 +159,7 @@ impl<P: Platform> Tiketi<P> {
             return Err(ServiceError::Unauthorized);
         };
         let now = self.clock.now();
-        let throttle = self.store.login_throttle(&email).await?;
-        if let Some(wait) = throttle.wait(now) {
-            return Err(ServiceError::TooManyAttempts {
-                retry_after_secs: wait.as_secs().max(1).unsigned_abs(),
-            });
-        }
+        let failures = self.take_login_attempt(&email).await?;
         let user = self.store.user_by_email(&email).await?;
         let valid = match &user {
             Some(user) => account::verify_password(password, &user.password_hash) && user.active,
@@ -173,8 +168,8 @@ impl<P: Platform> Tiketi<P> {
         match user {
             Some(user) if valid => {
                 if self.enabled_two_factor(&user).await?.is_some() {
-                    // The throttle is left as it is: only a right code clears it, or a known
-                    // password would reset the count of wrong codes.
+                    // The attempt stays counted: only a right code clears the count, or a
+                    // known password would reset the count of wrong codes.
                     info!(operator_id = %user.operator_id, user_id = %user.id, "password right; waiting for the code");
                     return Ok(LoginOutcome::CodeNeeded(PendingLogin {
                         operator_id: user.operator_id,
@@ -182,19 +177,45 @@ impl<P: Platform> Tiketi<P> {
                         expires_at: now + PENDING_LOGIN_LIFETIME,
                     }));
                 }
-                if throttle.failures > 0 {
-                    self.store.clear_login_throttle(&email).await?;
-                }
+                self.store.clear_login_throttle(&email).await?;
                 info!(operator_id = %user.operator_id, user_id = %user.id, "logged in");
                 self.start_session(&user).await.map(LoginOutcome::LoggedIn)
             }
             _ => {
-                let throttle = throttle.failed(now);
-                self.store.save_login_throttle(&email, &throttle).await?;
-                warn!(failures = throttle.failures, "failed login");
+                warn!(failures, "failed login");
                 Err(ServiceError::Unauthorized)
             }
         }
+    }
+
+    /// Counts one login attempt (password or two-step code) for `email` before it is checked,
+    /// or refuses it while the address must wait; the failures counted so far, this one
+    /// included. Counting first, with a conditional write, means guesses sent all at once are
+    /// counted one by one: none can slip past the limit by racing the others. A right answer
+    /// then clears the count.
+    pub(crate) async fn take_login_attempt(&self, email: &Email) -> Result<u32, ServiceError> {
+        const TRIES: usize = 8;
+        for _ in 0..TRIES {
+            let now = self.clock.now();
+            let seen = self.store.login_throttle(email).await?;
+            if let Some(wait) = seen.wait(now) {
+                return Err(ServiceError::TooManyAttempts {
+                    retry_after_secs: wait.as_secs().max(1).unsigned_abs(),
+                });
+            }
+            let next = seen.failed(now);
+            if self
+                .store
+                .replace_login_throttle(email, &seen, &next)
+                .await?
+            {
+                return Ok(next.failures);
+            }
+        }
+        // Many attempts at this very moment: this one is not checked at all.
+        Err(ServiceError::TooManyAttempts {
+            retry_after_secs: 1,
+        })
     }
 
     pub(crate) async fn start_session(&self, user: &User) -> Result<Session, ServiceError> {

@@ -232,13 +232,8 @@ impl<P: Platform> Tiketi<P> {
         tf: &TwoFactor,
         code: &str,
     ) -> Result<(), ServiceError> {
+        let failures = self.take_login_attempt(&user.email).await?;
         let now = self.clock.now();
-        let throttle = self.store.login_throttle(&user.email).await?;
-        if let Some(wait) = throttle.wait(now) {
-            return Err(ServiceError::TooManyAttempts {
-                retry_after_secs: wait.as_secs().max(1).unsigned_abs(),
-            });
-        }
         let accepted = match self
             .open_totp(user, tf)?
             .accept(code, now, tf.last_used_step)
@@ -252,16 +247,10 @@ impl<P: Platform> Tiketi<P> {
             Err(_) => false,
         };
         if accepted {
-            if throttle.failures > 0 {
-                self.store.clear_login_throttle(&user.email).await?;
-            }
+            self.store.clear_login_throttle(&user.email).await?;
             return Ok(());
         }
-        let throttle = throttle.failed(now);
-        self.store
-            .save_login_throttle(&user.email, &throttle)
-            .await?;
-        warn!(user_id = %user.id, failures = throttle.failures, "wrong two-step login code");
+        warn!(user_id = %user.id, failures, "wrong two-step login code");
         Err(ServiceError::Invalid(WRONG_CODE.into()))
     }
 }

@@ -9,7 +9,7 @@ use crate::{
         audit::AuditEntry,
         catalog::Operator,
     },
-    ports::table::{Condition, Index, Item, Query, Table, Write},
+    ports::table::{Condition, Index, Item, Query, Table, TableError, Write},
     store::keys,
 };
 
@@ -94,10 +94,33 @@ impl<T: Table> Repository<T> {
             .unwrap_or_default())
     }
 
-    pub async fn save_login_throttle(&self, email: &Email, throttle: &LoginThrottle) -> Result<()> {
+    /// Replaces the throttle `seen` (as read) by `next`, only if nobody changed it since:
+    /// `false` when another attempt got in first (read again and decide again). This is what
+    /// makes concurrent guesses count one by one instead of overwriting each other's count.
+    pub async fn replace_login_throttle(
+        &self,
+        email: &Email,
+        seen: &LoginThrottle,
+        next: &LoginThrottle,
+    ) -> Result<bool> {
         let key = keys::login_throttle(email.as_str());
-        let item = item(throttle, key, "login_throttle", &[]);
-        Ok(self.table.write(Write::put(item)).await?)
+        let unchanged = match seen.last_failure_at {
+            // A stored throttle always has a failure time; none read means no item.
+            None => Condition::NotExists,
+            Some(at) => Condition::All(vec![
+                Condition::attr_eq("failures", seen.failures),
+                Condition::attr_eq("last_failure_at", json!(at)),
+            ]),
+        };
+        let write = Write::Put {
+            item: item(next, key, "login_throttle", &[]),
+            condition: Some(unchanged),
+        };
+        match self.table.write(write).await {
+            Ok(()) => Ok(true),
+            Err(TableError::ConditionFailed { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
     }
 
     pub async fn clear_login_throttle(&self, email: &Email) -> Result<()> {
