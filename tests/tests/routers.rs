@@ -80,6 +80,43 @@ async fn routers_are_recognised_only_by_their_current_secret() {
             .await
             .is_ok()
     );
+
+    // An edit of the router read before a rotation and saved after it changes only what it
+    // edits: the rotated secret stays the only one that works.
+    let mut stale = app.demo_router().await;
+    let latest = tiketi
+        .rotate_router_secret("demo", "demo-router")
+        .await
+        .unwrap();
+    stale.name = "Renamed meanwhile".into();
+    tiketi.store.update_router_details(&stale).await.unwrap();
+    assert_eq!(app.demo_router().await.name, "Renamed meanwhile");
+    assert!(unauthorized(
+        tiketi
+            .authenticate_router("demo", "demo-router", rotated.expose())
+            .await
+    ));
+    assert!(
+        tiketi
+            .authenticate_router("demo", "demo-router", latest.expose())
+            .await
+            .is_ok()
+    );
+    // Neither a rotation nor an edit creates a router that does not exist.
+    assert!(matches!(
+        tiketi.rotate_router_secret("demo", "no-such-router").await,
+        Err(ServiceError::NotFound(_))
+    ));
+    stale.id = "no-such-router".into();
+    assert!(tiketi.store.update_router_details(&stale).await.is_err());
+    assert!(
+        tiketi
+            .store
+            .router("demo", "no-such-router")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

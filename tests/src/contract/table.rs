@@ -76,6 +76,18 @@ pub async fn update_sets_removes_and_counts<T: Table>(table: &T) {
     };
     table.write(remove).await.unwrap();
     assert_eq!(table.get(&key).await.unwrap().unwrap().str("label"), None);
+
+    // Whole maps and lists are set as values, and read back as written.
+    let nested = json!({"interface": "bridge", "ports": [1, 2], "note": "a \"quoted\" $x"});
+    let write = Write::Update {
+        key: key.clone(),
+        changes: vec![("hotspot".into(), Change::Set(nested.clone()))],
+        condition: Some(Condition::Exists),
+    };
+    table.write(write).await.unwrap();
+    let read = table.get(&key).await.unwrap().unwrap();
+    assert_eq!(read.0.get("hotspot"), Some(&nested));
+    assert_eq!(read.int("hits"), Some(6), "other attributes are kept");
 }
 
 pub async fn conditions_on_attributes_guard_updates<T: Table>(table: &T) {

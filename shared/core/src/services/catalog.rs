@@ -165,7 +165,7 @@ impl<P: Platform> Tiketi<P> {
         };
         routeros::validate_hotspot(&network.interface, &network.address, &network.pool, &dns)
             .map_err(|e| invalid(e.to_string()))?;
-        let router = match id {
+        match id {
             Some(id) => {
                 let mut router = self
                     .store
@@ -176,20 +176,23 @@ impl<P: Platform> Tiketi<P> {
                 router.location = location;
                 router.hotspot_dns = dns;
                 router.hotspot = network;
-                router
+                self.store.update_router_details(&router).await?;
+                Ok(router)
             }
-            None => Router {
-                id: new_id(),
-                operator_id: op.clone(),
-                name,
-                hotspot_dns: dns,
-                location,
-                secret_digest: None,
-                hotspot: network,
-            },
-        };
-        self.store.put_router(&router).await?;
-        Ok(router)
+            None => {
+                let router = Router {
+                    id: new_id(),
+                    operator_id: op.clone(),
+                    name,
+                    hotspot_dns: dns,
+                    location,
+                    secret_digest: None,
+                    hotspot: network,
+                };
+                self.store.put_router(&router).await?;
+                Ok(router)
+            }
+        }
     }
 
     /// Creates (`id` = `None`) or changes a ticket type. A change of what it sells is audited;

@@ -25,18 +25,19 @@ impl<P: Platform> Tiketi<P> {
         operator_id: &str,
         router_id: &str,
     ) -> Result<RouterSecret, ServiceError> {
-        let mut router = self
-            .store
-            .router(operator_id, router_id)
-            .await?
-            .ok_or(ServiceError::NotFound("router"))?;
         let secret = RouterSecret::generate(&mut rand::rng());
-        router.secret_digest = Some(router_secret::digest(
-            operator_id,
-            router_id,
-            secret.expose(),
-        ));
-        self.store.put_router(&router).await?;
+        let digest = router_secret::digest(operator_id, router_id, secret.expose());
+        match self
+            .store
+            .set_router_secret_digest(operator_id, router_id, &digest)
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::ConditionFailed { .. }) => {
+                return Err(ServiceError::NotFound("router"));
+            }
+            Err(e) => return Err(e.into()),
+        }
         info!(operator_id, router_id, "router secret rotated");
         Ok(secret)
     }

@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 
-use super::{Repository, Result, item};
+use super::{Repository, Result, item, set};
 use crate::{
     domain::catalog::{Operator, Router, TicketType},
     ports::table::{Condition, Index, Item, Query, Table, Write, attr},
@@ -101,6 +101,37 @@ impl<T: Table> Repository<T> {
             &[],
         );
         Ok(self.table.write(Write::put(item)).await?)
+    }
+
+    /// Changes what the operator edits of an existing router (name, location, hotspot), and
+    /// only that: an edit racing a secret rotation cannot bring the old secret back.
+    pub async fn update_router_details(&self, router: &Router) -> Result<()> {
+        let write = Write::Update {
+            key: keys::router(&router.operator_id, &router.id),
+            changes: vec![
+                ("name".into(), set(&router.name)),
+                ("location".into(), set(&router.location)),
+                ("hotspot_dns".into(), set(&router.hotspot_dns)),
+                ("hotspot".into(), set(&router.hotspot)),
+            ],
+            condition: Some(Condition::Exists),
+        };
+        Ok(self.table.write(write).await?)
+    }
+
+    /// Replaces an existing router's secret digest, and only that.
+    pub async fn set_router_secret_digest(
+        &self,
+        operator_id: &str,
+        router_id: &str,
+        digest: &str,
+    ) -> Result<()> {
+        let write = Write::Update {
+            key: keys::router(operator_id, router_id),
+            changes: vec![("secret_digest".into(), set(digest))],
+            condition: Some(Condition::Exists),
+        };
+        Ok(self.table.write(write).await?)
     }
 
     pub async fn router(&self, operator_id: &str, id: &str) -> Result<Option<Router>> {
