@@ -13,6 +13,38 @@ pub mod routes;
 
 use std::path::PathBuf;
 
+use tiketi_core::{
+    domain::voucher::Voucher,
+    ports::table::Table,
+    store::{Repository, keys::LiveLane},
+};
+
+/// Every live voucher of a router (both lanes, read whole), in code order.
+pub async fn live_vouchers<T: Table>(
+    store: &Repository<T>,
+    op: &str,
+    router: &str,
+) -> Vec<Voucher> {
+    let mut all = Vec::new();
+    for lane in [LiveLane::Buyers, LiveLane::Stock] {
+        let mut after: Option<String> = None;
+        loop {
+            let page = store
+                .router_live_vouchers(op, router, lane, after.as_deref(), 1_000)
+                .await
+                .expect("store");
+            let done = page.len() < 1_000;
+            after = page.last().map(|v| v.code.clone());
+            all.extend(page);
+            if done {
+                break;
+            }
+        }
+    }
+    all.sort_by(|a, b| a.code.cmp(&b.code));
+    all
+}
+
 /// A path inside the repository (`rel` from its root), found at run time: a test binary built
 /// in one clone and run from another (shared target directory) still reads the files in front
 /// of it.

@@ -81,11 +81,7 @@ async fn vouchers_expire_when_their_validity_window_ends() {
             .status,
         VoucherStatus::Active
     );
-    let live = tiketi
-        .store
-        .router_live_vouchers("demo", "demo-router", None, 1000)
-        .await
-        .unwrap();
+    let live = tiketi_tests::live_vouchers(&tiketi.store, "demo", "demo-router").await;
     assert!(live.iter().any(|v| &v.code == long) && !live.iter().any(|v| &v.code == short));
 
     // Idempotent, and a repeat reads only the buckets since the last sweep.

@@ -205,11 +205,7 @@ async fn pools_of_packages_no_longer_sold_leave_the_router() {
             .unwrap()
             .is_empty()
     );
-    let live = tiketi
-        .store
-        .router_live_vouchers("demo", "demo-router", None, 1000)
-        .await
-        .unwrap();
+    let live = tiketi_tests::live_vouchers(&tiketi.store, "demo", "demo-router").await;
     assert!(
         live.iter().all(|v| v.terms.ticket_type_id != "10gb"),
         "the router drops them at the next sync"

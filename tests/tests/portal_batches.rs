@@ -111,10 +111,7 @@ async fn a_batch_of_ten_thousand_has_no_duplicate_and_lands_on_the_router() {
         "no duplicate"
     );
     assert!(codes.iter().all(|c| c.starts_with("KB") && c.len() == 10));
-    let live = store
-        .router_live_vouchers(&op, &router_id, None, 20_000)
-        .await
-        .unwrap();
+    let live = tiketi_tests::live_vouchers(store, &op, &router_id).await;
     assert_eq!(live.len(), 10_000, "every voucher is due on its router");
     let one = store.voucher(&op, &codes[4_321]).await.unwrap().unwrap();
     assert_eq!(one.status, VoucherStatus::Unused);
@@ -250,11 +247,7 @@ async fn racing_workers_write_each_chunk_once() {
         .collect();
     assert_eq!(codes.len(), 500);
     assert_eq!(pages.iter().map(|p| p.codes.len()).sum::<usize>(), 500);
-    let live = tiketi
-        .store
-        .router_live_vouchers(&op, &router_id, None, 1_000)
-        .await
-        .unwrap();
+    let live = tiketi_tests::live_vouchers(&tiketi.store, &op, &router_id).await;
     assert_eq!(live.len(), 500, "no voucher beyond the batch's");
 }
 

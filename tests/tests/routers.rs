@@ -2,6 +2,7 @@
 
 use tiketi_core::services::ServiceError;
 use tiketi_core::services::routers::ReportPage;
+use tiketi_core::store::keys::LiveLane;
 use tiketi_tests::app::spawn_app;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -129,14 +130,20 @@ async fn a_router_holds_exactly_its_live_vouchers() {
     }
     let store = &app.host.tiketi.store;
     let live = |after: Option<String>, limit| async move {
-        let page = store.router_live_vouchers("demo", "demo-router", after.as_deref(), limit);
+        let page = store.router_live_vouchers(
+            "demo",
+            "demo-router",
+            LiveLane::Buyers,
+            after.as_deref(),
+            limit,
+        );
         page.await
             .unwrap()
             .into_iter()
             .map(|v| v.code)
             .collect::<Vec<_>>()
     };
-    // Live: every sold voucher (and any pool vouchers the timer loaded), in code order.
+    // Live, in the buyers' lane: every sold voucher (and the pool), in code order.
     let all = live(None, 1000).await;
     assert!(
         codes.iter().all(|(_, c)| all.contains(c)),
@@ -156,10 +163,8 @@ async fn a_router_holds_exactly_its_live_vouchers() {
     }
     assert_eq!(paged, all, "paged by code");
     assert!(
-        store
-            .router_live_vouchers("demo", "another-router", None, 10)
+        tiketi_tests::live_vouchers(store, "demo", "another-router")
             .await
-            .unwrap()
             .is_empty()
     );
 
@@ -242,11 +247,7 @@ async fn usage_reports_activate_use_up_and_are_idempotent() {
         .unwrap();
     let used = tiketi.store.voucher("demo", &code).await.unwrap().unwrap();
     assert_eq!(used.status, VoucherStatus::UsedUp);
-    let live = tiketi
-        .store
-        .router_live_vouchers("demo", "demo-router", None, 1000)
-        .await
-        .unwrap();
+    let live = tiketi_tests::live_vouchers(&tiketi.store, "demo", "demo-router").await;
     assert!(
         !live.iter().any(|v| v.code == code),
         "a used-up voucher leaves the router"

@@ -38,6 +38,11 @@ async fn run(app: &TestApp, router: &mut RouterModel, secret: &str) -> String {
         .unwrap();
     assert!(sync.status().is_success());
     let script = sync.text().await.unwrap();
+    assert!(
+        script.len() <= tiketi_core::services::routers::SYNC_BYTES,
+        "a sync response fits in what RouterOS's fetch reads: {} bytes",
+        script.len()
+    );
     router.apply(&script);
     script
 }
@@ -75,13 +80,8 @@ async fn a_router_converges_on_its_live_vouchers_and_stays_there() {
     assert_router_accepts(&first);
     // The router holds exactly the live vouchers: the sold ones and its pool of unsold ones.
     let live = || async {
-        let live = app
-            .host
-            .tiketi
-            .store
-            .router_live_vouchers("demo", "demo-router", None, 1000);
-        live.await
-            .unwrap()
+        tiketi_tests::live_vouchers(&app.host.tiketi.store, "demo", "demo-router")
+            .await
             .into_iter()
             .map(|v| v.code)
             .collect::<Vec<_>>()
@@ -352,8 +352,10 @@ async fn a_backlog_reaches_the_router_a_page_at_a_time() {
     );
     let batch: Vec<Voucher> = (0..400)
         .map(|i| Voucher {
-            code: format!("K{i:09}"),
-            password: format!("K{i:09}"),
+            // At the very start of the code space, ahead of any voucher a buyer gets; long
+            // codes and passwords, so a page of users needs more than the response may hold.
+            code: format!("22{i:018}"),
+            password: format!("PW{i:030}"),
             operator_id: "demo".into(),
             router_id: "demo-router".into(),
             terms: terms.clone(),
@@ -384,12 +386,24 @@ async fn a_backlog_reaches_the_router_a_page_at_a_time() {
             ..Default::default()
         },
     );
-    let live = tiketi
-        .store
-        .router_live_vouchers("demo", "demo-router", None, 10_000)
-        .await
-        .unwrap();
-    let mut runs = 0;
+    run(&app, &mut router, secret.expose()).await;
+    let mut runs = 1;
+    let first_page = router.users.len() - 1;
+    assert!(
+        (100..SYNC_PAGE).contains(&first_page),
+        "long codes: fewer users than a page, to fit the response ({first_page})"
+    );
+    // A buyer pays while the backlog loads: the very next run brings their voucher, ahead of
+    // the batch (the buyers' lane goes first).
+    let (_, bought) = app.buy("2h", "0712345678").await;
+    run(&app, &mut router, secret.expose()).await;
+    runs += 1;
+    assert!(
+        router.users.contains_key(&bought.code),
+        "a paid voucher never waits behind a batch backlog"
+    );
+    assert!(router.users.len() < 400, "the backlog is still loading");
+    let live = tiketi_tests::live_vouchers(&tiketi.store, "demo", "demo-router").await;
     while router.tiketi_users() != live.iter().map(|v| v.code.clone()).collect::<Vec<_>>() {
         let before = router.users.len();
         run(&app, &mut router, secret.expose()).await;

@@ -14,7 +14,7 @@ use crate::{
     },
     ports::Clock,
     routeros,
-    store::{RouterInventory, StoreError},
+    store::{RouterInventory, StoreError, keys::LiveLane},
 };
 
 impl<P: Platform> Tiketi<P> {
@@ -146,6 +146,11 @@ impl<P: Platform> Tiketi<P> {
             ..ReportOutcome::default()
         };
         for user in &report.users {
+            // A user never logged in changes nothing: no read for it (a router loaded with a
+            // 10,000-voucher batch reports thousands of those every minute).
+            if !user.used() {
+                continue;
+            }
             // Exactly the voucher's code: a router user spelled differently is not that voucher.
             let voucher = match VoucherCode::parse(&user.name) {
                 Ok(code) if code.as_str() == user.name => {
@@ -199,10 +204,12 @@ impl<P: Platform> Tiketi<P> {
     }
 }
 
-/// At most this many users are added or removed by one sync response: about 380 bytes a user,
-/// so a response stays under 64 KiB (RouterOS's fetch/variable limits; measured in
-/// `docs/benchmarks.md`); the next minute continues.
+/// At most this many users are added or removed by one sync response (about 380 bytes a user;
+/// measured in `docs/benchmarks.md`); the next minute continues.
 pub const SYNC_PAGE: usize = 150;
+/// And a response never exceeds this many bytes, whatever the codes' and passwords' lengths:
+/// RouterOS's fetch reads at most 64 KiB.
+pub const SYNC_BYTES: usize = 60_000;
 /// Live vouchers read per store query while planning a sync.
 const SYNC_READ: usize = 500;
 
@@ -218,6 +225,19 @@ pub struct SyncPlan {
 }
 
 impl SyncPlan {
+    /// Leaves out users from the end (additions, then slow-downs, then removals) until the
+    /// script fits in `budget` bytes. Sync is state-based, so what is left out comes next run.
+    pub fn fit(&mut self, budget: usize) {
+        while self.script().len() > budget {
+            if self.add.pop().is_none()
+                && self.reprofile.pop().is_none()
+                && self.remove.pop().is_none()
+            {
+                return;
+            }
+        }
+    }
+
     /// The RouterOS script of the plan: the profiles the added users need, the users, the
     /// removals. Applying it twice is applying it once.
     pub fn script(&self) -> String {
@@ -280,55 +300,87 @@ impl<P: Platform> Tiketi<P> {
             .iter()
             .flat_map(|i| i.slow.iter().map(String::as_str))
             .collect();
-        // Walk the live set in code order (its index sort key), beside the sorted inventory.
-        // Stop once a page of additions is found: a backlog then costs a page or a few, not
-        // the whole live set. Removals are decided for the inventory names the walk passed;
-        // the others wait for a later run.
-        let mut matched = vec![false; present.len()];
-        let mut add = Vec::new();
-        let mut reprofile = Vec::new();
-        let mut after: Option<String> = None;
-        let walked_all = loop {
-            let page = self
-                .store
-                .router_live_vouchers(op, id, after.as_deref(), SYNC_READ)
-                .await?;
-            let exhausted = page.len() < SYNC_READ;
-            after = page.last().map(|v| v.code.clone()).or(after);
-            for voucher in page {
-                match present.binary_search(&voucher.code.as_str()) {
-                    Ok(i) => {
-                        matched[i] = true;
-                        if routeros::runs_slow(&voucher) != slow.contains(voucher.code.as_str())
-                            && reprofile.len() < SYNC_PAGE
-                        {
-                            reprofile.push(voucher);
-                        }
-                    }
-                    Err(_) if add.len() < SYNC_PAGE => add.push(voucher),
-                    Err(_) => {}
-                }
-            }
-            if exhausted {
-                break true;
-            }
-            if add.len() >= SYNC_PAGE {
-                break false;
-            }
+        // Walk the live set beside the sorted inventory: first the buyers' lane whole (online
+        // sales and the pool, so a paid voucher never waits behind a batch backlog), then the
+        // stock lane in code order. Stop once a page of additions is found: a backlog then
+        // costs a page or a few, not the whole live set. Removals are decided for the
+        // inventory names the walk passed (the whole buyers' lane, the stock up to where it
+        // got); the others wait for a later run.
+        let mut walk = LiveWalk {
+            present: &present,
+            slow: &slow,
+            matched: vec![false; present.len()],
+            plan: SyncPlan::default(),
         };
-        let settled = |name: &str| walked_all || after.as_deref().is_some_and(|last| name <= last);
-        let remove = present
+        let mut stock_reached = None;
+        for lane in [LiveLane::Buyers, LiveLane::Stock] {
+            let mut after: Option<String> = None;
+            let walked_lane = loop {
+                let page = self
+                    .store
+                    .router_live_vouchers(op, id, lane, after.as_deref(), SYNC_READ)
+                    .await?;
+                let exhausted = page.len() < SYNC_READ;
+                after = page.last().map(|v| v.code.clone()).or(after);
+                page.into_iter().for_each(|v| walk.visit(v));
+                if exhausted {
+                    break true;
+                }
+                if walk.plan.add.len() >= SYNC_PAGE {
+                    break false;
+                }
+            };
+            match lane {
+                LiveLane::Buyers if !walked_lane => break,
+                LiveLane::Buyers => {}
+                LiveLane::Stock => stock_reached = Some((walked_lane, after)),
+            }
+        }
+        let settled = |name: &str| match &stock_reached {
+            None => false,
+            Some((true, _)) => true,
+            Some((false, last)) => last.as_deref().is_some_and(|last| name <= last),
+        };
+        let LiveWalk {
+            matched, mut plan, ..
+        } = walk;
+        plan.remove = present
             .iter()
             .zip(&matched)
             .filter(|(name, seen)| !**seen && settled(name))
             .map(|(name, _)| (*name).to_owned())
             .take(SYNC_PAGE)
             .collect();
-        Ok(SyncPlan {
-            add,
-            reprofile,
-            remove,
-        })
+        plan.fit(SYNC_BYTES);
+        Ok(plan)
+    }
+}
+
+/// The state of a sync plan's walk over the live vouchers.
+struct LiveWalk<'a> {
+    /// What the router holds, sorted.
+    present: &'a [&'a str],
+    /// What it holds on a slow (fair-usage) profile.
+    slow: &'a std::collections::HashSet<&'a str>,
+    /// Which of `present` the walk has met.
+    matched: Vec<bool>,
+    plan: SyncPlan,
+}
+
+impl LiveWalk<'_> {
+    fn visit(&mut self, voucher: Voucher) {
+        match self.present.binary_search(&voucher.code.as_str()) {
+            Ok(i) => {
+                self.matched[i] = true;
+                if routeros::runs_slow(&voucher) != self.slow.contains(voucher.code.as_str())
+                    && self.plan.reprofile.len() < SYNC_PAGE
+                {
+                    self.plan.reprofile.push(voucher);
+                }
+            }
+            Err(_) if self.plan.add.len() < SYNC_PAGE => self.plan.add.push(voucher),
+            Err(_) => {}
+        }
     }
 }
 

@@ -175,6 +175,38 @@ pub fn router_live_vouchers(op: &str, router: &str) -> String {
     format!("OP#{op}#ROUTER#{router}#LIVE")
 }
 
+/// Before the code in a live voucher's sort key when a buyer waits for it (see
+/// [`LiveLane::Buyers`]); stock keeps the bare code, which starts with 2-9 or A-Z and so sorts
+/// after every `1#…`.
+const BUYERS_LANE: &str = "1#";
+
+/// The two lanes of a router's live vouchers, walked in this order by the sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveLane {
+    /// Vouchers sold online and the pool that serves online sales: a buyer is waiting for
+    /// them (or soon will be), so they reach the router before any batch backlog.
+    Buyers,
+    /// Vouchers generated in batches or one at a time by the operator.
+    Stock,
+}
+
+impl LiveLane {
+    pub fn sort_key(self, code: &str) -> String {
+        match self {
+            Self::Buyers => format!("{BUYERS_LANE}{code}"),
+            Self::Stock => code.to_owned(),
+        }
+    }
+
+    /// The lane's range of sort keys (codes are upper-case letters and digits 2-9).
+    pub fn range(self) -> (String, String) {
+        match self {
+            Self::Buyers => (format!("{BUYERS_LANE}0"), format!("{BUYERS_LANE}~")),
+            Self::Stock => ("2".into(), "~".into()),
+        }
+    }
+}
+
 pub fn voucher_date_sort(created: Timestamp, code: &str) -> String {
     format!("{}#{code}", time(created))
 }

@@ -6,7 +6,7 @@ use super::{Repository, Result, item};
 use crate::{
     domain::{usage::RouterFacts, voucher::Voucher},
     ports::table::{Cursor, Index, Query, Table, Write},
-    store::keys,
+    store::keys::{self, LiveLane},
 };
 
 /// The Tiketi hotspot users a router last reported holding, and when.
@@ -57,18 +57,24 @@ impl<T: Table> Repository<T> {
 
     /// The vouchers a router should hold (unused or active), by code; a page of `limit` after
     /// the code `after`.
+    /// A page of the router's live vouchers of one lane, in code order, after the code
+    /// `after`.
     pub async fn router_live_vouchers(
         &self,
         operator_id: &str,
         router_id: &str,
+        lane: LiveLane,
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Voucher>> {
         let partition = keys::router_live_vouchers(operator_id, router_id);
-        let mut query = Query::partition(Index::Gsi2, partition).limit(limit);
+        let (low, high) = lane.range();
+        let mut query = Query::partition(Index::Gsi2, partition)
+            .between(low, high)
+            .limit(limit);
         query.after = after.map(|code| Cursor {
             key: keys::voucher(operator_id, code),
-            range: code.to_owned(),
+            range: lane.sort_key(code),
         });
         self.query_entities(&query).await
     }

@@ -21,6 +21,14 @@ use crate::{
     store::keys,
 };
 
+/// Which lane of its router's live vouchers a voucher is in.
+fn live_lane(voucher: &Voucher) -> keys::LiveLane {
+    match voucher.origin {
+        Origin::Sale { .. } | Origin::Pool { .. } => keys::LiveLane::Buyers,
+        Origin::Batch { .. } => keys::LiveLane::Stock,
+    }
+}
+
 pub(super) fn voucher_item(voucher: &Voucher) -> Item {
     let op = &voucher.operator_id;
     let mut index = vec![
@@ -38,7 +46,7 @@ pub(super) fn voucher_item(voucher: &Voucher) -> Item {
             attr::GSI2PK,
             keys::router_live_vouchers(op, &voucher.router_id),
         ));
-        index.push((attr::GSI2SK, voucher.code.clone()));
+        index.push((attr::GSI2SK, live_lane(voucher).sort_key(&voucher.code)));
         if let Some(at) = voucher.expires_at {
             index.push((attr::GSI3PK, keys::expiry_bucket(op, at)));
             index.push((attr::GSI3SK, keys::expiry_sort(at, &voucher.code)));
