@@ -10,7 +10,7 @@
 //! | Pesapal keys    | `OP#<op>`                   | `PESAPALKEYS`              |                                         |                                   |
 //! | order           | `OP#<op>#ORDER#<order>`     | `ORDER`                    | `OP#<op>#TRACKING#<tracking>` / `ORDER` | `OP#<op>#ORDERS#<status>` / `<created>#<order>` |
 //! | payment event   | `OP#<op>#ORDER#<order>`     | `EVENT#<at>#<event>`       |                                         |                                   |
-//! | voucher         | `OP#<op>#VOUCHER#<code>`    | `VOUCHER`                  | `OP#<op>#VOUCHERS#<status>` / `<created>#<code>` | `OP#<op>#ROUTER#<router>#LIVE` / `<code>` (only while unused or active) |
+//! | voucher         | `OP#<op>#VOUCHER#<code>`    | `VOUCHER`                  | `OP#<op>#VOUCHERS#<status>` / `<created>#<code>` | `OP#<op>#ROUTER#<router>#LIVE` / `LiveLane::sort_key` (only while live) |
 //! | sale            | `OP#<op>#SALES#<day>`       | `SALE#<at>#<order>`        |                                         |                                   |
 //! | day totals      | `OP#<op>#TOTALS`            | `ALL#<day>`, `TICKETTYPE#<day>#<tt>`, `ROUTER#<day>#<r>`, `CHANNEL#<day>#<c>`, `SELLER#<day>#<user>` | |      |
 //! | voucher counts  | `OP#<op>`                   | `VOUCHERCOUNTS`            |                                         |                                   |
