@@ -1,5 +1,6 @@
-//! The hotspot's `login.html` (notes §5, §11.10): the operator's name, one voucher field (the
-//! code is both username and password) and a Buy link to the checkout.
+//! The hotspot's `login.html` (notes §5, §11.10): the operator's name, the voucher code, a
+//! password field for vouchers printed with a separate password (left empty, the code is the
+//! password too) and a Buy link to the checkout.
 //!
 //! The router fills in `$(…)` variables before serving the page. The form works with both
 //! login methods the profile enables: with `http-chap` (the router renders `chap-id`) the page
@@ -60,6 +61,8 @@ main{{max-width:24rem;margin:0 auto;padding:2rem 1.25rem}}
 h1{{font-size:1.5rem;margin:0 0 .25rem}}
 p{{margin:.25rem 0 1.25rem;color:#555}}
 label{{display:block;font-weight:600;margin-bottom:.5rem}}
+.pw{{margin-top:1rem}}
+small{{font-weight:400;color:#555}}
 input{{box-sizing:border-box;width:100%;font-size:1.25rem;padding:.75rem;border:1px solid #b8bfcc;border-radius:.5rem;text-transform:uppercase;letter-spacing:.1em}}
 button,.buy{{display:block;box-sizing:border-box;width:100%;margin-top:1rem;padding:.8rem;border:0;border-radius:.5rem;font-size:1.1rem;font-weight:600;text-align:center;text-decoration:none;cursor:pointer}}
 button{{background:#1f6feb;color:#fff}}
@@ -86,6 +89,8 @@ $(if error)<p class="error">$(error)</p>$(endif)
 <input type="hidden" name="dst" value="$(link-orig)">
 <label for="code">Voucher code</label>
 <input id="code" autocomplete="off" autocapitalize="characters" autocorrect="off" spellcheck="false" required>
+<label for="pw" class="pw">Password <small>(only if your voucher has one)</small></label>
+<input id="pw" autocomplete="off" autocapitalize="characters" autocorrect="off" spellcheck="false">
 <button type="submit">Connect</button>
 </form>
 <a class="buy" href="{buy}">Buy a voucher</a>
@@ -93,18 +98,20 @@ $(if error)<p class="error">$(error)</p>$(endif)
 </main>
 <script>
 function tiketiLogin() {{
-  var code = document.getElementById('code').value.replace(/[\s-]+/g, '').toUpperCase();
+  var clean = function (id) {{ return document.getElementById(id).value.replace(/[\s-]+/g, '').toUpperCase(); }};
+  var code = clean('code');
   if (!code) return false;
+  var password = clean('pw') || code;
   var s = document.sendin;
   if (s && typeof hexMD5 === 'function') {{
     s.username.value = code;
-    s.password.value = hexMD5('$(chap-id)' + code + '$(chap-challenge)');
+    s.password.value = hexMD5('$(chap-id)' + password + '$(chap-challenge)');
     s.submit();
     return false;
   }}
   var f = document.login;
   f.username.value = code;
-  f.password.value = code;
+  f.password.value = password;
   return true;
 }}
 var m = /[#&]code=([A-Za-z0-9-]+)/.exec(location.hash);
