@@ -149,6 +149,20 @@ async fn an_agent_sells_their_stock_once_and_settles_with_the_owner() {
     );
 
     let owed = Money(price.minor() - commission.minor()).decimal();
+    // More than the agent holds (a typo, 1000 for 10) is refused, saying what they hold.
+    let too_much = owner
+        .post(
+            &format!("/portal/agents/{agent_id}/settlements"),
+            &[("amount", "100000"), ("note", "")],
+        )
+        .await;
+    assert_eq!(too_much.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = too_much.text().await.unwrap();
+    assert!(text.contains("cannot be more than that"), "{text}");
+    assert!(
+        text.contains(&Money(price.minor() - commission.minor()).display("KES")),
+        "{text}"
+    );
     let settled = owner
         .post(
             &format!("/portal/agents/{agent_id}/settlements"),

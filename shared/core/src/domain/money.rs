@@ -22,11 +22,12 @@ impl Money {
 
     /// The decimal text of the amount: `50`, `1500.50`.
     pub fn decimal(self) -> String {
-        let (major, cents) = (self.0 / 100, (self.0 % 100).abs());
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let (major, cents) = ((self.0 / 100).unsigned_abs(), (self.0 % 100).unsigned_abs());
         if cents == 0 {
-            major.to_string()
+            format!("{sign}{major}")
         } else {
-            format!("{major}.{cents:02}")
+            format!("{sign}{major}.{cents:02}")
         }
     }
 
@@ -56,7 +57,11 @@ impl Money {
     /// Shows the amount with thousands separators: `KES 1,000`, `KES 12.50`.
     pub fn display(self, currency: &str) -> String {
         let decimal = self.decimal();
-        let (major, fraction) = decimal.split_once('.').unwrap_or((&decimal, ""));
+        let (sign, unsigned) = match decimal.strip_prefix('-') {
+            Some(rest) => ("-", rest),
+            None => ("", decimal.as_str()),
+        };
+        let (major, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
         let mut grouped = String::new();
         for (i, ch) in major.chars().enumerate() {
             if i > 0 && (major.len() - i) % 3 == 0 {
@@ -65,9 +70,9 @@ impl Money {
             grouped.push(ch);
         }
         if fraction.is_empty() {
-            format!("{currency} {grouped}")
+            format!("{sign}{currency} {grouped}")
         } else {
-            format!("{currency} {grouped}.{fraction}")
+            format!("{sign}{currency} {grouped}.{fraction}")
         }
     }
 }
@@ -90,6 +95,15 @@ mod tests {
         }
         assert_eq!(Money::parse_decimal("1500.5"), Some(Money(150050)));
         assert_eq!(Money::parse_decimal("80.000"), Some(Money(8000)));
+    }
+
+    #[test]
+    fn display_groups_thousands_and_puts_a_sign_first() {
+        assert_eq!(Money(123_456_789).display("KES"), "KES 1,234,567.89");
+        assert_eq!(Money(5_000).display("KES"), "KES 50");
+        assert_eq!(Money(-96_875).display("KES"), "-KES 968.75");
+        assert_eq!(Money(-100_000).display("KES"), "-KES 1,000");
+        assert_eq!(Money(-5).display("KES"), "-KES 0.05");
     }
 
     #[test]

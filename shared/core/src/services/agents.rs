@@ -299,6 +299,16 @@ impl<P: Platform> Tiketi<P> {
             "" => String::new(),
             note => text_field(note, "The note", 200)?,
         };
+        // Cash handed over is never more than the cash the agent holds: a typo (1000 for
+        // 100) would otherwise leave the owner "owing" the agent.
+        let owed = self.store.agent_balance(op, &agent.id).await?.owed();
+        if amount > owed {
+            return Err(ServiceError::Invalid(format!(
+                "{} holds {} for you; a settlement cannot be more than that",
+                agent.name,
+                owed.max(Money(0)).display(&who.operator.currency)
+            )));
+        }
         let settlement = Settlement {
             id: new_id(),
             operator_id: op.clone(),
