@@ -287,3 +287,37 @@ async fn a_new_price_never_changes_vouchers_already_sold_or_printed() {
     let (_, new_voucher) = app.buy("1h", "0712000555").await;
     assert_eq!(new_voucher.terms.price.minor(), 8_000);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_currency_is_fixed_once_vouchers_exist() {
+    let app = spawn_app().await;
+    let settings = |currency| {
+        [
+            ("business_name", "Mpakani WiFi"),
+            ("currency", currency),
+            ("time_zone", "Africa/Kampala"),
+            ("voucher_code_length", "10"),
+            ("gateway_fee", "3.5"),
+            ("agent_commission", "10"),
+        ]
+    };
+    // A new business chooses its currency freely (audited).
+    let fresh = PortalUser::sign_up(&app, "Mpakani WiFi", "mpakani@example.com").await;
+    let saved = fresh.post("/portal/settings", &settings("UGX")).await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    assert!(fresh.page("/portal/settings").await.contains("UGX"));
+    assert!(fresh.page("/portal/audit").await.contains("UGX"));
+
+    // Once vouchers exist (here, one sold online), their prices and sales stay in KES.
+    let owner = tiketi_tests::portal::demo_owner(&app, "owner@demo.example").await;
+    app.buy("1h", "0712345678").await;
+    let refused = owner.post("/portal/settings", &settings("USD")).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = refused.text().await.unwrap();
+    assert!(text.contains("cannot change once vouchers exist"), "{text}");
+    let dashboard = owner.page("/portal").await;
+    assert!(dashboard.contains("KES") && !dashboard.contains("USD"));
+    // Everything else still saves.
+    let kept = owner.post("/portal/settings", &settings("KES")).await;
+    assert_eq!(kept.status(), StatusCode::OK);
+}

@@ -110,7 +110,24 @@ impl<P: Platform> Tiketi<P> {
                 CURRENCIES.join(", ")
             )));
         }
-        operator.currency = change.currency.clone();
+        if change.currency != operator.currency {
+            // Vouchers carry prices and sales carry amounts in the currency they were made in;
+            // relabelling them (KES 2,050 shown as USD 2,050) would misstate every figure.
+            let made: i64 = self
+                .store
+                .voucher_counts(&operator.id)
+                .await?
+                .values()
+                .sum();
+            if made > 0 {
+                return Err(invalid(format!(
+                    "the currency cannot change once vouchers exist: their prices and your sales \
+                     are in {}",
+                    operator.currency
+                )));
+            }
+            operator.currency = change.currency.clone();
+        }
         if jiff::tz::TimeZone::get(&change.time_zone).is_err() {
             return Err(invalid("unknown time zone: use a name like Africa/Nairobi"));
         }
@@ -127,8 +144,9 @@ impl<P: Platform> Tiketi<P> {
         };
         operator.gateway_fee = rate(&change.gateway_fee, "Gateway fee")?;
         operator.agent_commission = rate(&change.agent_commission, "Agents' commission")?;
-        // Fees and commissions decide who gets which money: their changes are audited.
-        let rates = |o: &Operator| json!({"gateway_fee": o.gateway_fee, "agent_commission": o.agent_commission});
+        // Currency, fees and commissions decide what money means and who gets which: their
+        // changes are audited.
+        let rates = |o: &Operator| json!({"currency": o.currency, "gateway_fee": o.gateway_fee, "agent_commission": o.agent_commission});
         let entry = self.audit_entry(
             who,
             "settings.update",
