@@ -12,6 +12,7 @@ use tiketi_core::{
         voucher::{Sale, VoucherStatus},
     },
     services::vouchers::{STATUSES, VoucherSearch},
+    store::{POOL_COUNT, counted_as},
 };
 use tiketi_tests::{
     app::spawn_app,
@@ -210,8 +211,20 @@ async fn every_report_equals_a_recount_of_the_sales() {
         .await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
-    // Voucher counts kept by every status change equal a recount.
+    // Voucher counts kept by every status change equal a recount; unsold pool vouchers (the
+    // routers' float for online sales) count apart from the operator's stock, and the
+    // dashboard says so.
+    assert!(app.host.tiketi.refill_pools().await.unwrap() > 0);
     let counts = store.voucher_counts("demo").await.unwrap();
+    let pooled = counts[POOL_COUNT];
+    assert!(pooled > 0);
+    assert!(
+        owner
+            .page("/portal")
+            .await
+            .contains(&format!("{pooled} more waiting on routers"))
+    );
+    let mut pool_found = 0;
     let operator = store.operator("demo").await.unwrap().unwrap();
     for status in STATUSES {
         let mut found = 0;
@@ -228,7 +241,15 @@ async fn every_report_equals_a_recount_of_the_sales() {
                 .search_vouchers(&operator, &search, cursor.as_deref(), 50)
                 .await
                 .unwrap();
-            found += page.items.len() as i64;
+            for voucher in &page.items {
+                match counted_as(voucher) {
+                    POOL_COUNT => pool_found += 1,
+                    counted => {
+                        assert_eq!(counted, status.as_str());
+                        found += 1;
+                    }
+                }
+            }
             match page.next {
                 Some(next) => cursor = Some(next),
                 None => break,
@@ -236,6 +257,7 @@ async fn every_report_equals_a_recount_of_the_sales() {
         }
         assert_eq!(counts[status.as_str()], found, "{status:?}");
     }
+    assert_eq!(pooled, pool_found, "pool vouchers");
     assert_eq!(
         counts[VoucherStatus::Cancelled.as_str()],
         1,

@@ -5,5 +5,6 @@ pub mod keys;
 mod repository;
 
 pub use repository::{
-    DayTotals, IpnRegistration, Repository, Reversal, RouterInventory, StoreError, link_sort_key,
+    DayTotals, IpnRegistration, POOL_COUNT, Repository, Reversal, RouterInventory, StoreError,
+    counted_as, link_sort_key,
 };

@@ -24,7 +24,7 @@ use tiketi_core::{
         reports::{Granularity, PeriodFigures},
         vouchers::VoucherSearch,
     },
-    store::DayTotals,
+    store::{DayTotals, POOL_COUNT},
 };
 use tiketi_render::{Bar, ChartSpec, bar_chart_svg, horizontal_bar_chart_svg};
 
@@ -93,7 +93,9 @@ async fn owner_home<P: Platform>(
     };
     let counts = tiketi.store.voucher_counts(op).await?;
     let count = |s: VoucherStatus| counts.get(s.as_str()).copied().unwrap_or(0);
-    let total: i64 = counts.values().sum();
+    // Unsold pool vouchers are the routers' float for online sales, not stock: shown apart.
+    let pooled = counts.get(POOL_COUNT).copied().unwrap_or(0);
+    let total: i64 = counts.values().sum::<i64>() - pooled;
 
     let chart_from = match chart {
         Granularity::Day => days_ago(today, 29)?,
@@ -188,7 +190,7 @@ async fn owner_home<P: Platform>(
         "section": "dashboard",
         "today": card(auth, &since(today)), "week": card(auth, &since(week_start)),
         "month": card(auth, &since(month_start)),
-        "vouchers": { "total": total, "unused": count(VoucherStatus::Unused),
+        "vouchers": { "total": total, "unused": count(VoucherStatus::Unused), "pooled": pooled,
             "active": count(VoucherStatus::Active), "expired": count(VoucherStatus::Expired),
             "used_up": count(VoucherStatus::UsedUp) },
         "chart": chart.as_str(), "revenue_chart": revenue_chart, "ticket_chart": ticket_chart,

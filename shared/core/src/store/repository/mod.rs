@@ -24,7 +24,7 @@ pub use catalog::IpnRegistration;
 pub use customers::link_sort_key;
 pub use orders::Reversal;
 pub use routers::RouterInventory;
-pub use sales::DayTotals;
+pub use sales::{DayTotals, POOL_COUNT, counted_as};
 
 use crate::ports::table::{Change, Index, Item, Key, Query, Table, TableError, attr};
 

@@ -201,8 +201,8 @@ impl<T: Table> Repository<T> {
                 });
                 writes.push(count_vouchers(
                     op,
-                    Some(VoucherStatus::Unused),
-                    cancelled,
+                    Some(VoucherStatus::Unused.as_str()),
+                    cancelled.as_str(),
                     1,
                 ));
             }

@@ -8,7 +8,7 @@ use crate::{
     domain::{
         ledger::{Channel, Dimension, DimensionKind},
         order::Order,
-        voucher::{Sale, VoucherStatus},
+        voucher::{Origin, Sale, Voucher, VoucherStatus},
     },
     ports::table::{Change, Index, Item, Key, Query, Table, Write, attr},
     store::keys,
@@ -135,17 +135,25 @@ fn counter_write(key: Key, changes: &[(&str, i64)]) -> Write {
     }
 }
 
-/// Moves vouchers between statuses in the operator's counts: `n` more in `to`, `n` fewer in
-/// `from` (a new voucher has no `from`).
-pub(super) fn count_vouchers(
-    op: &str,
-    from: Option<VoucherStatus>,
-    to: VoucherStatus,
-    n: i64,
-) -> Write {
-    let mut changes = vec![(to.as_str().to_owned(), Change::Add(n))];
+/// Where a voucher is counted in the operator's counts: its status, except that an unsold pool
+/// voucher counts apart, under [`POOL_COUNT`] (the routers' float for online sales, not stock
+/// the operator made).
+pub fn counted_as(voucher: &Voucher) -> &'static str {
+    match (&voucher.origin, voucher.status) {
+        (Origin::Pool { .. }, VoucherStatus::Unused) => POOL_COUNT,
+        (_, status) => status.as_str(),
+    }
+}
+
+/// The count of unsold pool vouchers in the operator's counts.
+pub const POOL_COUNT: &str = "POOL";
+
+/// Moves vouchers between counts (see [`counted_as`]): `n` more in `to`, `n` fewer in `from`
+/// (a new voucher has no `from`).
+pub(super) fn count_vouchers(op: &str, from: Option<&str>, to: &str, n: i64) -> Write {
+    let mut changes = vec![(to.to_owned(), Change::Add(n))];
     if let Some(from) = from.filter(|from| *from != to) {
-        changes.push((from.as_str().to_owned(), Change::Add(-n)));
+        changes.push((from.to_owned(), Change::Add(-n)));
     }
     changes.push(("entity".into(), set("voucher_counts")));
     Write::Update {
@@ -227,18 +235,19 @@ impl<T: Table> Repository<T> {
     /// How many of the operator's vouchers are in each status.
     pub async fn voucher_counts(&self, operator_id: &str) -> Result<BTreeMap<String, i64>> {
         let item = self.table.get(&keys::voucher_counts(operator_id)).await?;
-        let statuses = [
-            VoucherStatus::Unused,
-            VoucherStatus::Active,
-            VoucherStatus::UsedUp,
-            VoucherStatus::Expired,
-            VoucherStatus::Cancelled,
+        let counted = [
+            VoucherStatus::Unused.as_str(),
+            VoucherStatus::Active.as_str(),
+            VoucherStatus::UsedUp.as_str(),
+            VoucherStatus::Expired.as_str(),
+            VoucherStatus::Cancelled.as_str(),
+            POOL_COUNT,
         ];
-        Ok(statuses
+        Ok(counted
             .iter()
-            .map(|s| {
-                let n = item.as_ref().and_then(|i| i.int(s.as_str())).unwrap_or(0);
-                (s.as_str().to_owned(), n)
+            .map(|c| {
+                let n = item.as_ref().and_then(|i| i.int(c)).unwrap_or(0);
+                ((*c).to_owned(), n)
             })
             .collect())
     }

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::{
     Repository, Result, StoreError, customers, item,
-    sales::{count_vouchers, sale_counters},
+    sales::{POOL_COUNT, count_vouchers, counted_as, sale_counters},
     set,
 };
 use crate::{
@@ -69,11 +69,12 @@ pub(super) fn voucher_item(voucher: &Voucher) -> Item {
 
 /// The status-count writes for new vouchers (all of one operator), one per status present.
 pub(super) fn new_voucher_counts(vouchers: &[Voucher]) -> Vec<Write> {
-    let mut by_status: Vec<(VoucherStatus, i64)> = Vec::new();
+    let mut by_status: Vec<(&str, i64)> = Vec::new();
     for voucher in vouchers {
-        match by_status.iter_mut().find(|(s, _)| *s == voucher.status) {
+        let counted = counted_as(voucher);
+        match by_status.iter_mut().find(|(s, _)| *s == counted) {
             Some((_, n)) => *n += 1,
-            None => by_status.push((voucher.status, 1)),
+            None => by_status.push((counted, 1)),
         }
     }
     let op = vouchers
@@ -156,9 +157,11 @@ impl<T: Table> Repository<T> {
             Write::put_new(sale_item),
             customer,
         ];
-        if !claimed {
-            writes.push(count_vouchers(op, None, VoucherStatus::Unused, 1));
-        }
+        let unused = VoucherStatus::Unused.as_str();
+        writes.push(match claimed {
+            false => count_vouchers(op, None, unused, 1),
+            true => count_vouchers(op, Some(POOL_COUNT), unused, 1),
+        });
         writes.extend(sale_counters(sale, day));
         Ok(self.table.transact(writes).await?)
     }
@@ -212,7 +215,12 @@ impl<T: Table> Repository<T> {
         );
         let mut writes = vec![update, Write::put(snapshot)];
         if change.status != voucher.status {
-            writes.push(count_vouchers(op, Some(voucher.status), change.status, 1));
+            writes.push(count_vouchers(
+                op,
+                Some(counted_as(voucher)),
+                change.status.as_str(),
+                1,
+            ));
         }
         // A printed voucher's first login: its batch counts it redeemed.
         if let (VoucherStatus::Unused, Origin::Batch { batch_id }) =
@@ -279,7 +287,12 @@ impl<T: Table> Repository<T> {
             changes,
             condition: Some(Condition::attr_eq("status", VoucherStatus::Active.as_str())),
         };
-        let count = count_vouchers(op, Some(VoucherStatus::Active), expired, 1);
+        let count = count_vouchers(
+            op,
+            Some(VoucherStatus::Active.as_str()),
+            expired.as_str(),
+            1,
+        );
         Ok(self.table.transact(vec![write, count]).await?)
     }
 
@@ -323,7 +336,7 @@ impl<T: Table> Repository<T> {
             changes,
             condition: Some(Condition::attr_eq(POOL_ATTRIBUTE, ticket_type)),
         };
-        let count = count_vouchers(op, Some(VoucherStatus::Unused), cancelled, 1);
+        let count = count_vouchers(op, Some(POOL_COUNT), cancelled.as_str(), 1);
         match self.table.transact(vec![write, count]).await {
             // Claimed by a sale meanwhile: it is no pool voucher any more.
             Ok(()) | Err(TableError::ConditionFailed { .. }) => Ok(()),
@@ -407,7 +420,7 @@ impl<T: Table> Repository<T> {
                 changes,
                 condition: Some(Condition::attr_eq("status", voucher.status.as_str())),
             },
-            count_vouchers(op, Some(voucher.status), cancelled, 1),
+            count_vouchers(op, Some(counted_as(voucher)), cancelled.as_str(), 1),
         ];
         self.audited(writes, entry).await
     }
@@ -444,7 +457,12 @@ impl<T: Table> Repository<T> {
             changes,
             condition: Some(Condition::attr_eq("status", VoucherStatus::Unused.as_str())),
         };
-        let count = count_vouchers(operator_id, Some(VoucherStatus::Unused), cancelled, 1);
+        let count = count_vouchers(
+            operator_id,
+            Some(VoucherStatus::Unused.as_str()),
+            cancelled.as_str(),
+            1,
+        );
         match self.table.transact(vec![write, count]).await {
             Ok(()) => Ok(true),
             Err(TableError::ConditionFailed { .. }) => Ok(false),
