@@ -110,6 +110,7 @@ async fn batch_throughput<P: Platform>(
         quantity,
         format: CodeFormat::checked(8, "", false).unwrap(),
         note: String::new(),
+        use_by: None,
         idempotency_key: None,
     };
     let batch = tiketi.request_batch(who, &request).await.expect("batch");

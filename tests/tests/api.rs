@@ -261,12 +261,52 @@ async fn a_program_runs_ticket_types_vouchers_and_batches() {
         "{detail}"
     );
 
-    // A batch: accepted, generated in the background, listed page by page.
+    // A batch: accepted, generated in the background, listed page by page; its vouchers stop
+    // at the end of their use-by day (Nairobi time), used or not.
+    let past = json!({ "ticket_type_id": tt, "router_id": router_id, "quantity": 5,
+        "use_by": "2020-01-01" });
+    let refused = api.post("/api/v1/batches", &past).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("has passed")
+    );
     let batch = json!({ "ticket_type_id": tt, "router_id": router_id, "quantity": 120,
-        "length": 8, "separate_password": true, "note": "Market stall" });
+        "length": 8, "separate_password": true, "note": "Market stall", "use_by": "2099-12-31" });
+    let answer = api.post("/api/v1/batches", &batch).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "over five years away"
+    );
+    let use_by = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 30))
+        .to_zoned_datetime(jiff::tz::TimeZone::get("Africa/Nairobi").unwrap())
+        .date();
+    let batch = json!({ "ticket_type_id": tt, "router_id": router_id, "quantity": 120,
+        "length": 8, "separate_password": true, "note": "Market stall",
+        "use_by": use_by.to_string() });
     let answer = api.post("/api/v1/batches", &batch).await;
     assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
     assert_eq!(answer.body["price_minor"], 8000);
+    let expected_end = jiff::tz::TimeZone::get("Africa/Nairobi")
+        .unwrap()
+        .to_timestamp(
+            use_by
+                .tomorrow()
+                .unwrap()
+                .to_datetime(jiff::civil::Time::midnight()),
+        )
+        .unwrap();
+    assert_eq!(
+        answer.body["use_by"]
+            .as_str()
+            .unwrap()
+            .parse::<jiff::Timestamp>()
+            .unwrap(),
+        expected_end
+    );
     let batch_id = answer.body["id"].as_str().unwrap().to_owned();
     let mut ready = Value::Null;
     for _ in 0..200 {

@@ -305,3 +305,91 @@ async fn submitting_the_same_batch_form_twice_makes_one_batch() {
     let store = &app.host.tiketi.store;
     assert_eq!(store.batches(&operator_id, 10).await.unwrap().len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_use_by_date_ends_printed_vouchers_used_or_not() {
+    let app = spawn_app().await;
+    let (owner, op, router_id, ticket_id) = shop(&app, "useby@example.com").await;
+    let nairobi = jiff::tz::TimeZone::get("Africa/Nairobi").unwrap();
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(nairobi.clone())
+        .date();
+    let last_day = today.tomorrow().unwrap();
+
+    // A day gone by, or not a day, is refused with a reason.
+    for (bad, why) in [("2020-01-01", "has passed"), ("31/12/2026", "a day like")] {
+        let form = [
+            ("ticket_type_id", ticket_id.as_str()),
+            ("router_id", router_id.as_str()),
+            ("quantity", "3"),
+            ("length", "8"),
+            ("use_by", bad),
+        ];
+        let answer = owner.post("/portal/batches/new", &form).await;
+        assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(answer.text().await.unwrap().contains(why), "{bad}");
+    }
+
+    let day = last_day.to_string();
+    let path = request_batch(&owner, &router_id, &ticket_id, "3", &[("use_by", &day)]).await;
+    wait_ready(&owner, &path).await;
+    assert!(
+        owner
+            .page(&path)
+            .await
+            .contains(&format!("{day} (after that day"))
+    );
+    assert!(
+        owner
+            .page(&format!("{path}/print"))
+            .await
+            .contains(&format!("use by {day}"))
+    );
+    // Every voucher stops at the end of that day in the operator's time zone, unused or not.
+    let end = nairobi
+        .to_timestamp(
+            last_day
+                .tomorrow()
+                .unwrap()
+                .to_datetime(jiff::civil::Time::midnight()),
+        )
+        .unwrap();
+    let batch_id = path.rsplit('/').next().unwrap();
+    let store = &app.host.tiketi.store;
+    for page in store.batch_pages(&op, batch_id).await.unwrap() {
+        for code in page.codes {
+            let voucher = store.voucher(&op, &code.code).await.unwrap().unwrap();
+            assert_eq!(voucher.terms.use_by, Some(end));
+            assert_eq!(
+                voucher.expires_at,
+                Some(end),
+                "due for the sweep while unused"
+            );
+        }
+    }
+
+    // When that moment comes, the sweep expires the unused voucher and its router drops it.
+    let code = store.batch_pages(&op, batch_id).await.unwrap()[0].codes[0]
+        .code
+        .clone();
+    let mut due = store.voucher(&op, &code).await.unwrap().unwrap();
+    due.code = format!("{code}X");
+    due.password = due.code.clone();
+    due.terms.use_by = Some(jiff::Timestamp::now());
+    due.expires_at = due.terms.use_by;
+    store.create_vouchers(&[due.clone()]).await.unwrap();
+    let unused_before = store.voucher_counts(&op).await.unwrap()["UNUSED"];
+    let report = app.host.tiketi.sweep_expired().await.unwrap();
+    assert_eq!(report.expired, 1, "{report:?}");
+    let swept = store.voucher(&op, &due.code).await.unwrap().unwrap();
+    assert_eq!(swept.status, VoucherStatus::Expired);
+    let counts = store.voucher_counts(&op).await.unwrap();
+    assert_eq!(counts["UNUSED"], unused_before - 1);
+    assert_eq!(counts["EXPIRED"], 1);
+    let live = tiketi_tests::live_vouchers(store, &op, &router_id).await;
+    assert!(!live.iter().any(|v| v.code == due.code));
+    assert!(
+        live.iter().any(|v| v.code == code),
+        "the others wait for their day"
+    );
+}

@@ -175,6 +175,10 @@ pub struct TicketTerms {
     /// The rate limit after a data quota is used (fair usage), if any.
     #[serde(default)]
     pub fair_usage: Option<String>,
+    /// An absolute end (printed stock's "use by"): the voucher stops working then, used or
+    /// not, even inside its validity window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub use_by: Option<Timestamp>,
 }
 
 impl TicketTerms {
@@ -220,6 +224,7 @@ impl From<&TicketType> for TicketTerms {
             rate_limit: t.rate_limit.clone(),
             shared_users: t.shared_users,
             fair_usage: t.fair_usage.clone(),
+            use_by: None,
         }
     }
 }

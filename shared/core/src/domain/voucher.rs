@@ -142,7 +142,12 @@ impl Voucher {
                 let validity = jiff::SignedDuration::from_secs(
                     i64::try_from(self.terms.validity_seconds).unwrap_or(i64::MAX),
                 );
-                expires_at = Some(now.saturating_add(validity).unwrap_or(now));
+                let window_ends = now.saturating_add(validity).unwrap_or(now);
+                // A use-by date cuts the window short; it never lengthens it.
+                expires_at = Some(match self.terms.use_by {
+                    Some(use_by) => window_ends.min(use_by),
+                    None => window_ends,
+                });
             }
             VoucherStatus::Unused | VoucherStatus::Active => {}
             VoucherStatus::UsedUp | VoucherStatus::Expired | VoucherStatus::Cancelled => {
@@ -241,6 +246,7 @@ mod tests {
                 rate_limit: None,
                 shared_users: 1,
                 fair_usage: None,
+                use_by: None,
             },
             status: VoucherStatus::Unused,
             origin: Origin::Batch {
@@ -273,6 +279,22 @@ mod tests {
             Some("2026-11-26T10:00:00Z".parse().unwrap())
         );
         assert_eq!(change.usage.uptime_seconds, 60);
+    }
+
+    #[test]
+    fn a_use_by_date_cuts_the_validity_window_short_but_never_lengthens_it() {
+        let now: Timestamp = "2026-11-25T10:00:00Z".parse().unwrap();
+        let mut v = voucher(Allowance::Time { seconds: 3_600 });
+        v.terms.use_by = Some("2026-11-25T21:00:00Z".parse().unwrap());
+        let change = v.apply_usage(60, 0, now).unwrap();
+        assert_eq!(change.expires_at, v.terms.use_by);
+        v.terms.use_by = Some("2026-12-31T21:00:00Z".parse().unwrap());
+        let change = v.apply_usage(60, 0, now).unwrap();
+        assert_eq!(
+            change.expires_at,
+            Some("2026-11-26T10:00:00Z".parse().unwrap()),
+            "the window ends first"
+        );
     }
 
     #[test]

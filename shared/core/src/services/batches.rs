@@ -36,6 +36,8 @@ pub struct BatchRequest {
     pub quantity: u32,
     pub format: CodeFormat,
     pub note: String,
+    /// The last day (in the operator's time zone) the vouchers work, used or not.
+    pub use_by: Option<jiff::civil::Date>,
     /// A client's key for retries (API `Idempotency-Key`): the same key makes one batch.
     pub idempotency_key: Option<String>,
 }
@@ -86,11 +88,16 @@ impl<P: Platform> Tiketi<P> {
                 "the note is one line of at most 120 characters".into(),
             ));
         }
+        let mut terms = TicketTerms::from(&ticket);
+        terms.use_by = match request.use_by {
+            Some(day) => Some(self.end_of_day(&who.operator.time_zone, day)?),
+            None => None,
+        };
         let batch = Batch {
             id: super::catalog::new_id(),
             operator_id: op.clone(),
             router_id: router.id,
-            terms: TicketTerms::from(&ticket),
+            terms,
             quantity: request.quantity,
             generated: 0,
             format: request.format.clone(),
@@ -133,6 +140,29 @@ impl<P: Platform> Tiketi<P> {
         .await?;
         info!(operator_id = %op, batch_id = %batch.id, quantity = batch.quantity, "batch requested");
         Ok(batch)
+    }
+
+    /// The end of `day` in the operator's time zone (a use-by date's instant), which must be in
+    /// the future and within five years.
+    fn end_of_day(
+        &self,
+        time_zone: &str,
+        day: jiff::civil::Date,
+    ) -> Result<jiff::Timestamp, ServiceError> {
+        let invalid = |what: &str| ServiceError::Invalid(format!("the use-by date {what}"));
+        let zone = jiff::tz::TimeZone::get(time_zone).map_err(|_| invalid("needs a time zone"))?;
+        let end = day
+            .tomorrow()
+            .and_then(|next| zone.to_timestamp(next.to_datetime(jiff::civil::Time::midnight())))
+            .map_err(|_| invalid("is out of range"))?;
+        let now = self.clock.now();
+        if end <= now {
+            return Err(invalid("has passed: choose today or a later day"));
+        }
+        if end.duration_since(now) > jiff::SignedDuration::from_hours(5 * 366 * 24) {
+            return Err(invalid("is more than five years away"));
+        }
+        Ok(end)
     }
 
     /// The batch made earlier for the request's idempotency key, if any: the same key sent
@@ -278,7 +308,7 @@ impl<P: Platform> Tiketi<P> {
                     phone: None,
                     created_at: now,
                     activated_at: None,
-                    expires_at: None,
+                    expires_at: batch.terms.use_by,
                     usage: Usage::default(),
                     sold_at: None,
                     sold_by: None,

@@ -123,6 +123,7 @@ pub struct TermsView {
     pub rate_limit: Option<String>,
     pub shared_users: u32,
     pub fair_usage_rate_limit: Option<String>,
+    pub use_by: Option<jiff::Timestamp>,
 }
 
 impl From<TicketTerms> for TermsView {
@@ -136,6 +137,7 @@ impl From<TicketTerms> for TermsView {
             rate_limit: terms.rate_limit,
             shared_users: terms.shared_users,
             fair_usage_rate_limit: terms.fair_usage,
+            use_by: terms.use_by,
         }
     }
 }

@@ -143,6 +143,9 @@ pub struct NewVouchers {
     separate_password: bool,
     #[serde(default)]
     note: String,
+    /// The last day the vouchers work, in the operator's time zone.
+    #[serde(default)]
+    use_by: Option<jiff::civil::Date>,
 }
 
 impl NewVouchers {
@@ -164,6 +167,7 @@ impl NewVouchers {
             quantity,
             format,
             note: self.note,
+            use_by: self.use_by,
             idempotency_key,
         })
     }

@@ -58,6 +58,7 @@ fn summary(batch: &Batch, auth: &Auth) -> Value {
         "percent": u64::from(batch.generated) * 100 / u64::from(batch.quantity.max(1)),
         "agent": batch.agent.as_ref().map(|a| &a.name), "prints": batch.prints,
         "sold": batch.sold, "redeemed": batch.redeemed,
+        "use_by": super::use_by_day(&batch.terms, &op.time_zone),
     })
 }
 
@@ -120,6 +121,9 @@ pub struct BatchForm {
     separate_password: Option<String>,
     #[serde(default)]
     note: String,
+    /// The last day the vouchers work (`YYYY-MM-DD`, a date input), or empty.
+    #[serde(default)]
+    use_by: String,
     /// Drawn when the form is shown: submitting the same form twice makes one batch.
     #[serde(default)]
     request_id: String,
@@ -165,6 +169,17 @@ async fn new_page<P: Platform>(
     Ok(page("portal/batch_form.html", &auth, values))
 }
 
+/// A form's optional use-by day.
+pub(super) fn use_by_day(text: &str) -> Result<Option<jiff::civil::Date>, ServiceError> {
+    match text.trim() {
+        "" => Ok(None),
+        day => day
+            .parse()
+            .map(Some)
+            .map_err(|_| ServiceError::Invalid("the use-by date is a day like 2026-12-31".into())),
+    }
+}
+
 fn request(form: &BatchForm) -> Result<BatchRequest, ServiceError> {
     let number = |text: &str, what: &str| {
         text.trim()
@@ -183,6 +198,7 @@ fn request(form: &BatchForm) -> Result<BatchRequest, ServiceError> {
         quantity: number(&form.quantity, "the number of vouchers")?,
         format,
         note: form.note.clone(),
+        use_by: use_by_day(&form.use_by)?,
         idempotency_key: super::form_key(
             &form.request_id,
             &[&form.ticket_type_id, &form.router_id, &form.quantity],

@@ -384,6 +384,19 @@ fn form_again(
 }
 
 /// A time as the operator reads it: `2026-11-25 13:05` in their zone.
+/// The last day a use-by instant (the end of that day) allows, in the operator's zone.
+fn use_by_day(
+    terms: &tiketi_core::domain::catalog::TicketTerms,
+    time_zone: &str,
+) -> Option<String> {
+    let zone = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let end = terms.use_by?;
+    let last = end
+        .checked_sub(jiff::SignedDuration::from_nanos(1))
+        .unwrap_or(end);
+    Some(last.to_zoned_datetime(zone).date().to_string())
+}
+
 fn local_time(at: jiff::Timestamp, time_zone: &str) -> String {
     let zone = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     at.to_zoned_datetime(zone)

@@ -52,11 +52,14 @@ pub fn cards(
     first_number: usize,
 ) -> Vec<VoucherCard> {
     let terms = &batch.terms;
-    let allowance = format!(
+    let mut allowance = format!(
         "{} · valid {}",
         terms.allowance.describe(),
         describe_duration(terms.validity_seconds)
     );
+    if let Some(day) = super::use_by_day(terms, &operator.time_zone) {
+        allowance.push_str(&format!(" · use by {day}"));
+    }
     codes
         .iter()
         .enumerate()

@@ -231,6 +231,7 @@ async fn show<P: Platform>(
             "activated": voucher.activated_at.map(|t| local_time(t, &op.time_zone)),
             "expires": voucher.expires_at.map(|t| local_time(t, &op.time_zone)),
             "fair_usage": terms.fair_usage,
+            "use_by": super::use_by_day(terms, &op.time_zone),
             "throttled": voucher.throttled_at.map(|t| local_time(t, &op.time_zone)),
             "reported": voucher.usage.reported_at.map(|t| local_time(t, &op.time_zone)),
             "cancel_reason": voucher.cancel_reason, "live": voucher.status.is_live(),
@@ -324,6 +325,9 @@ pub struct SingleForm {
     separate_password: Option<String>,
     #[serde(default)]
     note: String,
+    /// The last day the voucher works (`YYYY-MM-DD`), or empty.
+    #[serde(default)]
+    use_by: String,
     /// Drawn when the form is shown: submitting the same form twice makes one voucher.
     #[serde(default)]
     request_id: String,
@@ -383,15 +387,17 @@ async fn create<P: Platform>(
         .and_then(|length| {
             CodeFormat::checked(length, &form.prefix, form.separate_password.is_some())
                 .map_err(|e| ServiceError::Invalid(e.to_string()))
-        });
+        })
+        .and_then(|format| Ok((format, super::batches::use_by_day(&form.use_by)?)));
     let result = match format {
-        Ok(format) => {
+        Ok((format, use_by)) => {
             let request = BatchRequest {
                 ticket_type_id: form.ticket_type_id.clone(),
                 router_id: form.router_id.clone(),
                 quantity: 1,
                 format,
                 note: form.note.clone(),
+                use_by,
                 idempotency_key: super::form_key(
                     &form.request_id,
                     &[&form.ticket_type_id, &form.router_id],

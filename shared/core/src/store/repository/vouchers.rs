@@ -266,7 +266,8 @@ impl<T: Table> Repository<T> {
         self.query_entities(&query).await
     }
 
-    /// Marks an active voucher expired (only if still active and due by `now`).
+    /// Marks a due voucher expired: an active one whose window ended, or an unused one past
+    /// its use-by date (only if still in the status it was read in).
     pub async fn expire_voucher(&self, voucher: &Voucher, now: Timestamp) -> Result<()> {
         let op = &voucher.operator_id;
         let expired = VoucherStatus::Expired;
@@ -285,14 +286,12 @@ impl<T: Table> Repository<T> {
         let write = Write::Update {
             key: keys::voucher(op, &voucher.code),
             changes,
-            condition: Some(Condition::attr_eq("status", VoucherStatus::Active.as_str())),
+            condition: Some(Condition::attr_eq("status", voucher.status.as_str())),
         };
-        let count = count_vouchers(
-            op,
-            Some(VoucherStatus::Active.as_str()),
-            expired.as_str(),
-            1,
-        );
+        if !voucher.status.is_live() {
+            return Err(super::StoreError::ConditionFailed { index: 0 });
+        }
+        let count = count_vouchers(op, Some(counted_as(voucher)), expired.as_str(), 1);
         Ok(self.table.transact(vec![write, count]).await?)
     }
 
