@@ -396,6 +396,32 @@ async fn a_reversed_payment_cancels_its_unused_voucher_and_is_counted() {
         .await
         .unwrap();
     assert_eq!((totals.reversed_count, totals.reversed_minor), (1, 20_000));
+    // The audit log has both, each once, written by the transactions that made them.
+    let log = app
+        .host
+        .tiketi
+        .store
+        .audit_log("demo", None, 50)
+        .await
+        .unwrap();
+    let entries = |action: &str| {
+        log.iter()
+            .filter(|(_, e)| e.action == action)
+            .map(|(_, e)| e.clone())
+            .collect::<Vec<_>>()
+    };
+    let sold = entries("voucher.sell_online");
+    assert_eq!(sold.len(), 1);
+    assert_eq!(sold[0].subject, voucher.code);
+    assert_eq!(sold[0].actor_name, "Online sale (Pesapal)");
+    assert_eq!(sold[0].after.as_ref().unwrap()["amount_minor"], 20_000);
+    let reversed = entries("order.reverse");
+    assert_eq!(reversed.len(), 1);
+    assert_eq!(reversed[0].subject, placed.order_id);
+    assert_eq!(
+        reversed[0].after.as_ref().unwrap()["voucher_cancelled"],
+        true
+    );
     // The cancelled voucher is not handed out by recovery.
     let order = app.order(&placed.order_id).await;
     let found = app

@@ -144,10 +144,16 @@ async fn wrong_passwords_are_refused_then_slowed_down() {
                 .contains("Wrong e-mail address or password")
         );
     }
-    // The sixth attempt waits, even with the right password.
+    // The sixth attempt waits, even with the right password: the form says how long.
     let (_, answer) = PortalUser::log_in(&app, "slow@example.com", "correct horse 1").await;
     assert_eq!(answer.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(answer.headers().contains_key("retry-after"));
+    let page = answer.text().await.unwrap();
+    assert!(
+        page.contains("Too many attempts") && page.contains(" seconds."),
+        "{page}"
+    );
+    assert!(page.contains("slow@example.com") && page.contains("name=\"password\""));
     // Unknown addresses are counted the same way and answered the same way.
     let (_, answer) = PortalUser::log_in(&app, "nobody@example.com", "whatever password").await;
     assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);

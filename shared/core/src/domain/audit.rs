@@ -25,3 +25,33 @@ pub struct AuditEntry {
     #[serde(default)]
     pub note: Option<String>,
 }
+
+/// The actor id of changes Tiketi makes by itself (online sales, reversals, passes).
+pub const SYSTEM_ACTOR: &str = "system";
+
+impl AuditEntry {
+    /// A change Tiketi made on a payment's behalf: `by` names where it came from, such as
+    /// "Online sale (Pesapal)".
+    pub fn system(
+        id: String,
+        operator_id: &str,
+        at: Timestamp,
+        by: &str,
+        action: &str,
+        subject: &str,
+        after: Value,
+    ) -> Self {
+        Self {
+            id,
+            operator_id: operator_id.to_owned(),
+            at,
+            actor_id: SYSTEM_ACTOR.into(),
+            actor_name: by.into(),
+            action: action.into(),
+            subject: subject.into(),
+            before: None,
+            after: Some(after),
+            note: None,
+        }
+    }
+}

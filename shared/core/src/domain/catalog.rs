@@ -120,6 +120,30 @@ pub fn describe_bytes(bytes: u64) -> String {
     }
 }
 
+/// An amount of data used, rounded down to one decimal (`0 bytes`, `730 bytes`, `12.3 MB`,
+/// `1.2 GB`): never more than was used, unlike a package size.
+pub fn describe_data_used(bytes: u64) -> String {
+    const UNITS: [(u64, &str); 3] = [(1_000_000_000, "GB"), (1_000_000, "MB"), (1_000, "kB")];
+    for (size, unit) in UNITS {
+        if bytes >= size {
+            let tenths = bytes / (size / 10);
+            return format!("{}.{} {unit}", tenths / 10, tenths % 10);
+        }
+    }
+    format!("{bytes} bytes")
+}
+
+/// A length of time used, rounded down (`45 s`, `12 min`, `3 h 05 min`, `2 d 4 h`).
+pub fn describe_time_used(seconds: u64) -> String {
+    let (days, hours, minutes) = (seconds / 86_400, seconds / 3_600 % 24, seconds / 60 % 60);
+    match (days, hours, minutes) {
+        (0, 0, 0) => format!("{seconds} s"),
+        (0, 0, m) => format!("{m} min"),
+        (0, h, m) => format!("{h} h {m:02} min"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
+}
+
 /// A package an operator sells (e.g. "1 Hour WiFi, KES 50").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketType {
@@ -232,6 +256,20 @@ impl From<&TicketType> for TicketTerms {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_used_are_rounded_down() {
+        assert_eq!(describe_data_used(0), "0 bytes");
+        assert_eq!(describe_data_used(30), "30 bytes");
+        assert_eq!(describe_data_used(1_999), "1.9 kB");
+        assert_eq!(describe_data_used(12_345_678), "12.3 MB");
+        assert_eq!(describe_data_used(1_000_000_001), "1.0 GB");
+        assert_eq!(describe_data_used(999_999_999), "999.9 MB");
+        assert_eq!(describe_time_used(45), "45 s");
+        assert_eq!(describe_time_used(61), "1 min");
+        assert_eq!(describe_time_used(3 * 3_600 + 5 * 60 + 59), "3 h 05 min");
+        assert_eq!(describe_time_used(2 * 86_400 + 4 * 3_600 + 120), "2 d 4 h");
+    }
 
     #[test]
     fn allowances_read_naturally() {

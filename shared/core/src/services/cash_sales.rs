@@ -70,8 +70,11 @@ impl<P: Platform> Tiketi<P> {
         }
         if let Some(sold_at) = voucher.sold_at {
             let by = voucher.sold_by.map(|a| a.name).unwrap_or_default();
+            let zone =
+                jiff::tz::TimeZone::get(&who.operator.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+            let when = sold_at.to_zoned_datetime(zone).strftime("%Y-%m-%d %H:%M");
             return Err(ServiceError::Conflict(format!(
-                "{code} was already sold by {by} ({sold_at})"
+                "{code} was already sold by {by} ({when})"
             )));
         }
         if voucher.status == VoucherStatus::Cancelled {

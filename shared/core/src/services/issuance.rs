@@ -6,6 +6,8 @@
 //! message finds the order FULFILLED and returns the existing voucher; a code collision draws a
 //! new code and tries again. So the voucher, the sale and the revenue exist once or not at all.
 
+use crate::domain::audit::AuditEntry;
+use serde_json::json;
 use tracing::{info, instrument, warn};
 
 use super::{Platform, ServiceError, Tiketi};
@@ -118,9 +120,21 @@ impl<P: Platform> Tiketi<P> {
                 sold_at: now,
             };
             let day = business_day(now, &operator.time_zone);
+            let entry = AuditEntry::system(
+                super::catalog::new_id(),
+                &operator.id,
+                now,
+                "Online sale (Pesapal)",
+                "voucher.sell_online",
+                &voucher.code,
+                json!({"order": order.id, "reference": order.reference, "ticket": sale.ticket_name,
+                    "amount_minor": sale.amount.minor(), "currency": sale.currency,
+                    "phone": sale.phone, "confirmation_code": sale.confirmation_code,
+                    "from_pool": claimed}),
+            );
             match self
                 .store
-                .fulfil_order(&order, &voucher, &sale, &day, claimed)
+                .fulfil_order(&order, &voucher, &sale, &day, claimed, &entry)
                 .await
             {
                 Ok(()) => {

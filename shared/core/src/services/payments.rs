@@ -8,6 +8,8 @@
 //! nothing. A PAID order is (re-)enqueued for issuance each time, which is safe because issuance
 //! is idempotent; that also covers a crash between the PAID write and the enqueue.
 
+use crate::domain::audit::AuditEntry;
+use serde_json::json;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -225,10 +227,21 @@ impl<P: Platform> Tiketi<P> {
                 at,
             )
         });
+        let entry = AuditEntry::system(
+            super::catalog::new_id(),
+            &order.operator_id,
+            at,
+            "Payment reversed (Pesapal)",
+            "order.reverse",
+            &order.id,
+            json!({"voucher": order.voucher_code, "amount_minor": order.amount.minor(),
+                "currency": order.currency, "voucher_cancelled": cancel_voucher.is_some()}),
+        );
         Ok(Reversal {
             day: super::issuance::business_day(at, &operator.time_zone),
             cancel_voucher,
             unmatched: in_use,
+            entry,
         })
     }
 

@@ -234,8 +234,8 @@ impl<P: Platform> Tiketi<P> {
                     at,
                     format!(
                         "Router reported {} online, {} used",
-                        crate::domain::catalog::describe_duration(report.uptime_seconds),
-                        crate::domain::catalog::describe_bytes(report.bytes_used)
+                        crate::domain::catalog::describe_time_used(report.uptime_seconds),
+                        crate::domain::catalog::describe_data_used(report.bytes_used)
                     ),
                 ));
             }

@@ -128,6 +128,22 @@ async fn login<P: Platform>(
             *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
             Ok((jar, response).into_response())
         }
+        // The form again, saying how long to wait (and `Retry-After` for programs).
+        Err(ServiceError::TooManyAttempts { retry_after_secs }) => {
+            let (jar, csrf) = auth::pre_login(&state, jar);
+            let error = ServiceError::Invalid(format!(
+                "Too many attempts for this address. Try again in {retry_after_secs} seconds."
+            ));
+            let values = json!({ "csrf": csrf, "email": form.email });
+            let mut response = form_again("portal/login.html", None, &error, values);
+            *response.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
+            if let Ok(value) = axum::http::HeaderValue::from_str(&retry_after_secs.to_string()) {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, value);
+            }
+            Ok((jar, response).into_response())
+        }
         Err(error) => Err(error.into()),
     }
 }

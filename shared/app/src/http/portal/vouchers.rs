@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use tiketi_core::{
     domain::{
         batch::{BatchCode, CodeFormat},
-        catalog::{describe_bytes, describe_duration},
+        catalog::{describe_bytes, describe_data_used, describe_duration, describe_time_used},
         voucher::{Origin, Voucher, VoucherStatus},
     },
     services::{
@@ -186,11 +186,11 @@ async fn show<P: Platform>(
     let (allowance_total, used) = match terms.allowance {
         tiketi_core::domain::catalog::Allowance::Time { seconds } => (
             describe_duration(seconds),
-            describe_duration(voucher.usage.uptime_seconds),
+            describe_time_used(voucher.usage.uptime_seconds),
         ),
         tiketi_core::domain::catalog::Allowance::Data { bytes } => (
             describe_bytes(bytes),
-            describe_bytes(voucher.usage.bytes_used),
+            describe_data_used(voucher.usage.bytes_used),
         ),
     };
     let timeline: Vec<Value> = history
@@ -205,7 +205,7 @@ async fn show<P: Platform>(
         .map(|u| {
             json!({
                 "at": u.reported_at.map(|t| local_time(t, &op.time_zone)),
-                "uptime": describe_duration(u.uptime_seconds), "bytes": describe_bytes(u.bytes_used),
+                "uptime": describe_time_used(u.uptime_seconds), "bytes": describe_data_used(u.bytes_used),
             })
         })
         .collect();

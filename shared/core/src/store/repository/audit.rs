@@ -8,7 +8,7 @@ use crate::{
 };
 
 /// The write that appends `entry` (to add to a change's transaction).
-fn audit_write(entry: &AuditEntry) -> Write {
+pub(super) fn audit_write(entry: &AuditEntry) -> Write {
     let key = keys::audit_entry(&entry.operator_id, entry.at, &entry.id);
     Write::put_new(item(entry, key, "audit", &[]))
 }

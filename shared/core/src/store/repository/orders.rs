@@ -1,5 +1,6 @@
 //! Orders, their payment events and the customers' order history.
 
+use crate::domain::audit::AuditEntry;
 use jiff::Timestamp;
 use serde_json::json;
 
@@ -23,12 +24,14 @@ use crate::{
 
 /// What a reversal changes besides the order: the day whose totals count the returned money,
 /// and the voucher to cancel if it was never used.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Reversal {
     pub day: String,
     pub cancel_voucher: Option<String>,
     /// Filed in the inbox when the voucher was already in use (it keeps working).
     pub unmatched: Option<UnmatchedPayment>,
+    /// The audit log's record of the reversal.
+    pub entry: AuditEntry,
 }
 
 fn order_index(order: &Order) -> Vec<(&'static str, String)> {
@@ -210,6 +213,7 @@ impl<T: Table> Repository<T> {
                 writes.push(unmatched_write(payment));
             }
             writes.extend(reversal_counters(order, &reversal.day));
+            writes.push(super::audit::audit_write(&reversal.entry));
             // The buyer's totals drop with the returned money (a fulfilled order counted them).
             if from == OrderStatus::Fulfilled {
                 writes.push(customers::uncount_purchase(

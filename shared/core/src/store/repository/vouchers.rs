@@ -114,6 +114,7 @@ impl<T: Table> Repository<T> {
         sale: &Sale,
         day: &str,
         claimed: bool,
+        entry: &AuditEntry,
     ) -> Result<()> {
         let op = &order.operator_id;
         let fulfilled = OrderStatus::Fulfilled;
@@ -163,7 +164,7 @@ impl<T: Table> Repository<T> {
             true => count_vouchers(op, Some(POOL_COUNT), unused, 1),
         });
         writes.extend(sale_counters(sale, day));
-        Ok(self.table.transact(writes).await?)
+        self.audited(writes, entry).await
     }
 
     /// Applies a usage report's change to a voucher, if it is still in the status it was read
