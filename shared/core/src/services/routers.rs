@@ -120,7 +120,8 @@ pub struct ReportOutcome {
     pub users: usize,
     /// Vouchers whose status or counters changed.
     pub updated: usize,
-    /// Names that are not vouchers of this router (ignored, logged).
+    /// Names of used users that are not vouchers of this router (ignored, logged; never-used
+    /// users are not looked up).
     pub foreign: usize,
     /// Unsold pool vouchers that were used: someone had the code without paying (logged).
     pub misused: usize,
