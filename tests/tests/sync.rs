@@ -329,54 +329,19 @@ async fn a_refused_setup_keeps_the_working_secret() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backlog_reaches_the_router_a_page_at_a_time() {
-    use tiketi_core::{
-        domain::{
-            catalog::TicketTerms,
-            voucher::{Origin, Voucher, VoucherStatus},
-        },
-        services::routers::SYNC_PAGE,
-    };
+    use tiketi_core::services::routers::SYNC_PAGE;
     let app = spawn_app().await;
     let tiketi = &app.host.tiketi;
     let secret = tiketi
         .rotate_router_secret("demo", "demo-router")
         .await
         .unwrap();
-    let terms = TicketTerms::from(
-        &tiketi
-            .store
-            .ticket_type("demo", "1h")
-            .await
-            .unwrap()
-            .unwrap(),
-    );
-    let batch: Vec<Voucher> = (0..400)
-        .map(|i| Voucher {
-            // At the very start of the code space, ahead of any voucher a buyer gets; long
-            // codes and passwords, so a page of users needs more than the response may hold.
-            code: format!("22{i:018}"),
-            password: format!("PW{i:030}"),
-            operator_id: "demo".into(),
-            router_id: "demo-router".into(),
-            terms: terms.clone(),
-            status: VoucherStatus::Unused,
-            origin: Origin::Batch {
-                batch_id: "b1".into(),
-            },
-            phone: None,
-            created_at: jiff::Timestamp::now(),
-            activated_at: None,
-            expires_at: None,
-            usage: Default::default(),
-            sold_at: None,
-            sold_by: None,
-            cancelled_at: None,
-            cancel_reason: None,
-            expired_at: None,
-            throttled_at: None,
-        })
-        .collect();
-    tiketi.store.create_vouchers(&batch).await.unwrap();
+    // At the very start of the code space, ahead of any voucher a buyer gets; long codes and
+    // passwords, so a page of users needs more than the response may hold.
+    batch_vouchers(&app, "b1", 400, |i| {
+        (format!("22{i:018}"), format!("PW{i:030}"))
+    })
+    .await;
     let mut router = RouterModel::default();
     // A stale Tiketi user at the far end of the code space.
     router.users.insert(
@@ -416,4 +381,157 @@ async fn a_backlog_reaches_the_router_a_page_at_a_time() {
     }
     assert!(runs >= 3, "400+ vouchers need several pages");
     assert!(!router.users.contains_key("ZZZZ999999"));
+}
+
+/// `n` unused vouchers of batch `batch_id` (1 Hour terms) for the demo router, with the codes
+/// and passwords `code(i)` gives.
+async fn batch_vouchers(
+    app: &TestApp,
+    batch_id: &str,
+    n: usize,
+    code: impl Fn(usize) -> (String, String),
+) -> Vec<tiketi_core::domain::voucher::Voucher> {
+    use tiketi_core::domain::{
+        catalog::TicketTerms,
+        voucher::{Origin, Voucher, VoucherStatus},
+    };
+    let tiketi = &app.host.tiketi;
+    let terms = TicketTerms::from(
+        &tiketi
+            .store
+            .ticket_type("demo", "1h")
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    let vouchers: Vec<Voucher> = (0..n)
+        .map(|i| {
+            let (code, password) = code(i);
+            Voucher {
+                code,
+                password,
+                operator_id: "demo".into(),
+                router_id: "demo-router".into(),
+                terms: terms.clone(),
+                status: VoucherStatus::Unused,
+                origin: Origin::Batch {
+                    batch_id: batch_id.into(),
+                },
+                phone: None,
+                created_at: jiff::Timestamp::now(),
+                activated_at: None,
+                expires_at: None,
+                usage: Default::default(),
+                sold_at: None,
+                sold_by: None,
+                cancelled_at: None,
+                cancel_reason: None,
+                expired_at: None,
+                throttled_at: None,
+            }
+        })
+        .collect();
+    tiketi.store.create_vouchers(&vouchers).await.unwrap();
+    vouchers
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_voided_batch_leaves_the_router_before_its_vouchers_are_cancelled() {
+    use tiketi_core::domain::{
+        audit::AuditEntry,
+        batch::{Actor, Batch, BatchStatus, CodeFormat},
+        custody::{CustodyEvent, CustodyKind},
+        voucher::VoucherStatus,
+    };
+    let app = spawn_app().await;
+    let tiketi = &app.host.tiketi;
+    let secret = demo_router_secret(&app).await;
+    let vouchers = batch_vouchers(&app, "stolen", 30, |i| {
+        (format!("ST{i:08}"), format!("ST{i:08}"))
+    })
+    .await;
+    let owner = Actor {
+        user_id: "owner".into(),
+        name: "Owner".into(),
+    };
+    let batch = Batch {
+        id: "stolen".into(),
+        operator_id: "demo".into(),
+        router_id: "demo-router".into(),
+        terms: vouchers[0].terms.clone(),
+        quantity: 30,
+        generated: 30,
+        format: CodeFormat::checked(8, "ST", false).unwrap(),
+        status: BatchStatus::Ready,
+        note: String::new(),
+        created_at: jiff::Timestamp::now(),
+        created_by: owner.clone(),
+        cancelled_at: None,
+        cancel_reason: None,
+        agent: None,
+        prints: 0,
+        sold: 0,
+        redeemed: 0,
+    };
+    let entry = |action: &str| {
+        let id = ulid::Ulid::new().to_string();
+        let now = jiff::Timestamp::now();
+        AuditEntry::system(
+            id,
+            "demo",
+            now,
+            "test",
+            action,
+            "stolen",
+            serde_json::json!({}),
+        )
+    };
+    let event = |kind| CustodyEvent {
+        id: ulid::Ulid::new().to_string(),
+        at: jiff::Timestamp::now(),
+        by: owner.clone(),
+        kind,
+    };
+    tiketi
+        .store
+        .create_batch(
+            &batch,
+            &event(CustodyKind::Generated),
+            &entry("batch.create"),
+            None,
+        )
+        .await
+        .unwrap();
+    let mut router = RouterModel::default();
+    run(&app, &mut router, &secret).await;
+    assert!(vouchers.iter().all(|v| router.users.contains_key(&v.code)));
+    // One voucher is in use when the batch is stolen.
+    let used = &vouchers[0];
+    let change = used.apply_usage(60, 1_000, jiff::Timestamp::now()).unwrap();
+    tiketi
+        .store
+        .apply_voucher_usage(used, &change)
+        .await
+        .unwrap();
+
+    // Voided (the store's write alone: the worker that cancels each voucher has not run).
+    let voided = CustodyKind::Voided {
+        reason: "stolen".into(),
+    };
+    tiketi
+        .store
+        .cancel_batch(&batch, &event(voided), &entry("batch.cancel"))
+        .await
+        .unwrap();
+    let unused = tiketi.store.voucher("demo", &vouchers[5].code).await;
+    assert_eq!(unused.unwrap().unwrap().status, VoucherStatus::Unused);
+    run(&app, &mut router, &secret).await;
+    for voucher in &vouchers[1..] {
+        assert!(
+            !router.users.contains_key(&voucher.code),
+            "{} still on the router",
+            voucher.code
+        );
+    }
+    assert!(router.users.contains_key(&used.code), "in use: kept");
 }

@@ -1,11 +1,14 @@
 //! Routers: issuing and rotating a router's secret, recognising a router by the secret it
 //! presents, and applying its usage reports (see `docs/routers.md`).
 
+use std::collections::HashMap;
+
 use tracing::{info, warn};
 
 use super::{Platform, ServiceError, Tiketi};
 use crate::{
     domain::{
+        batch::BatchStatus,
         catalog::Router,
         router_secret::{self, RouterSecret},
         usage::{RouterFacts, parse_report},
@@ -314,6 +317,9 @@ impl<P: Platform> Tiketi<P> {
             plan: SyncPlan::default(),
         };
         let mut stock_reached = None;
+        // Batches voided while the queue worker is still cancelling their unused vouchers: the
+        // router must neither get nor keep those meanwhile (vouchers in use keep working).
+        let mut voided: HashMap<String, bool> = HashMap::new();
         for lane in [LiveLane::Buyers, LiveLane::Stock] {
             let mut after: Option<String> = None;
             let walked_lane = loop {
@@ -323,7 +329,21 @@ impl<P: Platform> Tiketi<P> {
                     .await?;
                 let exhausted = page.len() < SYNC_READ;
                 after = page.last().map(|v| v.code.clone()).or(after);
-                page.into_iter().for_each(|v| walk.visit(v));
+                for voucher in page {
+                    if let (Origin::Batch { batch_id }, VoucherStatus::Unused) =
+                        (&voucher.origin, voucher.status)
+                    {
+                        if !voided.contains_key(batch_id) {
+                            let batch = self.store.batch(op, batch_id).await?;
+                            let gone = batch.is_some_and(|b| b.status == BatchStatus::Cancelled);
+                            voided.insert(batch_id.clone(), gone);
+                        }
+                        if voided[batch_id] {
+                            continue;
+                        }
+                    }
+                    walk.visit(voucher);
+                }
                 if exhausted {
                     break true;
                 }
