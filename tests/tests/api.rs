@@ -401,6 +401,35 @@ async fn a_program_runs_ticket_types_vouchers_and_batches() {
     ] {
         assert!(audit.contains(action), "{action} in the audit log");
     }
+
+    // A use-by day: at most five calendar years ahead, and a day written as `YYYY-MM-DD`.
+    let nairobi_today = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::get("Africa/Nairobi").unwrap())
+        .date();
+    let limit = nairobi_today
+        .checked_add(jiff::Span::new().years(5))
+        .unwrap();
+    for (day, accepted) in [(limit, true), (limit.tomorrow().unwrap(), false)] {
+        let probe = json!({ "ticket_type_id": tt, "router_id": router_id, "quantity": 1,
+            "use_by": day.to_string() });
+        let answer = api.post("/api/v1/batches", &probe).await;
+        assert_eq!(
+            answer.status.is_success(),
+            accepted,
+            "{day}: {}",
+            answer.body
+        );
+    }
+    for bad in ["", "31/12/2026", "2026-02-30"] {
+        let probe = json!({ "ticket_type_id": tt, "router_id": router_id, "quantity": 1,
+            "use_by": bad });
+        let answer = api.post("/api/v1/batches", &probe).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert_eq!(
+            answer.body["error"]["message"],
+            "the use-by date is a day like 2026-12-31"
+        );
+    }
 }
 
 #[tokio::test]

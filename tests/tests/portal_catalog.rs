@@ -307,6 +307,24 @@ async fn the_currency_is_fixed_once_vouchers_exist() {
     assert_eq!(saved.status(), StatusCode::OK);
     assert!(fresh.page("/portal/settings").await.contains("UGX"));
     assert!(fresh.page("/portal/audit").await.contains("UGX"));
+    // Pool vouchers loaded for its checkout hold no money: they do not fix the currency.
+    fresh.add_router("Border post").await;
+    let added = fresh
+        .add_ticket_type("2 Hours", &[("amount", "2"), ("price", "30")])
+        .await;
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    app.host.tiketi.refill_pools().await.unwrap();
+    let fresh_op = tiketi_tests::portal::operator_id(&app, "mpakani@example.com").await;
+    let counts = app
+        .host
+        .tiketi
+        .store
+        .voucher_counts(&fresh_op)
+        .await
+        .unwrap();
+    assert!(counts["POOL"] > 0, "{counts:?}");
+    let again = fresh.post("/portal/settings", &settings("KES")).await;
+    assert_eq!(again.status(), StatusCode::OK);
 
     // Once vouchers exist (here, one sold online), their prices and sales stay in KES.
     let owner = tiketi_tests::portal::demo_owner(&app, "owner@demo.example").await;

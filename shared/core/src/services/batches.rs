@@ -49,6 +49,17 @@ const BATCH_JOB_BUDGET: Duration = Duration::from_secs(20);
 /// already rare; ten in a row means something else is wrong).
 const MAX_REDRAWS: usize = 10;
 
+/// A use-by day as a form or API request writes it (`YYYY-MM-DD`; empty: none).
+pub fn parse_use_by(text: &str) -> Result<Option<jiff::civil::Date>, ServiceError> {
+    match text.trim() {
+        "" => Ok(None),
+        day => day
+            .parse()
+            .map(Some)
+            .map_err(|_| ServiceError::Invalid("the use-by date is a day like 2026-12-31".into())),
+    }
+}
+
 impl<P: Platform> Tiketi<P> {
     /// Records a batch and queues its generation; the batch page shows the progress.
     pub async fn request_batch(
@@ -159,8 +170,14 @@ impl<P: Platform> Tiketi<P> {
         if end <= now {
             return Err(invalid("has passed: choose today or a later day"));
         }
-        if end.duration_since(now) > jiff::SignedDuration::from_hours(5 * 366 * 24) {
-            return Err(invalid("is more than five years away"));
+        let today = now.to_zoned_datetime(zone).date();
+        let latest = today
+            .checked_add(jiff::Span::new().years(5))
+            .unwrap_or(today);
+        if day > latest {
+            return Err(invalid(&format!(
+                "is more than five years away (at most {latest})"
+            )));
         }
         Ok(end)
     }

@@ -113,11 +113,14 @@ impl<P: Platform> Tiketi<P> {
         if change.currency != operator.currency {
             // Vouchers carry prices and sales carry amounts in the currency they were made in;
             // relabelling them (KES 2,050 shown as USD 2,050) would misstate every figure.
+            // Unsold pool vouchers do not count: they hold no money and are topped up again.
             let made: i64 = self
                 .store
                 .voucher_counts(&operator.id)
                 .await?
-                .values()
+                .iter()
+                .filter(|(counted, _)| counted.as_str() != crate::store::POOL_COUNT)
+                .map(|(_, n)| n)
                 .sum();
             if made > 0 {
                 return Err(invalid(format!(

@@ -20,7 +20,11 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use tiketi_core::{
     domain::{batch::CodeFormat, voucher::VoucherStatus},
-    services::{Platform, ServiceError, batches::BatchRequest, vouchers::VoucherSearch},
+    services::{
+        Platform, ServiceError,
+        batches::{BatchRequest, parse_use_by},
+        vouchers::VoucherSearch,
+    },
 };
 
 use super::{
@@ -143,9 +147,9 @@ pub struct NewVouchers {
     separate_password: bool,
     #[serde(default)]
     note: String,
-    /// The last day the vouchers work, in the operator's time zone.
+    /// The last day the vouchers work, in the operator's time zone (`YYYY-MM-DD`).
     #[serde(default)]
-    use_by: Option<jiff::civil::Date>,
+    use_by: Option<String>,
 }
 
 impl NewVouchers {
@@ -167,7 +171,13 @@ impl NewVouchers {
             quantity,
             format,
             note: self.note,
-            use_by: self.use_by,
+            // `null` or absent: none; a string must be a day (the document says `format: date`).
+            use_by: match self.use_by {
+                None => None,
+                Some(text) => Some(parse_use_by(&text)?.ok_or_else(|| {
+                    ServiceError::Invalid("the use-by date is a day like 2026-12-31".into())
+                })?),
+            },
             idempotency_key,
         })
     }

@@ -23,7 +23,10 @@ use tiketi_core::{
         batch::{Batch, BatchStatus, CodeFormat},
         catalog::describe_duration,
     },
-    services::{Platform, ServiceError, batches::BatchRequest},
+    services::{
+        Platform, ServiceError,
+        batches::{BatchRequest, parse_use_by},
+    },
 };
 
 use super::{
@@ -169,17 +172,6 @@ async fn new_page<P: Platform>(
     Ok(page("portal/batch_form.html", &auth, values))
 }
 
-/// A form's optional use-by day.
-pub(super) fn use_by_day(text: &str) -> Result<Option<jiff::civil::Date>, ServiceError> {
-    match text.trim() {
-        "" => Ok(None),
-        day => day
-            .parse()
-            .map(Some)
-            .map_err(|_| ServiceError::Invalid("the use-by date is a day like 2026-12-31".into())),
-    }
-}
-
 fn request(form: &BatchForm) -> Result<BatchRequest, ServiceError> {
     let number = |text: &str, what: &str| {
         text.trim()
@@ -198,7 +190,7 @@ fn request(form: &BatchForm) -> Result<BatchRequest, ServiceError> {
         quantity: number(&form.quantity, "the number of vouchers")?,
         format,
         note: form.note.clone(),
-        use_by: use_by_day(&form.use_by)?,
+        use_by: parse_use_by(&form.use_by)?,
         idempotency_key: super::form_key(
             &form.request_id,
             &[&form.ticket_type_id, &form.router_id, &form.quantity],

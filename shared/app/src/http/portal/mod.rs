@@ -384,17 +384,20 @@ fn form_again(
 }
 
 /// A time as the operator reads it: `2026-11-25 13:05` in their zone.
-/// The last day a use-by instant (the end of that day) allows, in the operator's zone.
+/// A use-by instant in the operator's zone: the last day it allows (`2026-12-31`) when it is
+/// the end of a day there, as when it was set; else, after a change of time zone, the local
+/// moment it ends (`2026-12-31 14:00`).
 fn use_by_day(
     terms: &tiketi_core::domain::catalog::TicketTerms,
     time_zone: &str,
 ) -> Option<String> {
     let zone = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let end = terms.use_by?;
-    let last = end
-        .checked_sub(jiff::SignedDuration::from_nanos(1))
-        .unwrap_or(end);
-    Some(last.to_zoned_datetime(zone).date().to_string())
+    let end = terms.use_by?.to_zoned_datetime(zone);
+    if end.time() == jiff::civil::Time::midnight() {
+        Some(end.date().yesterday().unwrap_or(end.date()).to_string())
+    } else {
+        Some(end.strftime("%Y-%m-%d %H:%M").to_string())
+    }
 }
 
 fn local_time(at: jiff::Timestamp, time_zone: &str) -> String {

@@ -388,7 +388,10 @@ async fn create<P: Platform>(
             CodeFormat::checked(length, &form.prefix, form.separate_password.is_some())
                 .map_err(|e| ServiceError::Invalid(e.to_string()))
         })
-        .and_then(|format| Ok((format, super::batches::use_by_day(&form.use_by)?)));
+        .and_then(|format| {
+            let use_by = tiketi_core::services::batches::parse_use_by(&form.use_by)?;
+            Ok((format, use_by))
+        });
     let result = match format {
         Ok((format, use_by)) => {
             let request = BatchRequest {
