@@ -163,13 +163,32 @@ async fn an_agent_sells_their_stock_once_and_settles_with_the_owner() {
         text.contains(&Money(price.minor() - commission.minor()).display("KES")),
         "{text}"
     );
-    let settled = owner
-        .post(
-            &format!("/portal/agents/{agent_id}/settlements"),
-            &[("amount", &owed), ("note", "M-Pesa QK12AB34")],
-        )
-        .await;
-    assert_eq!(settled.status(), StatusCode::SEE_OTHER);
+    // The full amount submitted six times at once (a double tap, two devices): one is kept.
+    let path = format!("/portal/agents/{agent_id}/settlements");
+    let form = [("amount", owed.as_str()), ("note", "M-Pesa QK12AB34")];
+    let tries = (0..6).map(|_| owner.post(&path, &form));
+    let answers: Vec<StatusCode> = futures::future::join_all(tries)
+        .await
+        .iter()
+        .map(|a| a.status())
+        .collect();
+    assert_eq!(
+        answers
+            .iter()
+            .filter(|s| **s == StatusCode::SEE_OTHER)
+            .count(),
+        1,
+        "{answers:?}"
+    );
+    assert!(
+        answers.iter().all(|s| [
+            StatusCode::SEE_OTHER,
+            StatusCode::CONFLICT,
+            StatusCode::UNPROCESSABLE_ENTITY
+        ]
+        .contains(s)),
+        "{answers:?}"
+    );
     let page = owner.page(&format!("/portal/agents/{agent_id}")).await;
     assert!(page.contains("M-Pesa QK12AB34"));
     assert_eq!(
@@ -268,4 +287,39 @@ async fn an_invitation_is_refused_for_an_address_with_an_account_and_a_bad_link_
             StatusCode::NOT_FOUND
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_voucher_past_its_use_by_date_is_not_sold_for_cash() {
+    let app = spawn_app().await;
+    let owner = demo_owner(&app, "owner@demo.example").await;
+    let batch_id = owner.add_batch("1d", "demo-router", 2).await;
+    let codes = codes(&app, &batch_id).await;
+    let store = &app.host.tiketi.store;
+    // A voucher of that batch whose use-by moment has just passed (the sweep has not run).
+    let mut late = store.voucher("demo", &codes[0]).await.unwrap().unwrap();
+    late.code = format!("{}Z", late.code);
+    late.password = late.code.clone();
+    late.terms.use_by = Some(jiff::Timestamp::now());
+    late.expires_at = late.terms.use_by;
+    store
+        .create_vouchers(std::slice::from_ref(&late))
+        .await
+        .unwrap();
+    let refused = owner.post("/portal/sell", &[("code", &late.code)]).await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("past its use-by date")
+    );
+    let voucher = store.voucher("demo", &late.code).await.unwrap().unwrap();
+    assert_eq!(voucher.sold_at, None, "no sale recorded");
+    // Its batch-mates without a use-by sell as before.
+    let sold = owner.post("/portal/sell", &[("code", &codes[1])]).await;
+    assert_eq!(sold.status(), StatusCode::OK);
+    let sold = store.voucher("demo", &codes[1]).await.unwrap().unwrap();
+    assert!(sold.sold_at.is_some());
 }

@@ -301,7 +301,8 @@ impl<P: Platform> Tiketi<P> {
         };
         // Cash handed over is never more than the cash the agent holds: a typo (1000 for
         // 100) would otherwise leave the owner "owing" the agent.
-        let owed = self.store.agent_balance(op, &agent.id).await?.owed();
+        let balance = self.store.agent_balance(op, &agent.id).await?;
+        let owed = balance.owed();
         if amount > owed {
             return Err(ServiceError::Invalid(format!(
                 "{} holds {} for you; a settlement cannot be more than that",
@@ -325,8 +326,19 @@ impl<P: Platform> Tiketi<P> {
             None,
             Some(json!(settlement)),
         );
-        self.store.record_settlement(&settlement, &entry).await?;
-        Ok(settlement)
+        match self
+            .store
+            .record_settlement(&settlement, &entry, balance.settled)
+            .await
+        {
+            Ok(()) => Ok(settlement),
+            Err(StoreError::ConditionFailed { .. }) => Err(ServiceError::Conflict(format!(
+                "another settlement with {} was recorded at the same moment: check the balance \
+                 and try again",
+                agent.name
+            ))),
+            Err(e) => Err(e.into()),
+        }
     }
 }
 

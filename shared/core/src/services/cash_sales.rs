@@ -77,6 +77,17 @@ impl<P: Platform> Tiketi<P> {
                 "{code} was already sold by {by} ({when})"
             )));
         }
+        // Past its use-by date it no longer works (or soon will not, at the next sweep).
+        if voucher
+            .terms
+            .use_by
+            .is_some_and(|end| end <= self.clock.now())
+            || (voucher.status == VoucherStatus::Expired && voucher.activated_at.is_none())
+        {
+            return Err(ServiceError::Conflict(format!(
+                "{code} is past its use-by date and cannot be sold"
+            )));
+        }
         if voucher.status == VoucherStatus::Cancelled {
             return Err(ServiceError::Conflict(format!(
                 "{code} was cancelled and cannot be sold"

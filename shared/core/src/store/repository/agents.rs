@@ -202,10 +202,13 @@ impl<T: Table> Repository<T> {
     }
 
     /// Records cash an agent handed over, with their balance and the audit entry.
+    /// Records cash handed over, if nothing was settled since `seen_settled` was read
+    /// (`ConditionFailed` otherwise: two settlements at once could overpay together).
     pub async fn record_settlement(
         &self,
         settlement: &Settlement,
         entry: &AuditEntry,
+        seen_settled: Money,
     ) -> Result<()> {
         let (op, agent) = (&settlement.operator_id, &settlement.agent_id);
         let key = keys::settlement(op, agent, settlement.at, &settlement.id);
@@ -220,7 +223,10 @@ impl<T: Table> Repository<T> {
                     ),
                     ("entity".into(), set("agent_balance")),
                 ],
-                condition: None,
+                condition: Some(match seen_settled.minor() {
+                    0 => Condition::AttrAbsent("settled_minor".into()),
+                    settled => Condition::attr_eq("settled_minor", settled),
+                }),
             },
         ];
         self.audited(writes, entry).await

@@ -144,18 +144,26 @@ impl<T: Table> Repository<T> {
         }
     }
 
+    /// Every item the query matches, or its first `limit`: a page DynamoDB ends early (its
+    /// 1 MB cap) is followed, so fewer than `limit` items always means there are no more.
     async fn query_entities<E: DeserializeOwned>(&self, query: &Query) -> Result<Vec<E>> {
         let mut out = Vec::new();
+        let wanted = query.limit;
         let mut query = query.clone();
         loop {
             let page = self.table.query(&query).await?;
             for item in page.items {
                 out.push(entity(item)?);
             }
-            match (page.next, query.limit) {
-                (Some(next), None) => query.after = Some(next),
-                _ => return Ok(out),
+            let Some(next) = page.next else {
+                return Ok(out);
+            };
+            match wanted {
+                Some(limit) if out.len() >= limit => return Ok(out),
+                Some(limit) => query.limit = Some(limit - out.len()),
+                None => {}
             }
+            query.after = Some(next);
         }
     }
 }

@@ -90,6 +90,20 @@ pub(super) fn new_voucher_counts(vouchers: &[Voucher]) -> Vec<Write> {
 /// Present (the ticket type id) on unclaimed pool vouchers only.
 pub(super) const POOL_ATTRIBUTE: &str = "pool";
 
+/// The voucher is still in the status it was read in, and still counted where it was (an
+/// unsold pool voucher, or not): a change that moves its count must not follow a sale from the
+/// pool it did not see (the status stays `UNUSED` across that sale).
+fn unchanged_since_read(voucher: &Voucher) -> Condition {
+    let pool = match counted_as(voucher) {
+        POOL_COUNT => Condition::attr_eq(POOL_ATTRIBUTE, voucher.terms.ticket_type_id.as_str()),
+        _ => Condition::AttrAbsent(POOL_ATTRIBUTE.into()),
+    };
+    Condition::All(vec![
+        Condition::attr_eq("status", voucher.status.as_str()),
+        pool,
+    ])
+}
+
 /// The index changes of a voucher that stops being live: its router drops it, and the expiry
 /// sweep no longer looks at it.
 pub(super) fn leave_live_indexes() -> [(String, Change); 4] {
@@ -205,7 +219,7 @@ impl<T: Table> Repository<T> {
         let update = Write::Update {
             key: keys::voucher(op, &voucher.code),
             changes,
-            condition: Some(Condition::attr_eq("status", voucher.status.as_str())),
+            condition: Some(unchanged_since_read(voucher)),
         };
         let at = change.usage.reported_at.unwrap_or(voucher.created_at);
         let snapshot = item(
@@ -287,7 +301,7 @@ impl<T: Table> Repository<T> {
         let write = Write::Update {
             key: keys::voucher(op, &voucher.code),
             changes,
-            condition: Some(Condition::attr_eq("status", voucher.status.as_str())),
+            condition: Some(unchanged_since_read(voucher)),
         };
         if !voucher.status.is_live() {
             return Err(super::StoreError::ConditionFailed { index: 0 });
@@ -418,7 +432,7 @@ impl<T: Table> Repository<T> {
             Write::Update {
                 key: keys::voucher(op, &voucher.code),
                 changes,
-                condition: Some(Condition::attr_eq("status", voucher.status.as_str())),
+                condition: Some(unchanged_since_read(voucher)),
             },
             count_vouchers(op, Some(counted_as(voucher)), cancelled.as_str(), 1),
         ];
