@@ -211,3 +211,49 @@ async fn pools_of_packages_no_longer_sold_leave_the_router() {
         "the router drops them at the next sync"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pool_vouchers_of_earlier_versions_stay_counted_as_unused_until_they_leave() {
+    use tiketi_core::store::{POOL_COUNT, counted_as};
+    let app = spawn_app().await;
+    let tiketi = &app.host.tiketi;
+    let store = &tiketi.store;
+    // The 1 Hour pool as an earlier version made it: counted under UNUSED.
+    tiketi.refill_pools().await.unwrap();
+    let pool = store
+        .pool_vouchers("demo", "demo-router", "1h", 10)
+        .await
+        .unwrap();
+    let mut legacy = pool[0].clone();
+    legacy.code = format!("{}L", legacy.code);
+    legacy.password = legacy.code.clone();
+    legacy.origin = Origin::Pool {
+        ticket_type_id: "1h".into(),
+        counted_apart: false,
+    };
+    assert_eq!(counted_as(&legacy), "UNUSED");
+    assert_eq!(counted_as(&pool[0]), POOL_COUNT);
+    // Only the legacy one is left in that pool.
+    for voucher in &pool {
+        store
+            .cancel_pool_voucher(voucher, jiff::Timestamp::now())
+            .await
+            .unwrap();
+    }
+    store
+        .create_vouchers(std::slice::from_ref(&legacy))
+        .await
+        .unwrap();
+    let before = store.voucher_counts("demo").await.unwrap();
+
+    // A sale claims it: it was unused and stays unused (no move from the pool's count).
+    let (_, sold) = app.buy("1h", "0712345678").await;
+    assert_eq!(
+        sold.code, legacy.code,
+        "the sale took the legacy pool voucher"
+    );
+    let after = store.voucher_counts("demo").await.unwrap();
+    assert_eq!(after["UNUSED"], before["UNUSED"]);
+    assert_eq!(after[POOL_COUNT], before[POOL_COUNT]);
+    assert!(after.values().all(|n| *n >= 0), "{after:?}");
+}

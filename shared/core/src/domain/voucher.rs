@@ -65,7 +65,13 @@ pub enum Origin {
     Batch { batch_id: String },
     /// Loaded on a router unsold, so an online buyer can log in at once; a sale claims it and
     /// its origin becomes `Sale` (`docs/routers.md`).
-    Pool { ticket_type_id: String },
+    Pool {
+        ticket_type_id: String,
+        /// Counted apart from the operator's stock while unsold (`store::counted_as`); pool
+        /// vouchers made before 2026-12-04 were counted as unused and stay so.
+        #[serde(default)]
+        counted_apart: bool,
+    },
 }
 
 /// A hotspot login. For online sales the code is both username and password.

@@ -65,7 +65,7 @@ impl<P: Platform> Tiketi<P> {
             };
             // A pool voucher is already on the router: the buyer can log in at once.
             let pooled = self.claimable_pool_voucher(&order, &lost_claims).await?;
-            let claimed = pooled.is_some();
+            let claimed = pooled.as_ref().map(crate::store::counted_as);
             let voucher = match pooled {
                 Some(pooled) => Voucher {
                     terms: order.terms.clone(),
@@ -130,7 +130,7 @@ impl<P: Platform> Tiketi<P> {
                 json!({"order": order.id, "reference": order.reference, "ticket": sale.ticket_name,
                     "amount_minor": sale.amount.minor(), "currency": sale.currency,
                     "phone": sale.phone, "confirmation_code": sale.confirmation_code,
-                    "from_pool": claimed}),
+                    "from_pool": claimed.is_some()}),
             );
             match self
                 .store
@@ -138,15 +138,15 @@ impl<P: Platform> Tiketi<P> {
                 .await
             {
                 Ok(()) => {
-                    info!(voucher = %voucher.code, from_pool = claimed, "voucher issued");
+                    info!(voucher = %voucher.code, from_pool = claimed.is_some(), "voucher issued");
                     return Ok(Issued::Created(voucher));
                 }
                 Err(StoreError::ConditionFailed { index: 1 }) => {
                     warn!(
-                        from_pool = claimed,
+                        from_pool = claimed.is_some(),
                         "voucher taken meanwhile (pool claim or code collision); trying again"
                     );
-                    if claimed {
+                    if claimed.is_some() {
                         lost_claims.push(voucher.code.clone());
                     }
                 }

@@ -119,6 +119,7 @@ fn pool_voucher(
         status: VoucherStatus::Unused,
         origin: Origin::Pool {
             ticket_type_id: terms.ticket_type_id.clone(),
+            counted_apart: true,
         },
         phone: None,
         created_at: now,

@@ -140,7 +140,13 @@ fn counter_write(key: Key, changes: &[(&str, i64)]) -> Write {
 /// the operator made).
 pub fn counted_as(voucher: &Voucher) -> &'static str {
     match (&voucher.origin, voucher.status) {
-        (Origin::Pool { .. }, VoucherStatus::Unused) => POOL_COUNT,
+        (
+            Origin::Pool {
+                counted_apart: true,
+                ..
+            },
+            VoucherStatus::Unused,
+        ) => POOL_COUNT,
         (_, status) => status.as_str(),
     }
 }
@@ -149,11 +155,15 @@ pub fn counted_as(voucher: &Voucher) -> &'static str {
 pub const POOL_COUNT: &str = "POOL";
 
 /// Moves vouchers between counts (see [`counted_as`]): `n` more in `to`, `n` fewer in `from`
-/// (a new voucher has no `from`).
+/// (a new voucher has no `from`; `from == to` moves nothing).
 pub(super) fn count_vouchers(op: &str, from: Option<&str>, to: &str, n: i64) -> Write {
-    let mut changes = vec![(to.to_owned(), Change::Add(n))];
-    if let Some(from) = from.filter(|from| *from != to) {
-        changes.push((from.to_owned(), Change::Add(-n)));
+    let mut changes = Vec::new();
+    // Staying in the same count (a pool voucher of an earlier version sold) changes nothing.
+    if from != Some(to) {
+        changes.push((to.to_owned(), Change::Add(n)));
+        if let Some(from) = from {
+            changes.push((from.to_owned(), Change::Add(-n)));
+        }
     }
     changes.push(("entity".into(), set("voucher_counts")));
     Write::Update {

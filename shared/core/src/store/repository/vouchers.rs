@@ -52,7 +52,7 @@ pub(super) fn voucher_item(voucher: &Voucher) -> Item {
             index.push((attr::GSI3SK, keys::expiry_sort(at, &voucher.code)));
         }
     }
-    if let (Origin::Pool { ticket_type_id }, VoucherStatus::Unused, None) =
+    if let (Origin::Pool { ticket_type_id, .. }, VoucherStatus::Unused, None) =
         (&voucher.origin, voucher.status, voucher.expires_at)
     {
         // Unclaimed pool vouchers have no expiry yet, so gsi3 holds the pool; `pool` is what a
@@ -94,8 +94,10 @@ pub(super) const POOL_ATTRIBUTE: &str = "pool";
 /// unsold pool voucher, or not): a change that moves its count must not follow a sale from the
 /// pool it did not see (the status stays `UNUSED` across that sale).
 fn unchanged_since_read(voucher: &Voucher) -> Condition {
-    let pool = match counted_as(voucher) {
-        POOL_COUNT => Condition::attr_eq(POOL_ATTRIBUTE, voucher.terms.ticket_type_id.as_str()),
+    let pool = match (&voucher.origin, voucher.status) {
+        (Origin::Pool { ticket_type_id, .. }, VoucherStatus::Unused) => {
+            Condition::attr_eq(POOL_ATTRIBUTE, ticket_type_id.as_str())
+        }
         _ => Condition::AttrAbsent(POOL_ATTRIBUTE.into()),
     };
     Condition::All(vec![
@@ -118,7 +120,7 @@ pub(super) fn leave_live_indexes() -> [(String, Change); 4] {
 impl<T: Table> Repository<T> {
     /// Fulfils a PAID order: the voucher, the sale, the day's counters (total, per ticket type,
     /// per router) and the customer's counters, in one transaction. The voucher is new, or
-    /// (`claimed`) a pool voucher taken over. Fails with `ConditionFailed { index: 0 }` if the
+    /// (`claimed`: the count it was in, see `counted_as`) a pool voucher taken over. Fails with `ConditionFailed { index: 0 }` if the
     /// order is not PAID or already has a voucher, and `{ index: 1 }` if the new voucher's code
     /// is taken or the pool voucher was claimed meanwhile.
     pub async fn fulfil_order(
@@ -127,7 +129,7 @@ impl<T: Table> Repository<T> {
         voucher: &Voucher,
         sale: &Sale,
         day: &str,
-        claimed: bool,
+        claimed: Option<&'static str>,
         entry: &AuditEntry,
     ) -> Result<()> {
         let op = &order.operator_id;
@@ -158,10 +160,10 @@ impl<T: Table> Repository<T> {
         let mut writes = vec![
             update_order,
             match claimed {
-                false => Write::put_new(voucher_item(voucher)),
+                None => Write::put_new(voucher_item(voucher)),
                 // Still in the pool and never used: a voucher someone started using (its code
                 // leaked) is never sold.
-                true => Write::Put {
+                Some(_) => Write::Put {
                     item: voucher_item(voucher),
                     condition: Some(Condition::All(vec![
                         Condition::attr_eq(POOL_ATTRIBUTE, voucher.terms.ticket_type_id.as_str()),
@@ -172,11 +174,13 @@ impl<T: Table> Repository<T> {
             Write::put_new(sale_item),
             customer,
         ];
-        let unused = VoucherStatus::Unused.as_str();
-        writes.push(match claimed {
-            false => count_vouchers(op, None, unused, 1),
-            true => count_vouchers(op, Some(POOL_COUNT), unused, 1),
-        });
+        // A new voucher, or a pool voucher leaving the count it was in (`counted_as`).
+        writes.push(count_vouchers(
+            op,
+            claimed,
+            VoucherStatus::Unused.as_str(),
+            1,
+        ));
         writes.extend(sale_counters(sale, day));
         self.audited(writes, entry).await
     }
