@@ -393,7 +393,7 @@ async fn batch_vouchers(
 ) -> Vec<tiketi_core::domain::voucher::Voucher> {
     use tiketi_core::domain::{
         catalog::TicketTerms,
-        voucher::{Origin, Voucher, VoucherStatus},
+        voucher::{Origin, Voucher},
     };
     let tiketi = &app.host.tiketi;
     let terms = TicketTerms::from(
@@ -406,29 +406,11 @@ async fn batch_vouchers(
     );
     let vouchers: Vec<Voucher> = (0..n)
         .map(|i| {
-            let (code, password) = code(i);
-            Voucher {
-                code,
-                password,
-                operator_id: "demo".into(),
-                router_id: "demo-router".into(),
-                terms: terms.clone(),
-                status: VoucherStatus::Unused,
-                origin: Origin::Batch {
-                    batch_id: batch_id.into(),
-                },
-                phone: None,
-                created_at: jiff::Timestamp::now(),
-                activated_at: None,
-                expires_at: None,
-                usage: Default::default(),
-                sold_at: None,
-                sold_by: None,
-                cancelled_at: None,
-                cancel_reason: None,
-                expired_at: None,
-                throttled_at: None,
-            }
+            let origin = Origin::Batch {
+                batch_id: batch_id.into(),
+            };
+            let now = jiff::Timestamp::now();
+            Voucher::unused(code(i), "demo", "demo-router", terms.clone(), origin, now)
         })
         .collect();
     tiketi.store.create_vouchers(&vouchers).await.unwrap();

@@ -128,6 +128,38 @@ pub struct UsageChange {
 }
 
 impl Voucher {
+    /// A new voucher nobody has used yet: nothing sold, activated or ended. A use-by date in
+    /// its terms makes it due for the expiry sweep from the start.
+    pub fn unused(
+        (code, password): (String, String),
+        operator_id: &str,
+        router_id: &str,
+        terms: TicketTerms,
+        origin: Origin,
+        created_at: Timestamp,
+    ) -> Self {
+        Self {
+            code,
+            password,
+            operator_id: operator_id.to_owned(),
+            router_id: router_id.to_owned(),
+            expires_at: terms.use_by,
+            terms,
+            status: VoucherStatus::Unused,
+            origin,
+            phone: None,
+            created_at,
+            activated_at: None,
+            usage: Usage::default(),
+            sold_at: None,
+            sold_by: None,
+            cancelled_at: None,
+            cancel_reason: None,
+            expired_at: None,
+            throttled_at: None,
+        }
+    }
+
     /// Applies the router's counters: the first use activates the voucher (its validity window
     /// starts), and a used-up allowance ends it, except a fair-usage data quota, which slows
     /// the voucher down until its validity ends. `None` when nothing changes, or when the

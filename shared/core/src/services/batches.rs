@@ -17,7 +17,7 @@ use crate::{
         batch::{Batch, BatchCode, BatchPage, BatchStatus, CodeFormat, MAX_QUANTITY},
         catalog::TicketTerms,
         custody::CustodyKind,
-        voucher::{Origin, Usage, Voucher, VoucherStatus},
+        voucher::{Origin, Voucher},
     },
     ports::{
         Clock,
@@ -312,27 +312,18 @@ impl<P: Platform> Tiketi<P> {
         for _ in 0..MAX_REDRAWS {
             let vouchers: Vec<Voucher> = codes
                 .iter()
-                .map(|c| Voucher {
-                    code: c.code.clone(),
-                    password: c.password.clone(),
-                    operator_id: batch.operator_id.clone(),
-                    router_id: batch.router_id.clone(),
-                    terms: batch.terms.clone(),
-                    status: VoucherStatus::Unused,
-                    origin: Origin::Batch {
+                .map(|c| {
+                    let origin = Origin::Batch {
                         batch_id: batch.id.clone(),
-                    },
-                    phone: None,
-                    created_at: now,
-                    activated_at: None,
-                    expires_at: batch.terms.use_by,
-                    usage: Usage::default(),
-                    sold_at: None,
-                    sold_by: None,
-                    cancelled_at: None,
-                    cancel_reason: None,
-                    expired_at: None,
-                    throttled_at: None,
+                    };
+                    Voucher::unused(
+                        (c.code.clone(), c.password.clone()),
+                        &batch.operator_id,
+                        &batch.router_id,
+                        batch.terms.clone(),
+                        origin,
+                        now,
+                    )
                 })
                 .collect();
             let page = BatchPage {

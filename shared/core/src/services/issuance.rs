@@ -77,27 +77,19 @@ impl<P: Platform> Tiketi<P> {
                 },
                 None => {
                     let code = VoucherCode::generate(&mut rand::rng(), length).to_string();
+                    let origin = Origin::Sale {
+                        order_id: order.id.clone(),
+                    };
                     Voucher {
-                        password: code.clone(),
-                        code,
-                        operator_id: order.operator_id.clone(),
-                        router_id: order.router_id.clone(),
-                        terms: order.terms.clone(),
-                        status: VoucherStatus::Unused,
-                        origin: Origin::Sale {
-                            order_id: order.id.clone(),
-                        },
                         phone: Some(order.phone.as_str().to_owned()),
-                        created_at: now,
-                        activated_at: None,
-                        expires_at: None,
-                        usage: Default::default(),
-                        sold_at: None,
-                        sold_by: None,
-                        cancelled_at: None,
-                        cancel_reason: None,
-                        expired_at: None,
-                        throttled_at: None,
+                        ..Voucher::unused(
+                            (code.clone(), code),
+                            &order.operator_id,
+                            &order.router_id,
+                            order.terms.clone(),
+                            origin,
+                            now,
+                        )
                     }
                 }
             };

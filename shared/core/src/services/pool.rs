@@ -9,7 +9,7 @@ use super::{Platform, ServiceError, Tiketi};
 use crate::{
     domain::{
         catalog::{Operator, TicketTerms},
-        voucher::{Origin, Voucher, VoucherStatus},
+        voucher::{Origin, Voucher},
         voucher_code::{DEFAULT_LENGTH, VoucherCode},
     },
     ports::Clock,
@@ -110,27 +110,16 @@ fn pool_voucher(
     terms: &TicketTerms,
     now: jiff::Timestamp,
 ) -> Voucher {
-    Voucher {
-        password: code.clone(),
-        code,
-        operator_id: operator_id.to_owned(),
-        router_id: router_id.to_owned(),
-        terms: terms.clone(),
-        status: VoucherStatus::Unused,
-        origin: Origin::Pool {
-            ticket_type_id: terms.ticket_type_id.clone(),
-            counted_apart: true,
-        },
-        phone: None,
-        created_at: now,
-        activated_at: None,
-        expires_at: None,
-        usage: Default::default(),
-        sold_at: None,
-        sold_by: None,
-        cancelled_at: None,
-        cancel_reason: None,
-        expired_at: None,
-        throttled_at: None,
-    }
+    let origin = Origin::Pool {
+        ticket_type_id: terms.ticket_type_id.clone(),
+        counted_apart: true,
+    };
+    Voucher::unused(
+        (code.clone(), code),
+        operator_id,
+        router_id,
+        terms.clone(),
+        origin,
+        now,
+    )
 }
