@@ -75,27 +75,17 @@ fn vouchers(
 ) -> Vec<Voucher> {
     let now = Timestamp::now();
     (from..from + n)
-        .map(|i| Voucher {
-            code: format!("B{i:09}"),
-            password: format!("B{i:09}"),
-            operator_id: "demo".into(),
-            router_id: "demo-router".into(),
-            terms: terms.clone(),
-            status,
-            origin: Origin::Batch {
+        .map(|i| {
+            let origin = Origin::Batch {
                 batch_id: "bench".into(),
-            },
-            phone: None,
-            created_at: now,
-            activated_at: expires(i).map(|_| now),
-            expires_at: expires(i),
-            usage: Default::default(),
-            sold_at: None,
-            sold_by: None,
-            cancelled_at: None,
-            cancel_reason: None,
-            expired_at: None,
-            throttled_at: None,
+            };
+            let login = (format!("B{i:09}"), format!("B{i:09}"));
+            Voucher {
+                status,
+                activated_at: expires(i).map(|_| now),
+                expires_at: expires(i),
+                ..Voucher::unused(login, "demo", "demo-router", terms.clone(), origin, now)
+            }
         })
         .collect()
 }

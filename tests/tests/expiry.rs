@@ -150,27 +150,17 @@ async fn a_sweep_touches_the_vouchers_due_not_the_vouchers_stored() {
             .unwrap(),
     );
     let now = tiketi.clock.now();
-    let voucher = |i: usize, expires_at: jiff::Timestamp| Voucher {
-        code: format!("T{i:09}"),
-        password: format!("T{i:09}"),
-        operator_id: "demo".into(),
-        router_id: "demo-router".into(),
-        terms: terms.clone(),
-        status: VoucherStatus::Active,
-        origin: Origin::Batch {
+    let voucher = |i: usize, expires_at: jiff::Timestamp| {
+        let origin = Origin::Batch {
             batch_id: "bench".into(),
-        },
-        phone: None,
-        created_at: now,
-        activated_at: Some(now),
-        expires_at: Some(expires_at),
-        usage: Default::default(),
-        sold_at: None,
-        sold_by: None,
-        cancelled_at: None,
-        cancel_reason: None,
-        expired_at: None,
-        throttled_at: None,
+        };
+        let login = (format!("T{i:09}"), format!("T{i:09}"));
+        Voucher {
+            status: VoucherStatus::Active,
+            activated_at: Some(now),
+            expires_at: Some(expires_at),
+            ..Voucher::unused(login, "demo", "demo-router", terms.clone(), origin, now)
+        }
     };
     // 100,000 active vouchers spread over the next 1,000 hours, and 100 due a minute ago.
     let later: Vec<Voucher> = (0..100_000)
