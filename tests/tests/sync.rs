@@ -353,6 +353,10 @@ async fn a_backlog_reaches_the_router_a_page_at_a_time() {
     );
     run(&app, &mut router, secret.expose()).await;
     let mut runs = 1;
+    assert!(
+        !router.users.contains_key("ZZZZ999999"),
+        "a dead user leaves at once, even while a backlog loads"
+    );
     let first_page = router.users.len() - 1;
     assert!(
         (100..SYNC_PAGE).contains(&first_page),

@@ -216,6 +216,10 @@ pub const SYNC_PAGE: usize = 150;
 pub const SYNC_BYTES: usize = 60_000;
 /// Live vouchers read per store query while planning a sync.
 const SYNC_READ: usize = 500;
+/// Live vouchers a sync reads before it stops, once its page of additions is full: removals
+/// are then exact for any router holding up to this many, and a bigger backlog costs a
+/// bounded walk (20 reads), not the whole live set.
+const SYNC_WALK: usize = 10_000;
 
 /// What one sync response does to a router.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -306,10 +310,10 @@ impl<P: Platform> Tiketi<P> {
             .collect();
         // Walk the live set beside the sorted inventory: first the buyers' lane whole (online
         // sales and the pool, so a paid voucher never waits behind a batch backlog), then the
-        // stock lane in code order. Stop once a page of additions is found: a backlog then
-        // costs a page or a few, not the whole live set. Removals are decided for the
-        // inventory names the walk passed (the whole buyers' lane, the stock up to where it
-        // got); the others wait for a later run.
+        // stock lane in code order. Once a page of additions is found, keep matching until
+        // `SYNC_WALK` vouchers were read: a backlog then costs a bounded walk, not the whole
+        // live set. Removals are decided for the inventory names the walk passed (the whole
+        // buyers' lane, the stock up to where it got); the others wait for a later run.
         let mut walk = LiveWalk {
             present: &present,
             slow: &slow,
@@ -320,6 +324,7 @@ impl<P: Platform> Tiketi<P> {
         // Batches voided while the queue worker is still cancelling their unused vouchers: the
         // router must neither get nor keep those meanwhile (vouchers in use keep working).
         let mut voided: HashMap<String, bool> = HashMap::new();
+        let mut read = 0;
         for lane in [LiveLane::Buyers, LiveLane::Stock] {
             let mut after: Option<String> = None;
             let walked_lane = loop {
@@ -328,6 +333,7 @@ impl<P: Platform> Tiketi<P> {
                     .router_live_vouchers(op, id, lane, after.as_deref(), SYNC_READ)
                     .await?;
                 let exhausted = page.len() < SYNC_READ;
+                read += page.len();
                 after = page.last().map(|v| v.code.clone()).or(after);
                 for voucher in page {
                     if let (Origin::Batch { batch_id }, VoucherStatus::Unused) =
@@ -347,7 +353,7 @@ impl<P: Platform> Tiketi<P> {
                 if exhausted {
                     break true;
                 }
-                if walk.plan.add.len() >= SYNC_PAGE {
+                if walk.plan.add.len() >= SYNC_PAGE && read >= SYNC_WALK {
                     break false;
                 }
             };
