@@ -270,38 +270,22 @@ mod tests {
     };
 
     fn voucher(allowance: Allowance) -> Voucher {
-        Voucher {
-            code: "ABCDEFGHJK".into(),
-            password: "ABCDEFGHJK".into(),
-            operator_id: "op".into(),
-            router_id: "r".into(),
-            terms: TicketTerms {
-                ticket_type_id: "t".into(),
-                name: "T".into(),
-                allowance,
-                price: Money(100),
-                validity_seconds: 86_400,
-                rate_limit: None,
-                shared_users: 1,
-                fair_usage: None,
-                use_by: None,
-            },
-            status: VoucherStatus::Unused,
-            origin: Origin::Batch {
-                batch_id: "b".into(),
-            },
-            phone: None,
-            created_at: Timestamp::UNIX_EPOCH,
-            activated_at: None,
-            expires_at: None,
-            usage: Usage::default(),
-            sold_at: None,
-            sold_by: None,
-            cancelled_at: None,
-            cancel_reason: None,
-            expired_at: None,
-            throttled_at: None,
-        }
+        let terms = TicketTerms {
+            ticket_type_id: "t".into(),
+            name: "T".into(),
+            allowance,
+            price: Money(100),
+            validity_seconds: 86_400,
+            rate_limit: None,
+            shared_users: 1,
+            fair_usage: None,
+            use_by: None,
+        };
+        let origin = Origin::Batch {
+            batch_id: "b".into(),
+        };
+        let login = ("ABCDEFGHJK".into(), "ABCDEFGHJK".into());
+        Voucher::unused(login, "op", "r", terms, origin, Timestamp::UNIX_EPOCH)
     }
 
     #[test]

@@ -82,7 +82,6 @@ impl<P: Platform> Tiketi<P> {
             .terms
             .use_by
             .is_some_and(|end| end <= self.clock.now())
-            || (voucher.status == VoucherStatus::Expired && voucher.activated_at.is_none())
         {
             return Err(ServiceError::Conflict(format!(
                 "{code} is past its use-by date and cannot be sold"

@@ -137,11 +137,7 @@ async fn login<P: Platform>(
             let values = json!({ "csrf": csrf, "email": form.email });
             let mut response = form_again("portal/login.html", None, &error, values);
             *response.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
-            if let Ok(value) = axum::http::HeaderValue::from_str(&retry_after_secs.to_string()) {
-                response
-                    .headers_mut()
-                    .insert(axum::http::header::RETRY_AFTER, value);
-            }
+            super::set_retry_after(&mut response, retry_after_secs);
             Ok((jar, response).into_response())
         }
         Err(error) => Err(error.into()),

@@ -148,9 +148,7 @@ impl IntoResponse for PortalError {
             ServiceError::Unauthorized => return Redirect::to("/portal/login").into_response(),
             ServiceError::TooManyAttempts { retry_after_secs } => {
                 let mut response = page_error(status, &error.to_string());
-                if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                    response.headers_mut().insert(header::RETRY_AFTER, value);
-                }
+                set_retry_after(&mut response, *retry_after_secs);
                 return response;
             }
             _ => {}
@@ -167,6 +165,13 @@ impl IntoResponse for PortalError {
                 .to_owned(),
         };
         page_error(status, &message)
+    }
+}
+
+/// `Retry-After` on a throttled answer, for programs (people read the page).
+fn set_retry_after(response: &mut Response, secs: u64) {
+    if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
     }
 }
 

@@ -288,6 +288,10 @@ impl<T: Table> Repository<T> {
     /// Marks a due voucher expired: an active one whose window ended, or an unused one past
     /// its use-by date (only if still in the status it was read in).
     pub async fn expire_voucher(&self, voucher: &Voucher, now: Timestamp) -> Result<()> {
+        // Only a live voucher expires (the write's condition checks it is still as read).
+        if !voucher.status.is_live() {
+            return Err(super::StoreError::ConditionFailed { index: 0 });
+        }
         let op = &voucher.operator_id;
         let expired = VoucherStatus::Expired;
         let changes = [
@@ -307,9 +311,6 @@ impl<T: Table> Repository<T> {
             changes,
             condition: Some(unchanged_since_read(voucher)),
         };
-        if !voucher.status.is_live() {
-            return Err(super::StoreError::ConditionFailed { index: 0 });
-        }
         let count = count_vouchers(op, Some(counted_as(voucher)), expired.as_str(), 1);
         Ok(self.table.transact(vec![write, count]).await?)
     }
