@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod app;
+pub mod cloud;
 pub mod contract;
 pub mod counting;
 pub mod moto;

@@ -13,7 +13,8 @@ use tiketi_adapters::{
 use tiketi_app::{
     aws::{self, AwsConfig, AwsPlatform},
     config::Config,
-    http, jobs,
+    http::{self, functions},
+    jobs,
 };
 use tiketi_core::{
     domain::{
@@ -96,12 +97,18 @@ async fn invoke_http(router: axum::Router, name: &str) -> (u16, axum::http::Head
     )
 }
 
+/// The functions' own routers, exactly as their mains serve them.
 fn checkout(d: &Deployment) -> axum::Router {
-    http::checkout::router(http::AppState(Arc::clone(&d.tiketi))).merge(http::health_router())
+    functions::checkout(Arc::clone(&d.tiketi))
 }
 
 fn ipn(d: &Deployment) -> axum::Router {
-    http::ipn::router(http::AppState(Arc::clone(&d.tiketi))).merge(http::health_router())
+    functions::pesapal_ipn(Arc::clone(&d.tiketi))
+}
+
+fn portal(d: &Deployment) -> axum::Router {
+    let key = http::portal::cookie::CookieKey::from_hex(&"ab".repeat(32)).unwrap();
+    functions::portal(Arc::clone(&d.tiketi), key)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -134,10 +141,7 @@ async fn checkout_events_run_through_the_checkout_function() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn portal_events_run_through_the_portal_function() {
     let d = deployment().await;
-    let key = http::portal::cookie::CookieKey::from_hex(&"ab".repeat(32)).unwrap();
-    let state = http::portal::PortalState::new(Arc::clone(&d.tiketi), key);
-    let portal = http::portal::router(state).merge(http::health_router());
-    let (status, headers, html) = invoke_http(portal, "portal-login-page.json").await;
+    let (status, headers, html) = invoke_http(portal(&d), "portal-login-page.json").await;
     assert_eq!(status, 200);
     assert!(html.contains("Log in"), "{html}");
     let cookie = headers["set-cookie"].to_str().unwrap();
@@ -204,9 +208,7 @@ async fn api_events_run_through_the_portal_function() {
         .create_api_token(&token, &entry)
         .await
         .unwrap();
-    let key = http::portal::cookie::CookieKey::from_hex(&"ab".repeat(32)).unwrap();
-    let app = http::portal_and_api(Arc::clone(&d.tiketi), key);
-    let (status, headers, body) = invoke_http(app, "api-ticket-types.json").await;
+    let (status, headers, body) = invoke_http(portal(&d), "api-ticket-types.json").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(headers["content-type"], "application/json");
     let list: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -341,8 +343,7 @@ async fn the_router_report_event_runs_through_the_rsc_function() {
         secret,
     ));
     d.tiketi.store.put_router(&router).await.unwrap();
-    let rsc =
-        http::routers::router(http::AppState(Arc::clone(&d.tiketi))).merge(http::health_router());
+    let rsc = functions::rsc(Arc::clone(&d.tiketi));
     let (status, _, body) = invoke_http(rsc, "rsc-report.json").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(

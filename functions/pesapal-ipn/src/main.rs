@@ -2,15 +2,11 @@
 
 use std::sync::Arc;
 
-use tiketi_app::{
-    aws,
-    http::{self, AppState},
-    telemetry,
-};
+use tiketi_app::{aws, http::functions, telemetry};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
-    let state = AppState(Arc::new(aws::from_env().await?));
-    lambda_http::run(http::ipn::router(state).merge(http::health_router())).await
+    let tiketi = Arc::new(aws::from_env().await?);
+    lambda_http::run(functions::pesapal_ipn(tiketi)).await
 }

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use tiketi_app::{
     aws,
     config::{self, ConfigError},
-    http, telemetry,
+    http::functions,
+    telemetry,
 };
 
 #[tokio::main]
@@ -16,5 +17,5 @@ async fn main() -> Result<(), lambda_http::Error> {
     let key = config::session_key()?.ok_or(ConfigError::Missing(config::SESSION_KEY))?;
     config::data_key()?.ok_or(ConfigError::Missing(config::DATA_KEY))?;
     let tiketi = Arc::new(aws::from_env().await?);
-    lambda_http::run(http::portal_and_api(tiketi, key).merge(http::health_router())).await
+    lambda_http::run(functions::portal(tiketi, key)).await
 }

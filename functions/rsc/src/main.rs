@@ -1,17 +1,13 @@
-//! Lambda `rsc`: what MikroTik routers call (usage reports; see docs/routers.md), behind the
-//! HTTP API (see template.yaml).
+//! Lambda `rsc`: what MikroTik routers call (usage reports, sync scripts, their login page;
+//! see docs/routers.md), behind the HTTP API (see template.yaml).
 
 use std::sync::Arc;
 
-use tiketi_app::{
-    aws,
-    http::{self, AppState},
-    telemetry,
-};
+use tiketi_app::{aws, http::functions, telemetry};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
-    let state = AppState(Arc::new(aws::from_env().await?));
-    lambda_http::run(http::routers::router(state).merge(http::health_router())).await
+    let tiketi = Arc::new(aws::from_env().await?);
+    lambda_http::run(functions::rsc(tiketi)).await
 }

@@ -20,7 +20,7 @@ use tiketi_adapters::{
 };
 use tiketi_app::{
     config::{self, ConfigError},
-    http::{self, AppState, portal::cookie::CookieKey},
+    http::{functions, portal::cookie::CookieKey},
     jobs,
 };
 use tiketi_core::{
@@ -264,13 +264,12 @@ impl Host {
             Some(key) => key,
             None => stored_session_key(&options.data_dir)?,
         };
-        let state = AppState(Arc::clone(&tiketi));
+        // Every function's routes, as each Lambda function serves them.
         let mut app = Router::new()
-            .merge(http::portal_and_api(Arc::clone(&tiketi), session_key))
-            .merge(http::checkout::router(state.clone()))
-            .merge(http::ipn::router(state.clone()))
-            .merge(http::routers::router(state))
-            .merge(http::health_router())
+            .merge(functions::portal(Arc::clone(&tiketi), session_key))
+            .merge(functions::checkout(Arc::clone(&tiketi)))
+            .merge(functions::pesapal_ipn(Arc::clone(&tiketi)))
+            .merge(functions::rsc(Arc::clone(&tiketi)))
             .merge(demo_router::router(
                 Arc::clone(&tiketi),
                 base_url.clone(),

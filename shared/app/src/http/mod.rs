@@ -5,6 +5,7 @@
 pub mod api;
 pub mod checkout;
 mod error;
+pub mod functions;
 pub mod i18n;
 pub mod ipn;
 mod pages;
@@ -53,16 +54,7 @@ pub(crate) fn require_ids(
     }
 }
 
-/// What the `portal` function serves: the operator portal and the REST API, on one state.
-pub fn portal_and_api<P: Platform>(
-    tiketi: Arc<Tiketi<P>>,
-    key: portal::cookie::CookieKey,
-) -> axum::Router {
-    let api = api::router(AppState(Arc::clone(&tiketi)));
-    portal::router(portal::PortalState::new(tiketi, key)).merge(api)
-}
-
-/// The health check route of every HTTP function.
-pub fn health_router() -> axum::Router {
+/// The health check route (served by the `checkout` function, as `template.yaml` routes it).
+fn health_router() -> axum::Router {
     axum::Router::new().route("/health", axum::routing::get(|| async { "ok" }))
 }

@@ -1,0 +1,35 @@
+//! What each HTTP Lambda function serves: the one place that decides which routes go to which
+//! function. Each function's `main` serves exactly its router from here, the local host merges
+//! them all on one port, and the route parity test (`tests/tests/cloud.rs`) checks them against
+//! `template.yaml`'s routes, so a route added here without its template route fails a test.
+
+use std::sync::Arc;
+
+use axum::Router;
+use tiketi_core::services::{Platform, Tiketi};
+
+use super::{
+    AppState, api, checkout as checkout_pages, health_router, ipn, portal as pages, routers,
+};
+
+/// `checkout`: the captive-portal checkout, the order pages (Pesapal's callback), voucher
+/// recovery, and `/health`.
+pub fn checkout<P: Platform>(tiketi: Arc<Tiketi<P>>) -> Router {
+    checkout_pages::router(AppState(tiketi)).merge(health_router())
+}
+
+/// `pesapal-ipn`: Pesapal's IPN webhook.
+pub fn pesapal_ipn<P: Platform>(tiketi: Arc<Tiketi<P>>) -> Router {
+    ipn::router(AppState(tiketi))
+}
+
+/// `rsc`: what MikroTik routers call (usage reports, sync scripts, their login page).
+pub fn rsc<P: Platform>(tiketi: Arc<Tiketi<P>>) -> Router {
+    routers::router(AppState(tiketi))
+}
+
+/// `portal`: the operator portal and the REST API, on one state.
+pub fn portal<P: Platform>(tiketi: Arc<Tiketi<P>>, key: pages::cookie::CookieKey) -> Router {
+    let api = api::router(AppState(Arc::clone(&tiketi)));
+    pages::router(pages::PortalState::new(tiketi, key)).merge(api)
+}

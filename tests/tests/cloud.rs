@@ -1,0 +1,210 @@
+//! The AWS stack against the code: `template.yaml`'s routes must be exactly what the functions'
+//! mains serve (`tiketi_app::http::functions`), each route to the function that serves it.
+
+use std::sync::Arc;
+
+use axum::{
+    Router,
+    body::Body,
+    extract::{MatchedPath, Request},
+    http::StatusCode,
+    middleware::{self, Next},
+    response::Response,
+};
+use tiketi_app::http::{functions, portal::cookie::CookieKey};
+use tiketi_local::host::System;
+use tiketi_tests::{
+    app::test_options,
+    cloud::{
+        http_api::{self, ApiRoute},
+        template::Template,
+    },
+    repo_path,
+    routes::all_declared_routes,
+};
+use tower::ServiceExt;
+
+const MATCHED: &str = "x-test-matched-path";
+
+/// Marks each answer with the route pattern that served it (none: the router's fallback).
+async fn mark_matched(request: Request, next: Next) -> Response {
+    let matched = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let mut response = next.run(request).await;
+    if let Some(matched) = matched.and_then(|m| m.parse().ok()) {
+        response.headers_mut().insert(MATCHED, matched);
+    }
+    response
+}
+
+/// Each HTTP function's router, keyed by the binary `template.yaml` names.
+async fn function_routers() -> (Vec<(&'static str, Router)>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let system = System::open(&test_options(dir.path()), "http://127.0.0.1:9")
+        .await
+        .unwrap();
+    let tiketi = system.tiketi;
+    let key = CookieKey::from_hex(&"ab".repeat(32)).unwrap();
+    let routers = vec![
+        ("checkout", functions::checkout(Arc::clone(&tiketi))),
+        ("pesapal-ipn", functions::pesapal_ipn(Arc::clone(&tiketi))),
+        ("rsc", functions::rsc(Arc::clone(&tiketi))),
+        ("portal", functions::portal(tiketi, key)),
+    ];
+    let marked = routers
+        .into_iter()
+        .map(|(name, router)| (name, router.layer(middleware::from_fn(mark_matched))))
+        .collect();
+    (marked, dir)
+}
+
+/// A request path for a route pattern: each `{param}` (or `{proxy+}`) replaced by a value.
+fn sample_path(pattern: &str) -> String {
+    pattern
+        .split('/')
+        .map(|s| if s.starts_with('{') { "Sample1" } else { s })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Whether `router` serves `method` on `path` with a route (not its fallback, not a 405).
+async fn serves(router: &Router, method: &str, path: &str) -> Option<String> {
+    let request = axum::http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::empty())
+        .unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED {
+        return None;
+    }
+    response
+        .headers()
+        .get(MATCHED)
+        .and_then(|m| m.to_str().ok())
+        .map(str::to_owned)
+}
+
+const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+fn template_routes() -> Vec<ApiRoute> {
+    let template = Template::load(&repo_path("template.yaml")).unwrap();
+    http_api::routes(&template).unwrap()
+}
+
+#[tokio::test]
+async fn every_route_in_the_code_is_routed_by_the_template_to_the_function_that_serves_it() {
+    let (routers, _dir) = function_routers().await;
+    let routes = template_routes();
+    let mut problems = Vec::new();
+    let mut served = 0;
+    for pattern in all_declared_routes() {
+        let path = sample_path(&pattern);
+        for method in METHODS {
+            let mut serving = Vec::new();
+            for (binary, router) in &routers {
+                if serves(router, method, &path).await.as_deref() == Some(pattern.as_str()) {
+                    serving.push(*binary);
+                }
+            }
+            let Some(first) = serving.first() else {
+                continue;
+            };
+            served += 1;
+            if serving.len() > 1 {
+                problems.push(format!("{method} {pattern} is served by {serving:?}"));
+            }
+            match http_api::select(&routes, method, &path) {
+                None => problems.push(format!(
+                    "{method} {pattern} (function {first}) has no route in template.yaml"
+                )),
+                Some((route, _)) if route.binary != *first => problems.push(format!(
+                    "{method} {pattern} is served by {first} but template.yaml routes it \
+                     ({}) to {}",
+                    route.route_key(),
+                    route.binary
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+    assert!(served > 50, "the probe found only {served} routes");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[tokio::test]
+async fn every_route_in_the_template_is_served_by_its_function() {
+    let (routers, _dir) = function_routers().await;
+    let declared = all_declared_routes();
+    let mut problems = Vec::new();
+    for route in template_routes() {
+        let Some((_, router)) = routers.iter().find(|(b, _)| *b == route.binary) else {
+            problems.push(format!(
+                "{}: {} is not an HTTP function",
+                route.route_key(),
+                route.binary
+            ));
+            continue;
+        };
+        let methods: Vec<&str> = match &route.method {
+            Some(m) => vec![m.as_str()],
+            None => METHODS.to_vec(),
+        };
+        let greedy = route.path.contains("+}");
+        // A greedy route must cover something its function serves; any other route must be
+        // served as written.
+        let candidates: Vec<String> = if greedy {
+            declared
+                .iter()
+                .filter(|p| http_api::match_path(&route.path, &sample_path(p)).is_some())
+                .cloned()
+                .collect()
+        } else {
+            vec![route.path.clone()]
+        };
+        let mut found = false;
+        for pattern in &candidates {
+            for method in &methods {
+                if serves(router, method, &sample_path(pattern))
+                    .await
+                    .as_deref()
+                    == Some(pattern.as_str())
+                {
+                    found = true;
+                }
+            }
+        }
+        if !found {
+            problems.push(format!(
+                "{} is routed to {}, which does not serve it",
+                route.route_key(),
+                route.binary
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn a_route_missing_from_the_template_is_seen() {
+    // The check above on a template without the router sync route: the parity test must
+    // notice what the first version of the stack missed.
+    let text = std::fs::read_to_string(repo_path("template.yaml")).unwrap();
+    let start = text
+        .find("          /routers/{operator}/{router}/sync.rsc:")
+        .expect("the template routes sync.rsc");
+    let end = start
+        + text[start..]
+            .find("\n          /")
+            .unwrap_or(text.len() - start)
+        + 1;
+    let pruned = format!("{}{}", &text[..start], &text[end..]);
+    let routes = http_api::routes(&Template::parse(&pruned).unwrap()).unwrap();
+    let all = template_routes();
+    assert_eq!(routes.len() + 1, all.len());
+    assert!(http_api::select(&routes, "GET", "/routers/a/b/sync.rsc").is_none());
+    assert!(http_api::select(&all, "GET", "/routers/a/b/sync.rsc").is_some());
+}
