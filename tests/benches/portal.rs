@@ -32,7 +32,7 @@ use tiketi_core::{
     },
     ports::table::{Item, Table, Write, attr},
     services::{
-        Platform, Settings, Tiketi,
+        Adapters, Platform, Settings, Tiketi,
         accounts::{Authenticated, LoginOutcome},
         batches::BatchRequest,
     },
@@ -46,6 +46,7 @@ impl Platform for Embedded {
     type Queue = InProcessQueue;
     type Gateway = PesapalClient;
     type Clock = SystemClock;
+    type Documents = tiketi_adapters::directory_documents::DirectoryDocuments;
 }
 
 struct Dynamo;
@@ -54,16 +55,27 @@ impl Platform for Dynamo {
     type Queue = InProcessQueue;
     type Gateway = PesapalClient;
     type Clock = SystemClock;
+    type Documents = tiketi_adapters::directory_documents::DirectoryDocuments;
 }
 
-fn tiketi<P: Platform<Queue = InProcessQueue, Gateway = PesapalClient, Clock = SystemClock>>(
+fn tiketi<
+    P: Platform<
+            Queue = InProcessQueue,
+            Gateway = PesapalClient,
+            Clock = SystemClock,
+            Documents = tiketi_adapters::directory_documents::DirectoryDocuments,
+        >,
+>(
     table: P::Table,
 ) -> Tiketi<P> {
     Tiketi::new(
-        table,
-        InProcessQueue::new(Duration::from_secs(30), 5),
-        PesapalClient::new("http://127.0.0.1:9", Duration::from_secs(1)),
-        SystemClock,
+        Adapters {
+            table,
+            queue: InProcessQueue::new(Duration::from_secs(30), 5),
+            gateway: PesapalClient::new("http://127.0.0.1:9", Duration::from_secs(1)),
+            clock: SystemClock,
+            documents: tiketi_tests::scratch_documents(),
+        },
         Settings::new("http://127.0.0.1:9", None),
     )
 }

@@ -18,7 +18,7 @@ use tiketi_core::{
     },
     ports::Clock,
     routeros,
-    services::{Platform, Settings, Tiketi},
+    services::{Adapters, Platform, Settings, Tiketi},
 };
 use tiketi_tests::counting::CountingTable;
 
@@ -28,6 +28,7 @@ impl Platform for Bench {
     type Queue = InProcessQueue;
     type Gateway = PesapalClient;
     type Clock = SystemClock;
+    type Documents = tiketi_adapters::directory_documents::DirectoryDocuments;
 }
 
 fn peak_rss_mb() -> f64 {
@@ -48,10 +49,13 @@ async fn system() -> (
     let table = CountingTable::new(SqliteTable::in_memory().expect("sqlite"));
     let counts = std::sync::Arc::clone(&table.counts);
     let tiketi = Tiketi::<Bench>::new(
-        table,
-        InProcessQueue::new(Duration::from_secs(30), 5),
-        PesapalClient::new("http://127.0.0.1:9", Duration::from_secs(1)),
-        SystemClock,
+        Adapters {
+            table,
+            queue: InProcessQueue::new(Duration::from_secs(30), 5),
+            gateway: PesapalClient::new("http://127.0.0.1:9", Duration::from_secs(1)),
+            clock: SystemClock,
+            documents: tiketi_tests::scratch_documents(),
+        },
         Settings::new("http://127.0.0.1:9", None),
     );
     tiketi.ensure_demo().await.expect("demo");

@@ -125,9 +125,14 @@ pub struct ApiClient {
 
 impl ApiClient {
     pub fn new(app: &TestApp, token: &str) -> Self {
+        Self::at(&app.host.base_url, token)
+    }
+
+    /// A client of the API at `base_url` (a Tiketi's base URL).
+    pub fn at(base_url: &str, token: &str) -> Self {
         Self {
             http: reqwest::Client::new(),
-            base_url: app.host.base_url.clone(),
+            base_url: base_url.trim_end_matches('/').to_owned(),
             token: Some(token.to_owned()),
         }
     }

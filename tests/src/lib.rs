@@ -48,9 +48,21 @@ pub async fn live_vouchers<T: Table>(
 
 /// A path inside the repository (`rel` from its root), found at run time: a test binary built
 /// in one clone and run from another (shared target directory) still reads the files in front
-/// of it.
+/// of it. (`scripts/cloud-rehearsal` sets it for the rehearsal binary too.)
 pub fn repo_path(rel: &str) -> PathBuf {
-    let tests_dir = std::env::var("CARGO_MANIFEST_DIR")
-        .expect("cargo (or nextest) sets CARGO_MANIFEST_DIR when running tests");
+    let tests_dir = std::env::var("CARGO_MANIFEST_DIR").expect(
+        "cargo (or nextest) sets CARGO_MANIFEST_DIR when running tests; set it to the repo's tests/",
+    );
     PathBuf::from(tests_dir).join("..").join(rel)
+}
+
+/// Documents in a fresh folder of the system's temp directory, for a `Tiketi` a test builds by
+/// hand (files older than a day are swept by the adapter itself).
+pub fn scratch_documents() -> tiketi_adapters::directory_documents::DirectoryDocuments {
+    let dir = std::env::temp_dir().join(format!(
+        "tiketi-documents-{}",
+        ulid::Ulid::new().to_string().to_lowercase()
+    ));
+    tiketi_adapters::directory_documents::DirectoryDocuments::open(&dir, "http://127.0.0.1:9")
+        .expect("a documents folder")
 }

@@ -31,16 +31,26 @@ pub fn browser() -> reqwest::Client {
 impl PortalUser {
     /// A browser that has not logged in.
     pub fn anonymous(app: &TestApp) -> Self {
+        Self::at(&app.host.base_url)
+    }
+
+    /// A browser that has not logged in, on the Tiketi at `base_url`.
+    pub fn at(base_url: &str) -> Self {
         Self {
             http: browser(),
-            base_url: app.host.base_url.clone(),
+            base_url: base_url.trim_end_matches('/').to_owned(),
             csrf: String::new(),
         }
     }
 
     /// Signs a new business up (password `correct horse 1`) and stays logged in.
     pub async fn sign_up(app: &TestApp, business_name: &str, email: &str) -> Self {
-        let mut user = Self::anonymous(app);
+        Self::sign_up_at(&app.host.base_url, business_name, email).await
+    }
+
+    /// [`Self::sign_up`] on the Tiketi at `base_url`.
+    pub async fn sign_up_at(base_url: &str, business_name: &str, email: &str) -> Self {
+        let mut user = Self::at(base_url);
         let answer = user
             .submit_public(
                 "/portal/signup",
@@ -133,6 +143,21 @@ impl PortalUser {
 
     pub async fn get(&self, path: &str) -> Response {
         self.http.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// A download (PDF sheet, voucher script, CSV): the portal answers with a redirect to the
+    /// document's short-lived link, which is followed without this browser's cookies (the link
+    /// alone must be enough, as it is for a presigned S3 URL). An answer that is not a redirect
+    /// (a refusal) is returned as it is.
+    pub async fn download(&self, path: &str) -> Response {
+        let answer = self.get(path).await;
+        if answer.status() != StatusCode::SEE_OTHER {
+            return answer;
+        }
+        let link = location(&answer);
+        reqwest::get(&link)
+            .await
+            .expect("the download link answers")
     }
 
     /// A page that must load (200); its HTML.

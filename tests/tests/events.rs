@@ -44,6 +44,16 @@ async fn deployment() -> Deployment {
     let (queue_url, _) = create_queue_with_dlq(&sqs, &unique_name("issue"), 30, 3)
         .await
         .unwrap();
+    let documents_bucket = unique_name("documents");
+    let s3 = aws_sdk_s3::config::Builder::from(&moto.sdk_config().await)
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(s3)
+        .create_bucket()
+        .bucket(&documents_bucket)
+        .send()
+        .await
+        .unwrap();
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mount = format!("http://{}/pesapal-sandbox", listener.local_addr().unwrap());
@@ -64,6 +74,7 @@ async fn deployment() -> Deployment {
         },
         table_name,
         queue_url: queue_url.clone(),
+        documents_bucket,
         seed_demo: true,
     };
     let tiketi = aws::build(&aws, &moto.sdk_config().await)

@@ -119,7 +119,7 @@ async fn a_sweep_touches_the_vouchers_due_not_the_vouchers_stored() {
             voucher::{Origin, Voucher},
         },
         ports::Clock,
-        services::{Platform, Settings, Tiketi},
+        services::{Adapters, Platform, Settings, Tiketi},
     };
     use tiketi_tests::counting::CountingTable;
 
@@ -129,15 +129,19 @@ async fn a_sweep_touches_the_vouchers_due_not_the_vouchers_stored() {
         type Queue = InProcessQueue;
         type Gateway = PesapalClient;
         type Clock = SystemClock;
+        type Documents = tiketi_adapters::directory_documents::DirectoryDocuments;
     }
     let dir = tempfile::tempdir().unwrap();
     let table = CountingTable::new(SqliteTable::open(&dir.path().join("t.db")).unwrap());
     let counts = std::sync::Arc::clone(&table.counts);
     let tiketi = Tiketi::<Counted>::new(
-        table,
-        InProcessQueue::new(Duration::from_secs(30), 5),
-        PesapalClient::new("http://127.0.0.1:9", Duration::from_secs(1)),
-        SystemClock,
+        Adapters {
+            table,
+            queue: InProcessQueue::new(Duration::from_secs(30), 5),
+            gateway: PesapalClient::new("http://127.0.0.1:9", Duration::from_secs(1)),
+            clock: SystemClock,
+            documents: tiketi_tests::scratch_documents(),
+        },
         Settings::new("http://127.0.0.1:9", None),
     );
     tiketi.ensure_demo().await.unwrap();

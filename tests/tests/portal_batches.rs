@@ -146,7 +146,7 @@ async fn a_ready_batch_prints_and_loads_by_script() {
     assert!(sheet.contains(&first.code) && sheet.contains(&first.password));
     assert!(sheet.contains("KES 80") && sheet.contains("login.wifi"));
 
-    let answer = owner.get(&format!("{path}/vouchers.rsc")).await;
+    let answer = owner.download(&format!("{path}/vouchers.rsc")).await;
     assert_eq!(answer.status(), StatusCode::OK);
     let script = answer.text().await.unwrap();
     assert_router_accepts(&script);

@@ -54,7 +54,9 @@ fn cents(text: &str) -> i64 {
 
 /// A CSV view as label -> figures.
 async fn csv(owner: &PortalUser, view: &str) -> HashMap<String, Figures> {
-    let answer = owner.get(&format!("/portal/reports.csv?view={view}")).await;
+    let answer = owner
+        .download(&format!("/portal/reports.csv?view={view}"))
+        .await;
     assert_eq!(answer.status(), StatusCode::OK);
     assert!(
         answer.headers()["content-type"]

@@ -36,7 +36,7 @@ async fn all_pages(owner: &PortalUser, first: &str) -> Vec<String> {
 }
 
 async fn pdf(owner: &PortalUser, path: &str) -> lopdf::Document {
-    let answer = owner.get(path).await;
+    let answer = owner.download(path).await;
     assert_eq!(answer.status(), StatusCode::OK, "{path}");
     assert_eq!(answer.headers()["content-type"], "application/pdf");
     let bytes = answer.bytes().await.unwrap();
@@ -456,7 +456,7 @@ async fn hostile_text_is_shown_escaped_on_the_new_pages() {
         assert!(html.contains("&lt;script&gt;"), "shown escaped: {html}");
     }
     let csv = owner
-        .get("/portal/reports.csv?view=ticket_type")
+        .download("/portal/reports.csv?view=ticket_type")
         .await
         .text()
         .await

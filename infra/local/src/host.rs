@@ -16,7 +16,8 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use axum::Router;
 use tiketi_adapters::{
-    clock::SystemClock, memory_queue::InProcessQueue, pesapal::PesapalClient, sqlite::SqliteTable,
+    clock::SystemClock, directory_documents::DirectoryDocuments, memory_queue::InProcessQueue,
+    pesapal::PesapalClient, sqlite::SqliteTable,
 };
 use tiketi_app::{
     config::{self, ConfigError},
@@ -26,11 +27,11 @@ use tiketi_app::{
 use tiketi_core::{
     domain::sealed::DataKey,
     ports::gateway::MerchantAccount,
-    services::{Platform, ServiceError, Settings, Tiketi, demo::DemoIds},
+    services::{Adapters, Platform, ServiceError, Settings, Tiketi, demo::DemoIds},
 };
 use tokio::{net::TcpListener, task::JoinHandle};
 
-use crate::{demo_router, pesapal_sandbox::Sandbox};
+use crate::{demo_router, documents, pesapal_sandbox::Sandbox};
 
 #[derive(Debug)]
 pub struct LocalPlatform;
@@ -40,6 +41,7 @@ impl Platform for LocalPlatform {
     type Queue = InProcessQueue;
     type Gateway = PesapalClient;
     type Clock = SystemClock;
+    type Documents = DirectoryDocuments;
 }
 
 /// How to run the local host. `Options::from_env` reads the documented variables.
@@ -209,13 +211,16 @@ impl System {
             Some(key) => key,
             None => stored_data_key(&options.data_dir)?,
         });
-        let tiketi = Arc::new(Tiketi::<LocalPlatform>::new(
+        let documents = DirectoryDocuments::open(&options.data_dir.join("documents"), &base_url)
+            .map_err(|e| HostError::DataDir(options.data_dir.clone(), std::io::Error::other(e)))?;
+        let adapters = Adapters {
             table,
-            queue.clone(),
+            queue: queue.clone(),
             gateway,
-            SystemClock,
-            settings,
-        ));
+            clock: SystemClock,
+            documents,
+        };
+        let tiketi = Arc::new(Tiketi::<LocalPlatform>::new(adapters, settings));
         let demo = tiketi.ensure_demo().await?;
         Ok(Self {
             base_url,
@@ -270,6 +275,7 @@ impl Host {
             .merge(functions::checkout(Arc::clone(&tiketi)))
             .merge(functions::pesapal_ipn(Arc::clone(&tiketi)))
             .merge(functions::rsc(Arc::clone(&tiketi)))
+            .merge(documents::router(Arc::clone(&tiketi)))
             .merge(demo_router::router(
                 Arc::clone(&tiketi),
                 base_url.clone(),

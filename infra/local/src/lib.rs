@@ -2,5 +2,6 @@
 //! store, an in-process queue and timer, and a Pesapal sandbox stand-in when no keys are set.
 
 pub mod demo_router;
+pub mod documents;
 pub mod host;
 pub mod pesapal_sandbox;

@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use tiketi_adapters::{
-    clock::SystemClock, dynamodb::DynamoTable, pesapal::PesapalClient, sqs::SqsQueue,
+    clock::SystemClock, dynamodb::DynamoTable, pesapal::PesapalClient, s3_documents::S3Documents,
+    sqs::SqsQueue,
 };
-use tiketi_core::services::{Platform, Tiketi};
+use tiketi_core::services::{Adapters, Platform, Tiketi};
 
 use crate::config::{Config, ConfigError};
 
@@ -26,6 +27,7 @@ impl Platform for AwsPlatform {
     type Queue = SqsQueue;
     type Gateway = PesapalClient;
     type Clock = SystemClock;
+    type Documents = S3Documents;
 }
 
 /// Everything a Lambda function reads from its environment (set by `template.yaml`).
@@ -34,6 +36,8 @@ pub struct AwsConfig {
     pub config: Config,
     pub table_name: String,
     pub queue_url: String,
+    /// `DOCUMENTS_BUCKET`: where large downloads go (see `ports::documents`).
+    pub documents_bucket: String,
     /// Create the demo hotspot at cold start if it is missing.
     pub seed_demo: bool,
 }
@@ -44,6 +48,7 @@ impl AwsConfig {
         Ok(Self {
             table_name: config.require("TABLE_NAME")?,
             queue_url: config.require("QUEUE_URL")?,
+            documents_bucket: config.require(tiketi_adapters::s3_documents::BUCKET_VAR)?,
             seed_demo: config
                 .require(SEED_DEMO_OPERATOR)
                 .is_ok_and(|v| v == "true"),
@@ -66,7 +71,23 @@ pub async fn build(
     let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(sdk), aws.table_name.clone());
     let queue = SqsQueue::new(aws_sdk_sqs::Client::new(sdk), aws.queue_url.clone());
     let gateway = PesapalClient::new(&aws.config.pesapal_base_url, PESAPAL_TIMEOUT);
-    let tiketi = Tiketi::new(table, queue, gateway, SystemClock, aws.config.settings());
+    // An emulator (AWS_ENDPOINT_URL, as in the cloud rehearsal) serves buckets by path, not by
+    // host name; on AWS the default virtual-hosted addresses are used.
+    let s3 = aws_sdk_s3::config::Builder::from(sdk)
+        .force_path_style(std::env::var_os("AWS_ENDPOINT_URL").is_some())
+        .build();
+    let documents = S3Documents::new(
+        aws_sdk_s3::Client::from_conf(s3),
+        aws.documents_bucket.clone(),
+    );
+    let adapters = Adapters {
+        table,
+        queue,
+        gateway,
+        clock: SystemClock,
+        documents,
+    };
+    let tiketi = Tiketi::new(adapters, aws.config.settings());
     if aws.seed_demo {
         // Idempotent: one conditional write when the demo exists.
         tiketi.ensure_demo().await?;

@@ -43,9 +43,10 @@ impl PageError {
                 (StatusCode::SERVICE_UNAVAILABLE, "no_payment_account")
             }
             ServiceError::Gateway(_) => (StatusCode::BAD_GATEWAY, "gateway_down"),
-            ServiceError::Store(_) | ServiceError::Queue(_) | ServiceError::Sealed(_) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, "server_error")
-            }
+            ServiceError::Store(_)
+            | ServiceError::Queue(_)
+            | ServiceError::Sealed(_)
+            | ServiceError::Documents(_) => (StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
         }
     }
 }

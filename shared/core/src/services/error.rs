@@ -2,7 +2,7 @@
 
 use crate::{
     domain::sealed::SealError,
-    ports::{gateway::GatewayError, queue::QueueError},
+    ports::{documents::DocumentError, gateway::GatewayError, queue::QueueError},
     store::StoreError,
 };
 
@@ -35,4 +35,6 @@ pub enum ServiceError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Queue(#[from] QueueError),
+    #[error(transparent)]
+    Documents(#[from] DocumentError),
 }

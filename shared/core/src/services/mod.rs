@@ -12,6 +12,7 @@ pub mod checkout;
 pub mod custody;
 pub mod customers;
 pub mod demo;
+pub mod documents;
 mod error;
 pub mod expiry;
 pub mod issuance;
@@ -34,7 +35,7 @@ pub use error::ServiceError;
 use crate::{
     domain::sealed::{DataKey, SealError},
     ports::{
-        Clock, PaymentGateway, Queue, Table,
+        Clock, Documents, PaymentGateway, Queue, Table,
         gateway::{IpnMethod, MerchantAccount},
     },
     store::Repository,
@@ -46,6 +47,7 @@ pub trait Platform: Send + Sync + 'static {
     type Queue: Queue;
     type Gateway: PaymentGateway;
     type Clock: Clock;
+    type Documents: Documents;
 }
 
 /// Deployment settings the use cases need.
@@ -105,22 +107,35 @@ pub struct Tiketi<P: Platform> {
     pub queue: P::Queue,
     pub gateway: P::Gateway,
     pub clock: P::Clock,
+    pub documents: P::Documents,
     pub settings: Settings,
 }
 
+/// The adapters of one deployment, to build [`Tiketi`] from.
+#[derive(Debug)]
+pub struct Adapters<P: Platform> {
+    pub table: P::Table,
+    pub queue: P::Queue,
+    pub gateway: P::Gateway,
+    pub clock: P::Clock,
+    pub documents: P::Documents,
+}
+
 impl<P: Platform> Tiketi<P> {
-    pub fn new(
-        table: P::Table,
-        queue: P::Queue,
-        gateway: P::Gateway,
-        clock: P::Clock,
-        settings: Settings,
-    ) -> Self {
+    pub fn new(adapters: Adapters<P>, settings: Settings) -> Self {
+        let Adapters {
+            table,
+            queue,
+            gateway,
+            clock,
+            documents,
+        } = adapters;
         Self {
             store: Repository::new(table),
             queue,
             gateway,
             clock,
+            documents,
             settings,
         }
     }

@@ -89,9 +89,10 @@ impl ApiError {
             ServiceError::TooManyAttempts { .. } => "rate_limited",
             ServiceError::NoMerchantAccount => "no_payment_account",
             ServiceError::Gateway(_) => "gateway_unavailable",
-            ServiceError::Store(_) | ServiceError::Queue(_) | ServiceError::Sealed(_) => {
-                "internal_error"
-            }
+            ServiceError::Store(_)
+            | ServiceError::Queue(_)
+            | ServiceError::Sealed(_)
+            | ServiceError::Documents(_) => "internal_error",
         };
         let message = match error {
             ServiceError::Unauthorized => {

@@ -12,7 +12,6 @@
 use axum::{
     Form, Router,
     extract::{Path, Query, State},
-    http::header,
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
 };
@@ -32,7 +31,7 @@ use tiketi_core::{
 use super::{
     PortalError, PortalState,
     auth::{Auth, Owner},
-    form_again, local_time, page,
+    download, form_again, local_time, page,
     printing::{self, LayoutQuery},
     require_id,
 };
@@ -287,12 +286,13 @@ async fn sheet<P: Platform>(
         .collect();
     let cards = printing::cards(&auth.who.operator, &batch, &dns, &codes, 1);
     let title = format!("{} × {}", batch.quantity, batch.terms.name);
-    Ok(printing::pdf(
-        &title,
-        &cards,
-        layout,
-        &format!("tiketi-batch-{}.pdf", batch.id),
-    )?)
+    let pdf = printing::sheet(title, cards, layout).await?;
+    let filename = format!(
+        "tiketi-batch-{}-{}.pdf",
+        batch.id,
+        name.trim_start_matches("pdf-")
+    );
+    download(&state, &auth, &filename, printing::PDF, pdf).await
 }
 
 async fn hotspot_dns<P: Platform>(
@@ -363,15 +363,15 @@ async fn script<P: Platform>(
         .tiketi
         .batch_voucher_script(auth.operator_id(), &batch.id)
         .await?;
-    let disposition = format!("attachment; filename=\"tiketi-batch-{}.rsc\"", batch.id);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        script,
+    let filename = format!("tiketi-batch-{}.rsc", batch.id);
+    download(
+        &state,
+        &auth,
+        &filename,
+        "text/plain; charset=utf-8",
+        script.into_bytes(),
     )
-        .into_response())
+    .await
 }
 
 #[derive(Debug, Deserialize)]

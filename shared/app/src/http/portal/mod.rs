@@ -19,6 +19,9 @@
 //! - `customers`: buyers by phone number with their purchases, and the audit log;
 //! - `printing`: PDF sheets of vouchers (shared by batches and vouchers).
 //!
+//! Downloads (PDF sheets, voucher scripts, CSV) are handed out by a short-lived link
+//! ([`download`]), never sent in the response: on AWS a response is capped at 6 MB.
+//!
 //! Every route but the login and sign-up pages needs a session ([`auth::Auth`], or
 //! [`auth::Owner`] for owners' pages), reads only the session's operator (ids in the URL are
 //! looked up under it, so another operator's ids find nothing), and every POST passes the CSRF
@@ -86,6 +89,22 @@ impl<P: Platform> PortalState<P> {
             secure_cookies,
         }
     }
+}
+
+/// Answers a download: the document is stored and the browser sent to its short-lived link
+/// (`ports::documents`).
+async fn download<P: Platform>(
+    state: &PortalState<P>,
+    auth: &Auth,
+    filename: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> Result<Response, PortalError> {
+    let url = state
+        .tiketi
+        .hand_out(auth.operator_id(), filename, content_type, bytes)
+        .await?;
+    Ok(Redirect::to(&url).into_response())
 }
 
 pub fn router<P: Platform>(state: PortalState<P>) -> Router {

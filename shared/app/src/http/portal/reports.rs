@@ -11,7 +11,6 @@
 use axum::{
     Router,
     extract::{Query, State},
-    http::header,
     response::{IntoResponse, Response},
     routing::get,
 };
@@ -24,7 +23,7 @@ use tiketi_core::{
     store::DayTotals,
 };
 
-use super::{PortalError, PortalState, auth::Owner, page};
+use super::{PortalError, PortalState, auth::Owner, download, page};
 
 pub fn routes<P: Platform>() -> Router<PortalState<P>> {
     Router::new()
@@ -220,17 +219,14 @@ async fn csv<P: Platform>(
         ));
     }
     let filename = format!("tiketi-{view}-{from}-{to}.csv");
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
-        out,
+    download(
+        &state,
+        &auth,
+        &filename,
+        "text/csv; charset=utf-8",
+        out.into_bytes(),
     )
-        .into_response())
+    .await
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ use tiketi_core::{
 use super::{
     PortalError, PortalState,
     auth::{Auth, Owner},
-    form_again, local_time, page,
+    download, form_again, local_time, page,
     printing::{self, LayoutQuery},
 };
 
@@ -303,12 +303,9 @@ async fn card<P: Platform>(
     };
     let cards = printing::cards(&auth.who.operator, &batch, &dns, &[code], 1);
     let (layout, _) = query.layout();
-    Ok(printing::pdf(
-        &voucher.terms.name,
-        &cards,
-        layout,
-        &format!("tiketi-voucher-{}.pdf", voucher.code),
-    )?)
+    let pdf = printing::sheet(voucher.terms.name.clone(), cards, layout).await?;
+    let filename = format!("tiketi-voucher-{}.pdf", voucher.code);
+    download(&state, &auth, &filename, printing::PDF, pdf).await
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]

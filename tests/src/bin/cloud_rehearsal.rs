@@ -1,0 +1,135 @@
+//! The cloud rehearsal: Tiketi as `template.yaml` deploys it, on one machine, with no AWS
+//! account (see `tests/src/cloud` and `scripts/cloud-rehearsal`). It starts the emulated stack,
+//! drives the product's whole story through it over HTTP, checks that no call needed a
+//! permission the template does not grant, measures what each function costs, and prints
+//! `N passed, M failed` (exit status 1 on any failure).
+//!
+//! `cloud_rehearsal [--lambda-dir DIR] [--logs DIR] [--report FILE]`
+
+use std::{path::PathBuf, process::ExitCode};
+
+use tiketi_tests::{
+    cloud::{
+        checks::{Checks, ensure},
+        stack::{CloudStack, Options},
+        story,
+    },
+    repo_path,
+};
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber_init();
+    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+    let options = Options {
+        template: repo_path("template.yaml"),
+        manifest: repo_path("Cargo.toml"),
+        lambda_dir: arg("--lambda-dir")
+            .map_or_else(|| PathBuf::from(&target).join("lambda"), PathBuf::from),
+        logs: arg("--logs").map_or_else(
+            || PathBuf::from(&target).join("cloud-rehearsal"),
+            PathBuf::from,
+        ),
+        pollers: 2,
+    };
+    println!(
+        "cloud rehearsal: template {}, functions from {}, logs in {}",
+        options.template.display(),
+        options.lambda_dir.display(),
+        options.logs.display()
+    );
+    let stack = match CloudStack::start(&options).await {
+        Ok(stack) => stack,
+        Err(error) => {
+            println!("the stack did not start: {error}");
+            println!("0 passed, 1 failed");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("HTTP API at {}", stack.api.base_url);
+    for (binary, front) in &stack.function_urls {
+        println!("function URL of {binary} at {}", front.base_url);
+    }
+    let mut checks = Checks::default();
+    if let Some(story) = story::run(&stack, &mut checks).await {
+        story::poison(&stack, &mut checks).await;
+        story::batch(&story, &mut checks).await;
+    }
+
+    let ledger = stack.gate.ledger();
+    let denied = ledger.denied.clone();
+    checks
+        .run(
+            "no call needed a permission the template does not grant",
+            async move {
+                ensure(denied.is_empty(), || {
+                    denied
+                        .iter()
+                        .map(|(who, call)| format!("{who}: {} on {}", call.action, call.resource))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+            },
+        )
+        .await;
+    let runs = stack.sources.stats().runs;
+    checks
+        .run(
+            "the schedule ran the expiry function, without errors",
+            async move {
+                ensure(!runs.is_empty(), || "no scheduled run".into())?;
+                let failed: Vec<_> = runs.iter().filter(|(_, r)| r.outcome.is_err()).collect();
+                ensure(failed.is_empty(), || format!("{failed:?}"))
+            },
+        )
+        .await;
+
+    println!();
+    for (binary, stats) in stack.lambda.stats() {
+        let cold: Vec<String> = stats
+            .cold_starts
+            .iter()
+            .map(|d| format!("{} ms", d.as_millis()))
+            .collect();
+        println!(
+            "{binary:12} invocations {:5}  errors {:3}  timeouts {}  throttles {}  cold starts [{}]  logs {} B",
+            stats.invocations,
+            stats.errors,
+            stats.timeouts,
+            stats.throttles,
+            cold.join(", "),
+            stats.log_bytes
+        );
+    }
+    for (who, units) in &ledger.dynamodb {
+        println!(
+            "{who:24} DynamoDB {:.1} RRU, {} WRU",
+            units.read_units(),
+            units.write
+        );
+    }
+    println!();
+    println!("{}", checks.summary());
+    if checks.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn tracing_subscriber_init() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+}
