@@ -61,7 +61,7 @@ mod s3 {
         let client = aws_sdk_s3::Client::from_conf(config);
         let bucket = unique_name("documents");
         client.create_bucket().bucket(&bucket).send().await.unwrap();
-        (S3Documents::new(client, bucket), moto)
+        (S3Documents::new(client, Some(bucket)), moto)
     }
 
     tiketi_tests::documents_contract!(make());

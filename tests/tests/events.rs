@@ -74,7 +74,7 @@ async fn deployment() -> Deployment {
         },
         table_name,
         queue_url: queue_url.clone(),
-        documents_bucket,
+        documents_bucket: Some(documents_bucket),
         seed_demo: true,
     };
     let tiketi = aws::build(&aws, &moto.sdk_config().await)

@@ -12,7 +12,7 @@ use tiketi_app::{aws, jobs, telemetry};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
-    let tiketi = aws::from_env().await?;
+    let tiketi = aws::from_env().await?.tiketi;
     let tiketi = &tiketi;
     lambda_runtime::run(service_fn(
         move |_: LambdaEvent<EventBridgeEvent>| async move {

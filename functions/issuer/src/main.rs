@@ -11,7 +11,7 @@ use tiketi_app::{aws, jobs, telemetry};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
-    let tiketi = aws::from_env().await?;
+    let tiketi = aws::from_env().await?.tiketi;
     let tiketi = &tiketi;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         Ok::<SqsBatchResponse, Error>(jobs::handle_sqs_event(tiketi, event.payload).await)

@@ -7,6 +7,6 @@ use tiketi_app::{aws, http::functions, telemetry};
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
-    let tiketi = Arc::new(aws::from_env().await?);
+    let tiketi = Arc::new(aws::from_env().await?.tiketi);
     lambda_http::run(functions::pesapal_ipn(tiketi)).await
 }

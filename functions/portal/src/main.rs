@@ -1,21 +1,20 @@
 //! Lambda `portal`: the operator portal (`/portal/...`) and the REST API (`/api/v1/...`),
-//! behind the HTTP API (see template.yaml). Sessions are signed with `SESSION_KEY`; secrets at
-//! rest are sealed with `DATA_KEY`.
+//! behind the HTTP API (see template.yaml). Sessions are signed with the session key, secrets
+//! at rest sealed with the data key, both read from Secrets Manager at init (`tiketi_app::aws`).
 
 use std::sync::Arc;
 
-use tiketi_app::{
-    aws,
-    config::{self, ConfigError},
-    http::functions,
-    telemetry,
-};
+use tiketi_app::{aws, config::ConfigError, http::functions, telemetry};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
-    let key = config::session_key()?.ok_or(ConfigError::Missing(config::SESSION_KEY))?;
-    config::data_key()?.ok_or(ConfigError::Missing(config::DATA_KEY))?;
-    let tiketi = Arc::new(aws::from_env().await?);
-    lambda_http::run(functions::portal(tiketi, key)).await
+    let deployment = aws::from_env().await?;
+    let key = deployment
+        .session_key
+        .ok_or(ConfigError::Missing(aws::SESSION_KEY_SECRET))?;
+    if deployment.tiketi.settings.data_key.is_none() {
+        return Err(ConfigError::Missing(aws::DATA_KEY_SECRET).into());
+    }
+    lambda_http::run(functions::portal(Arc::new(deployment.tiketi), key)).await
 }

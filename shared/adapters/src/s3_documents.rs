@@ -17,7 +17,8 @@ pub const BUCKET_VAR: &str = "DOCUMENTS_BUCKET";
 #[derive(Debug, Clone)]
 pub struct S3Documents {
     client: Client,
-    bucket: String,
+    /// `None` in functions that hand out no documents (the template gives them no bucket).
+    bucket: Option<String>,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> DocumentError {
@@ -25,16 +26,16 @@ fn unavailable(e: impl std::fmt::Display) -> DocumentError {
 }
 
 impl S3Documents {
-    pub fn new(client: Client, bucket: impl Into<String>) -> Self {
-        Self {
-            client,
-            bucket: bucket.into(),
-        }
+    pub fn new(client: Client, bucket: Option<String>) -> Self {
+        Self { client, bucket }
     }
 }
 
 impl Documents for S3Documents {
     async fn publish(&self, document: Document, ttl: Duration) -> Result<String, DocumentError> {
+        let bucket = self.bucket.as_deref().ok_or_else(|| {
+            DocumentError::Unavailable(format!("{BUCKET_VAR} is not set for this function"))
+        })?;
         let id = ulid::Ulid::new().to_string().to_lowercase();
         let key = format!(
             "documents/{}/{id}/{}",
@@ -42,7 +43,7 @@ impl Documents for S3Documents {
         );
         self.client
             .put_object()
-            .bucket(&self.bucket)
+            .bucket(bucket)
             .key(&key)
             .content_type(&document.content_type)
             .content_disposition(format!("attachment; filename=\"{}\"", document.filename))
@@ -54,7 +55,7 @@ impl Documents for S3Documents {
         let request = self
             .client
             .get_object()
-            .bucket(&self.bucket)
+            .bucket(bucket)
             .key(&key)
             .presigned(presigning)
             .await

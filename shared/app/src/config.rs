@@ -1,5 +1,6 @@
 //! Configuration from the environment, read once at start-up. The same variable names serve
-//! the Lambda functions (set by `template.yaml`) and the local host (flags override them).
+//! the Lambda functions (set by `template.yaml`, with secrets read by `aws`) and the local host
+//! (flags override them).
 
 use tiketi_core::{
     domain::sealed::{DataKey, InvalidDataKey},
@@ -28,6 +29,8 @@ pub enum ConfigError {
     SessionKey(#[from] crate::http::portal::cookie::InvalidKey),
     #[error(transparent)]
     DataKey(#[from] InvalidDataKey),
+    #[error("secret {0}: {1}")]
+    Secret(&'static str, String),
     #[error("cannot prepare the store: {0}")]
     Setup(#[from] tiketi_core::services::ServiceError),
 }
@@ -50,19 +53,6 @@ fn var(name: &str) -> Option<String> {
 }
 
 impl Config {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Ok(Self {
-            public_base_url: var(PUBLIC_BASE_URL).ok_or(ConfigError::Missing(PUBLIC_BASE_URL))?,
-            pesapal_base_url: var(PESAPAL_BASE_URL).unwrap_or_else(|| PESAPAL_SANDBOX_URL.into()),
-            merchant: merchant_from_env()?,
-            data_key: data_key()?,
-        })
-    }
-
-    pub fn require(&self, name: &'static str) -> Result<String, ConfigError> {
-        var(name).ok_or(ConfigError::Missing(name))
-    }
-
     pub fn settings(&self) -> Settings {
         let mut settings = Settings::new(&self.public_base_url, self.merchant.clone());
         settings.data_key = self.data_key.clone();

@@ -87,15 +87,17 @@ pub async fn handle_sqs_event<P: Platform>(
 }
 
 /// The scheduled pass (Lambda `expiry`, and the local timer): the expiry sweep, the voucher
-/// pools' top-up, then the payment reconciliation.
+/// pools' top-up, then the payment reconciliation, under one deadline measured from the pass's
+/// start (`Settings::schedule_budget`), so the pass ends within its function's timeout.
 pub async fn handle_schedule<P: Platform>(
     tiketi: &Tiketi<P>,
 ) -> Result<serde_json::Value, ServiceError> {
+    let deadline = tiketi.settings.pass_deadline();
     // Independent steps: one failing must not stop the others (a stuck sweep must not keep paid
     // orders from their vouchers).
-    let sweep = tiketi.sweep_expired().await;
-    let pooled = tiketi.refill_pools().await;
-    let reconciled = tiketi.reconcile().await;
+    let sweep = tiketi.sweep_expired_until(deadline).await;
+    let pooled = tiketi.refill_pools_until(deadline).await;
+    let reconciled = tiketi.reconcile_until(deadline).await;
     let summary = serde_json::json!({
         "expired": sweep.as_ref().ok().map(|s| s.expired),
         "pooled": pooled.as_ref().ok(),

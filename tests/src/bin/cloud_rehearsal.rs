@@ -60,6 +60,7 @@ async fn main() -> ExitCode {
     let mut checks = Checks::default();
     if let Some(story) = story::run(&stack, &mut checks).await {
         story::poison(&stack, &mut checks).await;
+        story::burst(&story, &mut checks).await;
         story::batch(&story, &mut checks).await;
     }
 

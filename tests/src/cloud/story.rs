@@ -548,6 +548,48 @@ pub async fn batch(story: &Arc<Story>, checks: &mut Checks) {
         .await;
 }
 
+/// A burst on the IPN route beyond its throttling limits (template `RouteSettings`) gets API
+/// Gateway's 429s, and the rest go through.
+pub async fn burst(story: &Arc<Story>, checks: &mut Checks) {
+    let s = Arc::clone(story);
+    checks
+        .run(
+            "a burst of IPNs beyond the route's limit is throttled with 429s",
+            async move {
+                let url = format!("{}/pesapal/ipn/{}", s.api_url, s.operator_id);
+                let (mut throttled, mut answered) = (0, 0);
+                for i in 0..80 {
+                    let answer = s
+                        .http
+                        .get(&url)
+                        .query(&[
+                            ("OrderTrackingId", format!("burst-{i}")),
+                            ("OrderMerchantReference", format!("TK-BURST{i}")),
+                            ("OrderNotificationType", "IPNCHANGE".into()),
+                        ])
+                        .send()
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    match answer.status().as_u16() {
+                        429 => {
+                            let body: Value = answer.json().await.map_err(|e| e.to_string())?;
+                            ensure(body == json!({"message": "Too Many Requests"}), || {
+                                format!("{body}")
+                            })?;
+                            throttled += 1;
+                        }
+                        200 => answered += 1,
+                        other => return Err(format!("IPN answered {other}")),
+                    }
+                }
+                ensure(throttled > 0 && answered >= 40, || {
+                    format!("{answered} answered, {throttled} throttled")
+                })
+            },
+        )
+        .await;
+}
+
 /// A message the issuer can never handle ends in the dead-letter queue.
 pub async fn poison(stack: &CloudStack, checks: &mut Checks) {
     let sqs = aws_sdk_sqs::Client::new(&stack.admin);

@@ -31,10 +31,24 @@ const OVERLAP: SignedDuration = SignedDuration::from_hours(1);
 const FIRST_LOOK_BACK: SignedDuration = SignedDuration::from_hours(90 * 24);
 
 impl<P: Platform> Tiketi<P> {
+    /// The sweep on its own, with a whole pass's budget.
     pub async fn sweep_expired(&self) -> Result<SweepReport, ServiceError> {
+        self.sweep_expired_until(self.settings.pass_deadline())
+            .await
+    }
+
+    /// The scheduled pass's sweep; operators not reached by `deadline` wait for the next pass
+    /// (their marks stay where they were).
+    pub async fn sweep_expired_until(
+        &self,
+        deadline: std::time::Instant,
+    ) -> Result<SweepReport, ServiceError> {
         let now = self.clock.now();
         let mut report = SweepReport::default();
         for operator in self.store.operators().await? {
+            if std::time::Instant::now() >= deadline {
+                break;
+            }
             // One operator's failure (an unreadable item, a store error) must not stop the
             // others; its mark is not moved, so its next sweep reads the same hours again.
             if let Err(error) = self.sweep_operator(&operator, now, &mut report).await {

@@ -69,9 +69,10 @@ pub struct Settings {
     pub reconcile_after: Duration,
     /// Pending orders older than this are given up by the reconciliation pass.
     pub reconcile_window: Duration,
-    /// A pass starts no new gateway checks after this long (it must end within the
-    /// scheduler's timeout); the next pass continues.
-    pub reconcile_budget: Duration,
+    /// The scheduled pass (expiry sweep, pool top-up, reconciliation) starts no new work after
+    /// this long from its start, so it ends within its function's timeout (60 s on AWS, with
+    /// room for the Pesapal checks in flight); the next pass continues where it stopped.
+    pub schedule_budget: Duration,
 }
 
 impl Settings {
@@ -84,8 +85,13 @@ impl Settings {
             ipn_method: IpnMethod::Get,
             reconcile_after: Duration::from_secs(180),
             reconcile_window: Duration::from_secs(24 * 3600),
-            reconcile_budget: Duration::from_secs(150),
+            schedule_budget: Duration::from_secs(40),
         }
+    }
+
+    /// The deadline of a scheduled pass starting now.
+    pub fn pass_deadline(&self) -> std::time::Instant {
+        std::time::Instant::now() + self.schedule_budget
     }
 
     pub fn ipn_url(&self, operator_id: &str) -> String {

@@ -317,11 +317,20 @@ impl<P: Platform> Tiketi<P> {
         Ok(())
     }
 
-    /// The scheduled pass: asks the gateway about orders left pending (or failed) for a while,
-    /// and re-enqueues PAID orders whose issuance did not happen (a crash, a lost message).
-    #[instrument(skip_all)]
+    /// The reconciliation on its own, with a whole pass's budget.
     pub async fn reconcile(&self) -> Result<ReconcileReport, ServiceError> {
-        let started = std::time::Instant::now();
+        self.reconcile_until(self.settings.pass_deadline()).await
+    }
+
+    /// The scheduled pass's reconciliation: asks the gateway about orders left pending (or
+    /// failed) for a while, and re-enqueues PAID orders whose issuance did not happen (a crash,
+    /// a lost message). Starts no new check after `deadline`.
+    #[instrument(skip_all)]
+    pub async fn reconcile_until(
+        &self,
+        deadline: std::time::Instant,
+    ) -> Result<ReconcileReport, ServiceError> {
+        let in_time = move || std::time::Instant::now() < deadline;
         let now = self.clock.now();
         let ago = |d: Duration| now - jiff::SignedDuration::try_from(d).unwrap_or_default();
         let (settled_before, window_start) = (
@@ -330,6 +339,9 @@ impl<P: Platform> Tiketi<P> {
         );
         let mut report = ReconcileReport::default();
         for operator in self.store.operators().await? {
+            if !in_time() {
+                break;
+            }
             let mut unsettled = Vec::new();
             for status in [OrderStatus::Pending, OrderStatus::Failed] {
                 let orders = self
@@ -347,7 +359,7 @@ impl<P: Platform> Tiketi<P> {
             // Newest first: the customer most likely still waiting is checked first.
             unsettled.sort_by_key(|o| std::cmp::Reverse(o.created_at));
             let checks = futures::stream::iter(unsettled)
-                .take_while(|_| std::future::ready(started.elapsed() < self.settings.reconcile_budget))
+                .take_while(|_| std::future::ready(in_time()))
                 .map(|order| async move {
                     let notification = Notification {
                         operator_id: order.operator_id.clone(),

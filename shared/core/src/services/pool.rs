@@ -24,8 +24,19 @@ impl<P: Platform> Tiketi<P> {
     /// terms no longer match their ticket type (it was edited), or whose ticket type is no
     /// longer sold at the router, are cancelled, so routers drop them.
     pub async fn refill_pools(&self) -> Result<usize, ServiceError> {
+        self.refill_pools_until(self.settings.pass_deadline()).await
+    }
+
+    /// The scheduled pass's top-up; operators not reached by `deadline` wait for the next pass.
+    pub async fn refill_pools_until(
+        &self,
+        deadline: std::time::Instant,
+    ) -> Result<usize, ServiceError> {
         let mut added = 0;
         for operator in self.store.operators().await? {
+            if std::time::Instant::now() >= deadline {
+                break;
+            }
             // One operator's failure must not stop the others' pools.
             match self.refill_operator_pools(&operator).await {
                 Ok(n) => added += n,
