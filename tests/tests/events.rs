@@ -65,6 +65,7 @@ async fn deployment() -> Deployment {
     let aws = AwsConfig {
         config: Config {
             public_base_url: "https://abc123.execute-api.us-east-1.amazonaws.com".into(),
+            router_base_url: None,
             pesapal_base_url: sandbox.api_base_url(),
             merchant: Some(MerchantAccount {
                 consumer_key: "key".into(),

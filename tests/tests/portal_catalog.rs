@@ -66,7 +66,7 @@ async fn an_owner_sets_up_a_router_and_ticket_types_that_the_checkout_sells() {
     );
     let script = script.text().await.unwrap();
     assert!(script.contains("/ip hotspot"), "{script}");
-    assert!(script.contains(&format!("/routers/{operator_id}/{router_id}/sync.rsc")));
+    assert!(script.contains(&format!("/routers/{operator_id}/{router_id}/sync")));
 }
 
 async fn owner_operator_id(app: &tiketi_tests::app::TestApp, email: &str) -> String {

@@ -1,5 +1,7 @@
-//! Router sync over HTTP: a modelled router reports, pulls `sync.rsc` and applies it, as its
-//! `tiketi-sync` script does every minute; it converges on its live vouchers and stays there.
+//! Router sync over HTTP: a modelled router posts its report to `…/sync` and applies the
+//! changes it gets back, as its `tiketi-sync` script does every minute; it converges on its
+//! live vouchers and stays there. Routers set up before `…/sync` existed post `…/report` and
+//! pull `…/sync.rsc`: that still works too.
 
 use tiketi_tests::{
     app::{TestApp, spawn_app},
@@ -12,27 +14,15 @@ async fn demo_router_secret(app: &TestApp) -> String {
     secret.await.unwrap().expose().to_owned()
 }
 
-/// One run of the router's script: report, then pull and apply the sync.
+/// One run of the router's script: the report posted to `…/sync`, the answer applied.
 async fn run(app: &TestApp, router: &mut RouterModel, secret: &str) -> String {
     let base = app.url("/routers/demo/demo-router");
-    let report = app
+    let sync = app
         .http
-        .post(format!("{base}/report"))
+        .post(format!("{base}/sync?page=1&last=1"))
         .header("X-Tiketi-Router-Secret", secret)
         .header("content-type", "text/plain")
         .body(router.report())
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        report.status().is_success(),
-        "{}",
-        report.text().await.unwrap()
-    );
-    let sync = app
-        .http
-        .get(format!("{base}/sync.rsc"))
-        .header("X-Tiketi-Router-Secret", secret)
         .send()
         .await
         .unwrap();
@@ -156,7 +146,7 @@ async fn the_setup_script_carries_a_fresh_secret_that_unlocks_sync_and_the_login
         .take_while(|c| c.is_ascii_alphanumeric())
         .collect();
     assert_eq!(secret.len(), 32);
-    assert!(script.contains(&app.url("/routers/demo/demo-router/sync.rsc")));
+    assert!(script.contains(&app.url("/routers/demo/demo-router/sync")));
     assert!(script.contains(&app.url("/routers/demo/demo-router/login.html")));
     for profile in ["tiketi-1h", "tiketi-5gb", "tiketi-month"] {
         assert!(script.contains(profile), "{profile}");
@@ -520,4 +510,213 @@ async fn a_voided_batch_leaves_the_router_before_its_vouchers_are_cancelled() {
         );
     }
     assert!(router.users.contains_key(&used.code), "in use: kept");
+}
+
+/// One run of a router set up before `…/sync` existed: report, then pull `sync.rsc`.
+async fn legacy_run(app: &TestApp, router: &mut RouterModel, secret: &str) -> String {
+    let base = app.url("/routers/demo/demo-router");
+    let report = app
+        .http
+        .post(format!("{base}/report"))
+        .header("X-Tiketi-Router-Secret", secret)
+        .header("content-type", "text/plain")
+        .body(router.report())
+        .send()
+        .await
+        .unwrap();
+    assert!(report.status().is_success());
+    let sync = app
+        .http
+        .get(format!("{base}/sync.rsc"))
+        .header("X-Tiketi-Router-Secret", secret)
+        .send()
+        .await
+        .unwrap();
+    assert!(sync.status().is_success());
+    let script = sync.text().await.unwrap();
+    router.apply(&script);
+    script
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_router_on_the_older_script_still_gets_its_vouchers_and_loses_dead_ones() {
+    let app = spawn_app().await;
+    let secret = demo_router_secret(&app).await;
+    let (_, voucher) = app.buy("1h", "0712345678").await;
+    let mut router = RouterModel::default();
+    legacy_run(&app, &mut router, &secret).await;
+    assert!(
+        router.users.contains_key(&voucher.code),
+        "{:?}",
+        router.users
+    );
+    let owner = tiketi_tests::portal::demo_owner(&app, "legacy@demo.example").await;
+    let cancelled = owner
+        .post(
+            &format!("/portal/vouchers/{}/cancel", voucher.code),
+            &[("reason", "refunded at the counter")],
+        )
+        .await;
+    assert!(
+        cancelled.status().is_redirection(),
+        "{}",
+        cancelled.status()
+    );
+    legacy_run(&app, &mut router, &secret).await;
+    legacy_run(&app, &mut router, &secret).await;
+    assert!(
+        !router.users.contains_key(&voucher.code),
+        "{:?}",
+        router.users
+    );
+    // The same router moves to the new script: it picks up where the old one left.
+    run(&app, &mut router, &secret).await;
+    let in_sync = run(&app, &mut router, &secret).await;
+    assert!(in_sync.contains("in sync"), "{in_sync}");
+}
+
+/// What a router's run costs the store, counted: while nothing happens, one read and no write;
+/// a voucher's use is written only at its first login and at each further quarter of its
+/// allowance; a sale makes the next run plan in full (and add it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_router_in_sync_costs_one_read_and_its_customers_use_is_written_by_quarters() {
+    use std::time::Duration;
+
+    use tiketi_adapters::{
+        clock::SystemClock, memory_queue::InProcessQueue, pesapal::PesapalClient,
+        sqlite::SqliteTable,
+    };
+    use tiketi_core::{
+        domain::{
+            catalog::TicketTerms,
+            voucher::{Origin, Voucher},
+            voucher_code::ALPHABET,
+        },
+        ports::Clock,
+        services::{Adapters, Platform, Settings, Tiketi, routers::ReportPage},
+    };
+    use tiketi_tests::counting::CountingTable;
+
+    struct Counted;
+    impl Platform for Counted {
+        type Table = CountingTable<SqliteTable>;
+        type Queue = InProcessQueue;
+        type Gateway = PesapalClient;
+        type Clock = SystemClock;
+        type Documents = tiketi_adapters::directory_documents::DirectoryDocuments;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let table = CountingTable::new(SqliteTable::open(&dir.path().join("t.db")).unwrap());
+    let counts = std::sync::Arc::clone(&table.counts);
+    let tiketi = Tiketi::<Counted>::new(
+        Adapters {
+            table,
+            queue: InProcessQueue::new(Duration::from_secs(30), 5),
+            gateway: PesapalClient::new("http://127.0.0.1:9", Duration::from_secs(1)),
+            clock: SystemClock,
+            documents: tiketi_tests::scratch_documents(),
+        },
+        Settings::new("http://127.0.0.1:9", None),
+    );
+    tiketi.ensure_demo().await.unwrap();
+    let router = tiketi
+        .store
+        .router("demo", "demo-router")
+        .await
+        .unwrap()
+        .unwrap();
+    // 30 customers with a 1 GB bundle each.
+    let terms = TicketTerms::from(
+        &tiketi
+            .store
+            .ticket_type("demo", "1gb")
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    let code = |i: usize| -> String {
+        let digit = |n: usize| char::from(ALPHABET[n % ALPHABET.len()]);
+        format!("KM{}{}{}", digit(i / 31), digit(i), "ABCDE")
+    };
+    let vouchers: Vec<Voucher> = (0..30)
+        .map(|i| {
+            let origin = Origin::Sale {
+                order_id: format!("order{i}"),
+            };
+            Voucher::unused(
+                (code(i), code(i)),
+                "demo",
+                "demo-router",
+                terms.clone(),
+                origin,
+                tiketi.clock.now(),
+            )
+        })
+        .collect();
+    tiketi.store.create_vouchers(&vouchers).await.unwrap();
+    let mut model = RouterModel::default();
+    let mut run = async |model: &mut RouterModel| {
+        let (_, script) = tiketi
+            .sync_run(&router, &model.report(), ReportPage::WHOLE)
+            .await
+            .unwrap();
+        model.apply(&script);
+        script
+    };
+    run(&mut model).await;
+    for i in 0..30 {
+        model.use_data(&code(i), 60, 1_000_000);
+    }
+    run(&mut model).await;
+    assert!(run(&mut model).await.contains("in sync"));
+
+    // Ten quiet minutes: 1 MB each a minute is far from a quarter of 1 GB.
+    counts.reset();
+    for _ in 0..10 {
+        for i in 0..30 {
+            model.use_data(&code(i), 60, 1_000_000);
+        }
+        let script = run(&mut model).await;
+        assert!(script.contains("in sync"), "{script}");
+    }
+    let (calls, read, written) = counts.get();
+    assert_eq!(
+        (calls, written),
+        (10, 0),
+        "one read a run, no write ({read} items read)"
+    );
+
+    // A quarter of one customer's bundle: that voucher alone is written, once.
+    counts.reset();
+    model.use_data(&code(7), 60, 250_000_000);
+    run(&mut model).await;
+    let (_, _, written) = counts.get();
+    assert!(written > 0, "the quarter is written");
+    let stored = tiketi
+        .store
+        .voucher("demo", &code(7))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.usage.bytes_used > 250_000_000, "{:?}", stored.usage);
+    counts.reset();
+    model.use_data(&code(7), 60, 1_000_000);
+    assert!(run(&mut model).await.contains("in sync"));
+    assert_eq!(counts.get().2, 0, "then quiet again");
+
+    // A new voucher for this router: the next run plans in full and adds it.
+    let extra = Voucher::unused(
+        (code(40), code(40)),
+        "demo",
+        "demo-router",
+        terms.clone(),
+        Origin::Sale {
+            order_id: "order40".into(),
+        },
+        tiketi.clock.now(),
+    );
+    tiketi.store.create_vouchers(&[extra]).await.unwrap();
+    let script = run(&mut model).await;
+    assert!(model.users.contains_key(&code(40)), "{script}");
+    assert!(run(&mut model).await.contains("in sync"));
 }

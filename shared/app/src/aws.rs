@@ -138,6 +138,7 @@ impl AwsConfig {
         let merchant = pesapal.as_deref().map(merchant).transpose()?.flatten();
         let config = Config {
             public_base_url,
+            router_base_url: var(config::ROUTER_BASE_URL),
             pesapal_base_url: var(config::PESAPAL_BASE_URL)
                 .unwrap_or_else(|| config::PESAPAL_SANDBOX_URL.into()),
             merchant,

@@ -9,6 +9,8 @@ use tiketi_core::{
 };
 
 pub const PUBLIC_BASE_URL: &str = "PUBLIC_BASE_URL";
+/// Where routers reach Tiketi, if not at `PUBLIC_BASE_URL` (on AWS: the `rsc` function's URL).
+pub const ROUTER_BASE_URL: &str = "ROUTER_BASE_URL";
 pub const PESAPAL_BASE_URL: &str = "PESAPAL_BASE_URL";
 pub const PESAPAL_CONSUMER_KEY: &str = "PESAPAL_CONSUMER_KEY";
 pub const PESAPAL_CONSUMER_SECRET: &str = "PESAPAL_CONSUMER_SECRET";
@@ -38,6 +40,8 @@ pub enum ConfigError {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub public_base_url: String,
+    /// `ROUTER_BASE_URL`, if set.
+    pub router_base_url: Option<String>,
     pub pesapal_base_url: String,
     /// The demo operator's merchant account, when keys are set.
     pub merchant: Option<MerchantAccount>,
@@ -55,6 +59,9 @@ fn var(name: &str) -> Option<String> {
 impl Config {
     pub fn settings(&self) -> Settings {
         let mut settings = Settings::new(&self.public_base_url, self.merchant.clone());
+        if let Some(url) = &self.router_base_url {
+            settings.router_base_url = url.trim_end_matches('/').to_owned();
+        }
         settings.data_key = self.data_key.clone();
         settings
     }

@@ -18,9 +18,9 @@ use tiketi_core::{
         voucher::Voucher,
     },
     routeros::{
-        self, HotspotUser, SetupParams, html_escape, login_page, pesapal_walled_garden_hosts,
-        profiles_for, quote, remove_users_script, reprofile_users_script, setup_script,
-        sync_script, url_host, user_for, users_script,
+        self, HotspotUser, SetupParams, header_fields, html_escape, login_page,
+        pesapal_walled_garden_hosts, profiles_for, quote, remove_users_script,
+        reprofile_users_script, setup_script, sync_script, url_host, user_for, users_script,
     },
     services::demo::demo_ticket_types,
 };
@@ -49,7 +49,7 @@ fn demo_params() -> SetupParams {
         dns_name: "login.wifi".into(),
         checkout_url,
         walled_garden_hosts,
-        sync_url: format!("{BASE}/routers/demo/demo-router/sync.rsc"),
+        sync_url: format!("{BASE}/routers/demo/demo-router/sync"),
         report_url: format!("{BASE}/routers/demo/demo-router/report"),
         secret_header: format!("{HEADER}: {DEMO_SECRET}"),
         profiles: demo_tickets().iter().flat_map(profiles_for).collect(),
@@ -456,7 +456,7 @@ fn hostile_params() -> (SetupParams, TicketType) {
     p.business_name = HOSTILE.into();
     p.router_id = HOSTILE.into();
     p.hotspot_interface = format!("bridge{HOSTILE}");
-    p.sync_url = format!("{BASE}/routers/demo/demo-router/sync.rsc?x=$y&z=\"");
+    p.sync_url = format!("{BASE}/routers/demo/demo-router/sync?x=$y&z=\"");
     p.report_url = format!("{BASE}/routers/demo/demo-router/report?k=$(v)");
     p.secret_header = format!("{HEADER}: s,e$c?r\"e\\t");
     p.checkout_url = format!("{BASE}/checkout/{HOSTILE}");
@@ -513,9 +513,14 @@ fn hostile_text_stays_data_in_every_script() {
     );
     let source = values_of(&setup, "source");
     assert_eq!(source, vec![sync.clone()]);
-    assert_eq!(values_of(&sync, "url"), vec![p.sync_url.clone()]);
-    let secret = format!("{HEADER}: s\\,e$c?r\"e\\t");
-    assert!(sync.contains(&format!(":local hdr {}", quote(&secret))));
+    // The sync URL (a query already in it is continued with `&`) and the secret header go in
+    // as quoted values.
+    assert!(sync.contains(&format!(
+        ":local syncUrl {}",
+        quote(&format!("{}&", p.sync_url))
+    )));
+    let headers = header_fields(&[&p.secret_header, "Content-Type: text/plain"]);
+    assert!(sync.contains(&format!(":local hdrPost {}", quote(&headers))));
     assert!(!setup.contains(HOSTILE) && !sync.contains(HOSTILE));
     let hosts = values_of(&setup, "dst-host");
     assert!(!hosts.is_empty() && hosts.iter().all(|h| !h.contains(' ')));

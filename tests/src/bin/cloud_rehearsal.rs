@@ -11,6 +11,8 @@ use std::{path::PathBuf, process::ExitCode};
 use tiketi_tests::{
     cloud::{
         checks::{Checks, ensure},
+        costs::{AF_SOUTH_1, Meter, US_EAST_1},
+        scenarios,
         stack::{CloudStack, Options},
         story,
     },
@@ -57,10 +59,13 @@ async fn main() -> ExitCode {
     for (binary, front) in &stack.function_urls {
         println!("function URL of {binary} at {}", front.base_url);
     }
+    let start = Meter::new(&stack).snapshot();
     let mut checks = Checks::default();
+    let mut measured = None;
     if let Some(story) = story::run(&stack, &mut checks).await {
         story::poison(&stack, &mut checks).await;
         story::burst(&story, &mut checks).await;
+        measured = scenarios::measure(&stack, &story, &mut checks).await;
         story::batch(&story, &mut checks).await;
     }
 
@@ -91,6 +96,24 @@ async fn main() -> ExitCode {
             },
         )
         .await;
+
+    if let Some(mut measured) = measured {
+        (measured.pass, measured.passes_seen) = scenarios::pass_usage(&stack, &start);
+        scenarios::print(&measured);
+        if let Some(path) = arg("--report") {
+            let report = serde_json::json!({
+                "measured": measured,
+                "monthly": [measured.monthly(&AF_SOUTH_1), measured.monthly(&US_EAST_1)],
+                "cold_starts_ms": stack.lambda.stats().iter().map(|(b, s)| (b.clone(), s.cold_starts.iter().map(|d| d.as_millis()).collect::<Vec<_>>())).collect::<std::collections::BTreeMap<_, _>>(),
+            });
+            if let Err(error) = std::fs::write(
+                &path,
+                serde_json::to_string_pretty(&report).unwrap_or_default(),
+            ) {
+                println!("cannot write {path}: {error}");
+            }
+        }
+    }
 
     println!();
     for (binary, stats) in stack.lambda.stats() {

@@ -4,16 +4,19 @@
 //! (`provision`) behind an IAM gate that keeps the books (`gate`, `iam`, `capacity`), the
 //! function binaries under the Lambda runtime emulator (`lambda`), the HTTP fronts (`front`),
 //! the SQS pollers and schedules (`sources`), all of it started by `stack`, and the story the
-//! rehearsal drives through it (`story`, `checks`).
+//! rehearsal drives through it (`story`, `checks`), and what it costs on AWS (`scenarios`,
+//! `costs`).
 
 pub mod capacity;
 pub mod checks;
+pub mod costs;
 pub mod front;
 pub mod gate;
 pub mod http_api;
 pub mod iam;
 pub mod lambda;
 pub mod provision;
+pub mod scenarios;
 pub mod sources;
 pub mod stack;
 pub mod story;

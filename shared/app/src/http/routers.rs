@@ -1,8 +1,14 @@
-//! What routers call (Lambda `rsc`), as `docs/routers.md` describes: `POST
-//! /routers/{operator}/{router}/report` (usage report, paged) and `GET
-//! /routers/{operator}/{router}/sync.rsc` (the changes the router should import), and `GET
-//! /routers/{operator}/{router}/login.html` (its hotspot login page). Routers authenticate with their secret in the
-//! `X-Tiketi-Router-Secret` header; answers are plain text, which is all RouterOS's fetch shows.
+//! What routers call (Lambda `rsc`), as `docs/routers.md` describes:
+//! - `POST /routers/{operator}/{router}/sync`: one run of `tiketi-sync`, the (last page of
+//!   the) usage report in, the changes the router should import out;
+//! - `POST /routers/{operator}/{router}/report`: a page of a report (the pages before the last
+//!   of a big router's run, and routers set up before `…/sync` existed);
+//! - `GET /routers/{operator}/{router}/sync.rsc`: the changes, for routers set up before
+//!   `…/sync` existed;
+//! - `GET /routers/{operator}/{router}/login.html`: its hotspot login page.
+//!
+//! Routers authenticate with their secret in the `X-Tiketi-Router-Secret` header; answers are
+//! plain text, which is all RouterOS's fetch shows.
 
 use axum::{
     Router,
@@ -50,6 +56,7 @@ const MAX_REPORT_BYTES: usize = 64 * 1024;
 
 pub fn router<P: Platform>(state: AppState<P>) -> Router {
     Router::new()
+        .route("/routers/{operator}/{router}/sync", post(sync_run::<P>))
         .route("/routers/{operator}/{router}/report", post(report::<P>))
         .route("/routers/{operator}/{router}/sync.rsc", get(sync::<P>))
         .route(
@@ -127,6 +134,22 @@ async fn report<P: Platform>(
             outcome.foreign + outcome.unreadable_lines
         )
     }))
+}
+
+async fn sync_run<P: Platform>(
+    State(AppState(tiketi)): State<AppState<P>>,
+    Path((operator_id, router_id)): Path<(String, String)>,
+    Query(page): Query<PageParams>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, String) {
+    let result = async {
+        let router = authenticate(&tiketi, &operator_id, &router_id, &headers).await?;
+        let body = std::str::from_utf8(&body)
+            .map_err(|_| ServiceError::Invalid("report is not UTF-8 text".into()))?;
+        tiketi.sync_run(&router, body, page.into()).await
+    };
+    text_answer(result.await.map(|(_, script)| script))
 }
 
 async fn sync<P: Platform>(

@@ -15,6 +15,7 @@ pub mod order;
 pub mod payment;
 pub mod phone;
 pub mod router_secret;
+pub mod router_state;
 pub mod sealed;
 pub mod secret_digest;
 pub mod two_factor;

@@ -116,7 +116,8 @@ pub struct SetupParams {
     /// Host names reachable before login: the checkout host and [`pesapal_walled_garden_hosts`].
     /// Entries that are not plain host names, and captive-portal probe hosts, are skipped.
     pub walled_garden_hosts: Vec<String>,
-    /// `https://host/routers/<op>/<router>/sync.rsc`; `login.html` is fetched beside it.
+    /// `https://host/routers/<op>/<router>/sync`, where each run posts its report and gets its
+    /// changes; `login.html` is fetched beside it.
     pub sync_url: String,
     /// `https://host/routers/<op>/<router>/report`.
     pub report_url: String,
@@ -398,7 +399,7 @@ pub fn setup_script(p: &SetupParams) -> String {
     let _ = write!(
         out,
         r#"
-# 7. Sync every minute: {SYNC_SCRIPT} posts usage and imports this router's sync.rsc.
+# 7. Sync every minute: {SYNC_SCRIPT} posts usage and imports the changes it gets back.
 :if ([:len [/system script find name={script}]] = 0) do={{ /system script add name={script} policy={SYNC_POLICY} }}
 /system script set [find name={script}] policy={SYNC_POLICY} source={source}
 :if ([:len [/system scheduler find name={script}]] = 0) do={{ /system scheduler add name={script} interval=1m on-event={on_event} policy={SYNC_POLICY} }}
@@ -431,7 +432,7 @@ mod tests {
                 "https://evil.example/x".into(),
                 "*.example.com".into(),
             ],
-            sync_url: "https://pay.tiketi.example/routers/op/r1/sync.rsc".into(),
+            sync_url: "https://pay.tiketi.example/routers/op/r1/sync".into(),
             report_url: "https://pay.tiketi.example/routers/op/r1/report".into(),
             secret_header: "X-Tiketi-Router-Secret: abc".into(),
             profiles: Vec::new(),
@@ -453,7 +454,7 @@ mod tests {
             p.login_page_url(),
             "https://pay.tiketi.example/routers/op/r1/login.html"
         );
-        p.sync_url = "https://h.example/r/sync.rsc?v=2".into();
+        p.sync_url = "https://h.example/r/sync?v=2".into();
         assert_eq!(p.login_page_url(), "https://h.example/r/login.html");
     }
 
@@ -481,10 +482,10 @@ mod tests {
         p.dns_name = "hotspot.local".into();
         assert_eq!(p.validate(), Err(InvalidSetup::DnsName));
         let mut p = params();
-        p.sync_url = "ftp://pay.tiketi.example/sync.rsc".into();
+        p.sync_url = "ftp://pay.tiketi.example/sync".into();
         assert_eq!(p.validate(), Err(InvalidSetup::Url("sync")));
         let mut p = params();
-        p.sync_url = "http://192.168.88.2:8080/routers/o/r/sync.rsc".into();
+        p.sync_url = "http://192.168.88.2:8080/routers/o/r/sync".into();
         assert_eq!(
             p.validate(),
             Ok(()),

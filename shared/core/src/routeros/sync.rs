@@ -3,23 +3,23 @@
 //! 1. **Overlap guard**: if another `tiketi-sync` job is still running (a slow fetch can outlast
 //!    the interval), log and skip (notes §3.5, §8.2.5, after ispapp's `/system script job`
 //!    count).
-//! 2. **Usage report**: `POST <report_url>?page=<n>&last=<0|1>` with the router secret and
-//!    `Content-Type: text/plain`; body one line per hotspot user whose comment starts with
+//! 2. **Report and sync, one request**: `POST <sync_url>?page=<n>&last=1` with the router
+//!    secret, `Content-Type: text/plain` and the usage report as body, saving the answer (the
+//!    changes this router should make) to a RAM file (`check-certificate=yes-without-crl`),
+//!    then `/import` it inside `:do {} on-error={}`, removing the file before and after (notes
+//!    §8.1, §8.2.3–4). The report has one line per hotspot user whose comment starts with
 //!    `tiketi:`: `name,uptime,bytes-in,bytes-out,profile` (the profile tells the platform which
-//!    users already run at a fair-usage speed). Uptime is whole seconds where `:tonum` turns
-//!    a time into seconds (v7.12+), otherwise the router's own time text (`1d02:03:04`,
-//!    `1d2h3m4s`), which `domain::usage::parse_duration` reads. A page is sent once the body
-//!    passes [`REPORT_PAGE_BYTES`], far below v6's ~4 KB variables and the 64 KiB `http-data`
-//!    cap (notes §8.2.2); the last page says `last=1`, so the receiver knows the inventory is
-//!    complete. The first page starts with the router's facts,
-//!    `#router,<version>,<licence level>,<date>,<time>` (v7 names the licence property `level`,
-//!    v6 `nlevel`; each is compiled with `:parse` only when run, inside `:do {} on-error={}`, so
-//!    a name the running version lacks cannot stop the script from parsing), which the portal
-//!    shows: the licence's ceiling of active
-//!    hotspot users and whether the clock is set. An empty router posts that line alone.
-//! 3. **Sync**: fetch `sync_url` with the secret into a RAM file (`check-certificate=
-//!    yes-without-crl`), wait for the file, `/import` it inside `:do {} on-error={}`, remove the
-//!    file before and after (notes §8.1, §8.2.3–4).
+//!    users already run at a fair-usage speed). Uptime is whole seconds where `:tonum` turns a
+//!    time into seconds (v7.12+), otherwise the router's own time text (`1d02:03:04`,
+//!    `1d2h3m4s`), which `domain::usage::parse_duration` reads. A report longer than
+//!    [`REPORT_PAGE_BYTES`] (far below v6's ~4 KB variables and the 64 KiB `http-data` cap,
+//!    notes §8.2.2) goes in pages: every page but the last to `POST <report_url>?page=<n>&last=0`,
+//!    the last with the sync request, so the platform knows the inventory is complete. The first
+//!    page starts with the router's facts, `#router,<version>,<licence level>,<date>,<time>` (v7
+//!    names the licence property `level`, v6 `nlevel`; each is compiled with `:parse` only when
+//!    run, inside `:do {} on-error={}`, so a name the running version lacks cannot stop the
+//!    script from parsing), which the portal shows: the licence's ceiling of active hotspot
+//!    users and whether the clock is set. An empty router posts that line alone.
 //!
 //! Only the `/tool fetch` arguments v6 has are used (no `duration`, `idle-timeout`, …; notes
 //! §4), and every failure is caught and logged so the next minute simply tries again.
@@ -40,34 +40,35 @@ pub const SYNC_FILE: &str = "tiketi-sync.rsc";
 /// The source of the `tiketi-sync` script (also importable on its own). Every value in it is
 /// [`quote`]d; [`super::setup_script`] quotes the whole text once more as `source=`.
 pub fn sync_script(p: &SetupParams) -> String {
-    let secret = quote(&header_fields(&[&p.secret_header]));
     let secret_post = quote(&header_fields(&[
         &p.secret_header,
         "Content-Type: text/plain",
     ]));
-    let separator = if p.report_url.contains('?') { '&' } else { '?' };
-    let report_url = quote(&format!("{}{separator}", p.report_url));
-    let sync_url = quote(&p.sync_url);
+    let query_start = |url: &str| format!("{url}{}", if url.contains('?') { '&' } else { '?' });
+    let report_url = quote(&query_start(&p.report_url));
+    let sync_url = quote(&query_start(&p.sync_url));
     let job = quote(SYNC_SCRIPT);
     let tag = quote(&format!("^{COMMENT_PREFIX}"));
     let file = quote(SYNC_FILE);
     let page_bytes = REPORT_PAGE_BYTES;
     let fetch_opts = "check-certificate=yes-without-crl";
     format!(
-        r##"# {SYNC_SCRIPT}: post usage, then fetch and import this router's sync script (Tiketi).
+        r##"# {SYNC_SCRIPT}: post usage, import the changes Tiketi answers with.
 {{
   :if ([:len [/system script job find script={job}]] > 1) do={{
     :log warning "tiketi-sync: the previous run is still active, skipped"
   }} else={{
-    :local hdr {secret}
     :local hdrPost {secret_post}
     :local reportUrl {report_url}
+    :local syncUrl {sync_url}
+    :local f {file}
     :local page 1
     :local level ""
     :do {{ :set level [[:parse ":return [/system license get level]"]] }} on-error={{ :do {{ :set level [[:parse ":return [/system license get nlevel]"]] }} on-error={{}} }}
     :local body ("#router," . [/system resource get version] . "," . $level . "," . [/system clock get date] . "," . [/system clock get time] . "\n")
     :local ids [/ip hotspot user find where comment~{tag}]
     :local left [:len $ids]
+    :do {{ /file remove [find name=$f] }} on-error={{}}
     :do {{
       :foreach i in=$ids do={{
         :local up [/ip hotspot user get $i uptime]
@@ -83,15 +84,10 @@ pub fn sync_script(p: &SetupParams) -> String {
         }}
       }}
       :if ([:len $body] = 0) do={{ :set body "\n" }}
-      /tool fetch url=($reportUrl . "page=" . $page . "&last=1") http-method=post http-header-field=$hdrPost http-data=$body {fetch_opts} output=none
-    }} on-error={{ :log warning "tiketi-sync: usage report failed" }}
-    :local f {file}
-    :do {{ /file remove [find name=$f] }} on-error={{}}
-    :do {{
-      /tool fetch url={sync_url} http-header-field=$hdr {fetch_opts} dst-path=$f
+      /tool fetch url=($syncUrl . "page=" . $page . "&last=1") http-method=post http-header-field=$hdrPost http-data=$body {fetch_opts} dst-path=$f
       :for w from=1 to=10 do={{ :if ([:len [/file find name=$f]] = 0) do={{ :delay 500ms }} }}
       /import file-name=$f
-    }} on-error={{ :log warning "tiketi-sync: sync failed" }}
+    }} on-error={{ :log warning "tiketi-sync: report and sync failed" }}
     :do {{ /file remove [find name=$f] }} on-error={{}}
   }}
 }}

@@ -56,6 +56,9 @@ pub struct Settings {
     /// The externally reachable base URL of Tiketi (no trailing slash), for the gateway's
     /// callback and IPN URLs.
     pub public_base_url: String,
+    /// Where routers reach Tiketi (no trailing slash): on AWS the `rsc` function's URL, which
+    /// costs nothing per request beyond the function's own; else `public_base_url`.
+    pub router_base_url: String,
     /// The demo operator's merchant account (`PESAPAL_CONSUMER_KEY` / `PESAPAL_CONSUMER_SECRET`,
     /// or the local stand-in's).
     pub demo_merchant: Option<MerchantAccount>,
@@ -77,8 +80,10 @@ pub struct Settings {
 
 impl Settings {
     pub fn new(public_base_url: &str, demo_merchant: Option<MerchantAccount>) -> Self {
+        let public_base_url = public_base_url.trim_end_matches('/').to_owned();
         Self {
-            public_base_url: public_base_url.trim_end_matches('/').to_owned(),
+            router_base_url: public_base_url.clone(),
+            public_base_url,
             demo_merchant,
             sandbox_merchant: None,
             data_key: None,

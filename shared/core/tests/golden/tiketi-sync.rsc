@@ -1,17 +1,19 @@
-# tiketi-sync: post usage, then fetch and import this router's sync script (Tiketi).
+# tiketi-sync: post usage, import the changes Tiketi answers with.
 {
   :if ([:len [/system script job find script="tiketi-sync"]] > 1) do={
     :log warning "tiketi-sync: the previous run is still active, skipped"
   } else={
-    :local hdr "X-Tiketi-Router-Secret: DEMQ2345S6789ABCDEFGHJKMNPQRSTUV"
     :local hdrPost "X-Tiketi-Router-Secret: DEMQ2345S6789ABCDEFGHJKMNPQRSTUV,Content-Type: text/plain"
     :local reportUrl "https://pay.tiketi.example/routers/demo/demo-router/report\?"
+    :local syncUrl "https://pay.tiketi.example/routers/demo/demo-router/sync\?"
+    :local f "tiketi-sync.rsc"
     :local page 1
     :local level ""
     :do { :set level [[:parse ":return [/system license get level]"]] } on-error={ :do { :set level [[:parse ":return [/system license get nlevel]"]] } on-error={} }
     :local body ("#router," . [/system resource get version] . "," . $level . "," . [/system clock get date] . "," . [/system clock get time] . "\n")
     :local ids [/ip hotspot user find where comment~"^tiketi:"]
     :local left [:len $ids]
+    :do { /file remove [find name=$f] } on-error={}
     :do {
       :foreach i in=$ids do={
         :local up [/ip hotspot user get $i uptime]
@@ -27,15 +29,10 @@
         }
       }
       :if ([:len $body] = 0) do={ :set body "\n" }
-      /tool fetch url=($reportUrl . "page=" . $page . "&last=1") http-method=post http-header-field=$hdrPost http-data=$body check-certificate=yes-without-crl output=none
-    } on-error={ :log warning "tiketi-sync: usage report failed" }
-    :local f "tiketi-sync.rsc"
-    :do { /file remove [find name=$f] } on-error={}
-    :do {
-      /tool fetch url="https://pay.tiketi.example/routers/demo/demo-router/sync.rsc" http-header-field=$hdr check-certificate=yes-without-crl dst-path=$f
+      /tool fetch url=($syncUrl . "page=" . $page . "&last=1") http-method=post http-header-field=$hdrPost http-data=$body check-certificate=yes-without-crl dst-path=$f
       :for w from=1 to=10 do={ :if ([:len [/file find name=$f]] = 0) do={ :delay 500ms } }
       /import file-name=$f
-    } on-error={ :log warning "tiketi-sync: sync failed" }
+    } on-error={ :log warning "tiketi-sync: report and sync failed" }
     :do { /file remove [find name=$f] } on-error={}
   }
 }

@@ -30,7 +30,10 @@ async fn view<P: Platform>(tiketi: &Tiketi<P>, router: Site) -> Result<RouterVie
         .store
         .router_inventory(&router.operator_id, &router.id)
         .await?;
-    Ok(RouterView::new(router, inventory.map(|i| i.reported_at)))
+    Ok(RouterView::new(
+        router,
+        inventory.and_then(|i| i.last_report()),
+    ))
 }
 
 async fn list<P: Platform>(

@@ -27,8 +27,10 @@ use tiketi_core::{
 
 use super::{PortalError, PortalState, auth::Owner, form_again, local_time, page, require_id};
 
-/// A router that has not reported for this long is shown as not syncing.
-const SYNC_WARNING_SECONDS: i64 = 120;
+/// A router that has not reported for this long is shown as not syncing: its report time is
+/// written at least every heartbeat (`domain::router_state::HEARTBEAT`, 5 minutes), so two
+/// more minutes without one mean missed runs.
+const SYNC_WARNING_SECONDS: i64 = tiketi_core::domain::router_state::HEARTBEAT.as_secs() + 120;
 
 pub fn routes<P: Platform>() -> Router<PortalState<P>> {
     Router::new()
@@ -152,7 +154,7 @@ async fn list<P: Platform>(
         rows.push(json!({
             "id": router.id, "name": router.name, "hotspot_dns": router.hotspot_dns, "location": router.location,
             "set_up": router.secret_digest.is_some(),
-            "status": sync_status(inventory.as_ref().map(|i| i.reported_at), now, &op.time_zone),
+            "status": sync_status(inventory.as_ref().and_then(|i| i.last_report()), now, &op.time_zone),
             "facts": facts(inventory.as_ref(), now),
         }));
     }
@@ -227,7 +229,7 @@ async fn router_values<P: Platform>(
     let inventory = state.tiketi.store.router_inventory(&op.id, id).await?;
     let now = state.tiketi.clock.now();
     let status = sync_status(
-        inventory.as_ref().map(|i| i.reported_at),
+        inventory.as_ref().and_then(|i| i.last_report()),
         now,
         &op.time_zone,
     );

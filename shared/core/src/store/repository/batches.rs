@@ -127,7 +127,14 @@ impl<T: Table> Repository<T> {
                 Condition::attr_eq("status", "GENERATING"),
             ])),
         });
-        Ok(self.table.transact(writes).await?)
+        self.table.transact(writes).await?;
+        // After the chunk (a chunk fills its transaction's 100 writes): a bump lost to a crash
+        // here only delays these vouchers until the router's hourly full plan
+        // (`domain::router_state::REPLAN`).
+        self.table
+            .write(super::routers::router_changed(op, &batch.router_id))
+            .await?;
+        Ok(())
     }
 
     /// One page of a batch's codes (1-based), read by its key.
@@ -168,7 +175,9 @@ impl<T: Table> Repository<T> {
                 values: vec![json!("GENERATING"), json!("READY")],
             }),
         };
-        self.audited(vec![write, custody_write(batch, event)], entry)
+        // Its router drops the unused vouchers at its next sync.
+        let changed = super::routers::router_changed(&batch.operator_id, &batch.router_id);
+        self.audited(vec![write, custody_write(batch, event), changed], entry)
             .await
     }
 }

@@ -208,6 +208,7 @@ impl<T: Table> Repository<T> {
                     cancelled.as_str(),
                     1,
                 ));
+                writes.push(super::routers::router_changed(op, &order.router_id));
             }
             if let Some(payment) = &reversal.unmatched {
                 writes.push(unmatched_write(payment));

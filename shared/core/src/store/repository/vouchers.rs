@@ -1,10 +1,13 @@
 //! Vouchers: issuance with the sale, usage, expiry and pools.
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 use serde_json::json;
 
 use super::{
     Repository, Result, StoreError, customers, item,
+    routers::router_changed,
     sales::{POOL_COUNT, count_vouchers, counted_as, sale_counters},
     set,
 };
@@ -182,6 +185,7 @@ impl<T: Table> Repository<T> {
             1,
         ));
         writes.extend(sale_counters(sale, day));
+        writes.push(router_changed(op, &voucher.router_id));
         self.audited(writes, entry).await
     }
 
@@ -233,6 +237,10 @@ impl<T: Table> Repository<T> {
             &[],
         );
         let mut writes = vec![update, Write::put(snapshot)];
+        // Its router must drop it, or move it to its slow profile.
+        if !change.status.is_live() || change.throttled_at.is_some() {
+            writes.push(router_changed(op, &voucher.router_id));
+        }
         if change.status != voucher.status {
             writes.push(count_vouchers(
                 op,
@@ -312,7 +320,8 @@ impl<T: Table> Repository<T> {
             condition: Some(unchanged_since_read(voucher)),
         };
         let count = count_vouchers(op, Some(counted_as(voucher)), expired.as_str(), 1);
-        Ok(self.table.transact(vec![write, count]).await?)
+        let changed = router_changed(op, &voucher.router_id);
+        Ok(self.table.transact(vec![write, count, changed]).await?)
     }
 
     /// Until when the operator's vouchers have been swept (`None` before the first sweep).
@@ -356,7 +365,8 @@ impl<T: Table> Repository<T> {
             condition: Some(Condition::attr_eq(POOL_ATTRIBUTE, ticket_type)),
         };
         let count = count_vouchers(op, Some(POOL_COUNT), cancelled.as_str(), 1);
-        match self.table.transact(vec![write, count]).await {
+        let changed = router_changed(op, &voucher.router_id);
+        match self.table.transact(vec![write, count, changed]).await {
             // Claimed by a sale meanwhile: it is no pool voucher any more.
             Ok(()) | Err(TableError::ConditionFailed { .. }) => Ok(()),
             Err(e) => Err(e.into()),
@@ -382,15 +392,27 @@ impl<T: Table> Repository<T> {
     /// writes nothing (`ConditionFailed { index }` within that chunk).
     pub async fn create_vouchers(&self, vouchers: &[Voucher]) -> Result<usize> {
         let mut created = 0;
-        // One write of each transaction is the status counts.
-        for chunk in vouchers.chunks(MAX_TRANSACTION_WRITES - 1) {
-            let mut writes: Vec<Write> = chunk
-                .iter()
-                .map(|v| Write::put_new(voucher_item(v)))
-                .collect();
-            writes.extend(new_voucher_counts(chunk));
-            self.table.transact(writes).await?;
-            created += chunk.len();
+        let mut by_router: BTreeMap<&str, Vec<&Voucher>> = BTreeMap::new();
+        for voucher in vouchers {
+            by_router
+                .entry(&voucher.router_id)
+                .or_default()
+                .push(voucher);
+        }
+        for (router_id, of_router) in by_router {
+            // Two writes of each transaction: the status counts, the router's change counter.
+            for chunk in of_router.chunks(MAX_TRANSACTION_WRITES - 2) {
+                let chunk: Vec<Voucher> = chunk.iter().map(|v| (*v).clone()).collect();
+                let mut writes: Vec<Write> = chunk
+                    .iter()
+                    .map(|v| Write::put_new(voucher_item(v)))
+                    .collect();
+                writes.extend(new_voucher_counts(&chunk));
+                let op = chunk.first().map(|v| v.operator_id.as_str()).unwrap_or("");
+                writes.push(router_changed(op, router_id));
+                self.table.transact(writes).await?;
+                created += chunk.len();
+            }
         }
         Ok(created)
     }
@@ -440,6 +462,7 @@ impl<T: Table> Repository<T> {
                 condition: Some(unchanged_since_read(voucher)),
             },
             count_vouchers(op, Some(counted_as(voucher)), cancelled.as_str(), 1),
+            router_changed(op, &voucher.router_id),
         ];
         self.audited(writes, entry).await
     }
