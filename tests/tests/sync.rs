@@ -655,7 +655,7 @@ async fn a_router_in_sync_costs_one_read_and_its_customers_use_is_written_by_qua
         .collect();
     tiketi.store.create_vouchers(&vouchers).await.unwrap();
     let mut model = RouterModel::default();
-    let mut run = async |model: &mut RouterModel| {
+    let run = async |model: &mut RouterModel| {
         let (_, script) = tiketi
             .sync_run(&router, &model.report(), ReportPage::WHOLE)
             .await
