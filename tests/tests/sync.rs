@@ -688,7 +688,7 @@ async fn a_router_in_sync_costs_one_read_and_its_customers_use_is_written_by_qua
 
     // A quarter of one customer's bundle: that voucher alone is written, once.
     counts.reset();
-    model.use_data(&code(7), 60, 250_000_000);
+    model.use_data(&code(7), 60, 300_000_000);
     run(&mut model).await;
     let (_, _, written) = counts.get();
     assert!(written > 0, "the quarter is written");
@@ -698,7 +698,8 @@ async fn a_router_in_sync_costs_one_read_and_its_customers_use_is_written_by_qua
         .await
         .unwrap()
         .unwrap();
-    assert!(stored.usage.bytes_used > 250_000_000, "{:?}", stored.usage);
+    let usage = tiketi.store.current_usage(&stored).await.unwrap();
+    assert!(usage.bytes_used > 300_000_000, "{usage:?}");
     counts.reset();
     model.use_data(&code(7), 60, 1_000_000);
     assert!(run(&mut model).await.contains("in sync"));

@@ -87,7 +87,7 @@ pub async fn handle_sqs_event<P: Platform>(
 }
 
 /// The scheduled pass (Lambda `expiry`, and the local timer): the expiry sweep, the voucher
-/// pools' top-up, then the payment reconciliation, under one deadline measured from the pass's
+/// pools' hourly top-up, then the payment reconciliation, under one deadline measured from the pass's
 /// start (`Settings::schedule_budget`), so the pass ends within its function's timeout.
 pub async fn handle_schedule<P: Platform>(
     tiketi: &Tiketi<P>,
@@ -96,7 +96,7 @@ pub async fn handle_schedule<P: Platform>(
     // Independent steps: one failing must not stop the others (a stuck sweep must not keep paid
     // orders from their vouchers).
     let sweep = tiketi.sweep_expired_until(deadline).await;
-    let pooled = tiketi.refill_pools_until(deadline).await;
+    let pooled = tiketi.refill_pools_when_due(deadline).await;
     let reconciled = tiketi.reconcile_until(deadline).await;
     let summary = serde_json::json!({
         "expired": sweep.as_ref().ok().map(|s| s.expired),

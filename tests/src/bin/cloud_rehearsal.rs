@@ -11,7 +11,7 @@ use std::{path::PathBuf, process::ExitCode};
 use tiketi_tests::{
     cloud::{
         checks::{Checks, ensure},
-        costs::{AF_SOUTH_1, Meter, US_EAST_1},
+        costs::{AF_SOUTH_1, US_EAST_1},
         scenarios,
         stack::{CloudStack, Options},
         story,
@@ -59,7 +59,6 @@ async fn main() -> ExitCode {
     for (binary, front) in &stack.function_urls {
         println!("function URL of {binary} at {}", front.base_url);
     }
-    let start = Meter::new(&stack).snapshot();
     let mut checks = Checks::default();
     let mut measured = None;
     if let Some(story) = story::run(&stack, &mut checks).await {
@@ -97,8 +96,7 @@ async fn main() -> ExitCode {
         )
         .await;
 
-    if let Some(mut measured) = measured {
-        (measured.pass, measured.passes_seen) = scenarios::pass_usage(&stack, &start);
+    if let Some(measured) = measured {
         scenarios::print(&measured);
         if let Some(path) = arg("--report") {
             let report = serde_json::json!({

@@ -10,7 +10,9 @@
 //! - **voucher life**: what tracking one voucher's use costs its router, from first login to
 //!   used up and removed (over its runs, less the idle router's cost of as many runs);
 //! - **sale**: a customer's purchase, checkout page to voucher on the order page;
-//! - **scheduled pass**: one run of the expiry function, as the schedule ran it.
+//! - **scheduled pass**: one run of the expiry function when nothing is due, invoked as the
+//!   schedule invokes it (after the hourly pool top-up has run), with the rehearsal's operator
+//!   and its routers in the store.
 //!
 //! Runs of the routers follow each other at once, not a minute apart: what each costs does not
 //! depend on the time between them.
@@ -52,7 +54,6 @@ pub struct Measured {
     pub voucher_life_runs: u32,
     pub sale: Usage,
     pub pass: Usage,
-    pub passes_seen: usize,
 }
 
 /// Monthly bills in one region.
@@ -309,26 +310,30 @@ pub async fn measure(
     if sold > 0 {
         measured.sale = meter.since(&before).scaled(1.0 / f64::from(sold));
     }
-    Some(measured)
-}
 
-/// The scheduled passes' usage over the whole rehearsal, per pass.
-pub fn pass_usage(stack: &CloudStack, from: &super::costs::Snapshot) -> (Usage, usize) {
-    let meter = Meter::new(stack);
-    let all = meter.since(from);
-    let passes = stack
-        .sources
-        .stats()
-        .runs
-        .iter()
-        .filter(|(b, _)| b == "expiry")
-        .count()
-        .max(1);
-    let mut pass = Usage::default();
-    if let Some(expiry) = all.functions.get("expiry") {
-        pass.functions.insert("expiry".into(), expiry.clone());
+    // A scheduled pass with nothing due, as EventBridge invokes it (twice: the first may still
+    // be the hour's pool top-up).
+    let event = serde_json::to_vec(&json!({
+        "version": "0", "id": "costs", "detail-type": "Scheduled Event", "source": "aws.events",
+        "account": "123456789012", "time": jiff::Timestamp::now().to_string(),
+        "region": "us-east-1", "resources": [], "detail": {},
+    }))
+    .unwrap_or_default();
+    let mut outcome = None;
+    for _ in 0..2 {
+        let before = meter.snapshot();
+        outcome = Some(stack.lambda.invoke("expiry", event.clone()).await);
+        measured.pass = meter.since(&before);
     }
-    (pass.scaled(1.0 / passes as f64), passes)
+    checks
+        .run("costs: a scheduled pass with nothing due measured", async move {
+            match outcome {
+                Some(super::lambda::Outcome::Ok(_)) => Ok(()),
+                other => Err(format!("{other:?}")),
+            }
+        })
+        .await;
+    Some(measured)
 }
 
 /// Prints the monthly bills of both regions.

@@ -131,6 +131,16 @@ impl<P: Platform> Tiketi<P> {
             {
                 Ok(()) => {
                     info!(voucher = %voucher.code, from_pool = claimed.is_some(), "voucher issued");
+                    if claimed.is_some() {
+                        // The next buyer of this package here finds the pool full again; a
+                        // failure is caught by the scheduled pass's hourly top-up.
+                        let refilled = self
+                            .refill_pool(operator_id, &order.router_id, &order.terms.ticket_type_id)
+                            .await;
+                        if let Err(error) = refilled {
+                            warn!(%error, "pool top-up after a sale failed");
+                        }
+                    }
                     return Ok(Issued::Created(voucher));
                 }
                 Err(StoreError::ConditionFailed { index: 1 }) => {

@@ -201,6 +201,11 @@ impl<P: Platform> Tiketi<P> {
             Origin::Pool { .. } => (None, None),
         };
         let usage = self.store.voucher_usage_history(operator_id, code).await?;
+        // Counters between changes of status are only in the history.
+        let voucher = Voucher {
+            usage: crate::store::latest_usage(&voucher.usage, &usage),
+            ..voucher
+        };
         let events = self.store.voucher_events(operator_id, code).await?;
         let mut timeline = vec![(voucher.created_at, created_text(&voucher, batch.as_ref()))];
         if let Some(order) = &order {

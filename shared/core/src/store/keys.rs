@@ -161,6 +161,11 @@ pub fn expiry_sweep(op: &str) -> Key {
     Key::new(operator_pk(op), "EXPIRYSWEEP")
 }
 
+/// When every router's voucher pools were last topped up in full (`services::pool`).
+pub fn pool_refill_mark() -> Key {
+    Key::new("PLATFORM", "POOLREFILL")
+}
+
 /// What a router last reported holding (its inventory, for the sync diff).
 pub fn router_inventory(op: &str, router: &str) -> Key {
     Key::new(operator_pk(op), format!("ROUTERINVENTORY#{router}"))

@@ -6,5 +6,5 @@ mod repository;
 
 pub use repository::{
     DayTotals, IpnRegistration, POOL_COUNT, Repository, Reversal, RouterInventory, StoreError,
-    counted_as, link_sort_key,
+    counted_as, latest_usage, link_sort_key,
 };

@@ -257,6 +257,15 @@ impl<P: Platform> Tiketi<P> {
             .map(|(name, _)| (*name).to_owned())
             .take(SYNC_PAGE)
             .collect();
+        // An active voucher the router lost (a reset) gets back what is left of its allowance
+        // as last reported: its counters between changes of status are in its history.
+        for voucher in plan
+            .add
+            .iter_mut()
+            .filter(|v| v.status == VoucherStatus::Active)
+        {
+            voucher.usage = self.store.current_usage(voucher).await?;
+        }
         plan.fit(SYNC_BYTES);
         Ok(plan)
     }

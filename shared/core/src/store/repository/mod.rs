@@ -25,6 +25,7 @@ pub use customers::link_sort_key;
 pub use orders::Reversal;
 pub use routers::RouterInventory;
 pub use sales::{DayTotals, POOL_COUNT, counted_as};
+pub use vouchers::latest_usage;
 
 use crate::ports::table::{Change, Index, Item, Key, Query, Table, TableError, attr};
 

@@ -109,6 +109,16 @@ fn unchanged_since_read(voucher: &Voucher) -> Condition {
     ])
 }
 
+/// The latest of a voucher's own counters and its history's.
+pub fn latest_usage(own: &Usage, history: &[Usage]) -> Usage {
+    history
+        .iter()
+        .chain(std::iter::once(own))
+        .max_by_key(|u| u.reported_at)
+        .cloned()
+        .unwrap_or_default()
+}
+
 /// The index changes of a voucher that stops being live: its router drops it, and the expiry
 /// sweep no longer looks at it.
 pub(super) fn leave_live_indexes() -> [(String, Change); 4] {
@@ -192,8 +202,26 @@ impl<T: Table> Repository<T> {
     /// Applies a usage report's change to a voucher, if it is still in the status it was read
     /// in (else `ConditionFailed`: the next report applies on fresh state); a change of counters
     /// is kept as a usage-history item.
+    ///
+    /// Counters alone (an active voucher used further, nothing else changing) go to the history
+    /// item only: rewriting the voucher would rewrite it in its three indexes too, several
+    /// times the cost. The voucher's own `usage` is then as of its last change of status;
+    /// [`Self::current_usage`] reads the latest.
     pub async fn apply_voucher_usage(&self, voucher: &Voucher, change: &UsageChange) -> Result<()> {
         let op = &voucher.operator_id;
+        let at = change.usage.reported_at.unwrap_or(voucher.created_at);
+        let snapshot = item(
+            &json!({"status": change.status, "usage": change.usage}),
+            keys::voucher_usage(op, &voucher.code, at),
+            "usage",
+            &[],
+        );
+        if change.status == voucher.status
+            && change.throttled_at.is_none()
+            && voucher.status == VoucherStatus::Active
+        {
+            return Ok(self.table.write(Write::put(snapshot)).await?);
+        }
         let mut changes = vec![
             // Any use takes a voucher out of its router's pool for good.
             (POOL_ATTRIBUTE.into(), Change::Remove),
@@ -229,13 +257,6 @@ impl<T: Table> Repository<T> {
             changes,
             condition: Some(unchanged_since_read(voucher)),
         };
-        let at = change.usage.reported_at.unwrap_or(voucher.created_at);
-        let snapshot = item(
-            &json!({"status": change.status, "usage": change.usage}),
-            keys::voucher_usage(op, &voucher.code, at),
-            "usage",
-            &[],
-        );
         let mut writes = vec![update, Write::put(snapshot)];
         // Its router must drop it, or move it to its slow profile.
         if !change.status.is_live() || change.throttled_at.is_some() {
@@ -261,6 +282,14 @@ impl<T: Table> Repository<T> {
             });
         }
         Ok(self.table.transact(writes).await?)
+    }
+
+    /// A voucher's counters as last reported: the latest of its own and its history's.
+    pub async fn current_usage(&self, voucher: &Voucher) -> Result<Usage> {
+        let history = self
+            .voucher_usage_history(&voucher.operator_id, &voucher.code)
+            .await?;
+        Ok(latest_usage(&voucher.usage, &history))
     }
 
     /// A voucher's usage history, oldest first.
@@ -335,6 +364,22 @@ impl<T: Table> Repository<T> {
             &json!({"swept_until": at}),
             keys::expiry_sweep(operator_id),
             "expiry_sweep",
+            &[],
+        );
+        Ok(self.table.write(Write::put(item)).await?)
+    }
+
+    /// When every pool was last topped up in full (`None`: never).
+    pub async fn pools_refilled_at(&self) -> Result<Option<Timestamp>> {
+        let item = self.table.get(&keys::pool_refill_mark()).await?;
+        Ok(item.and_then(|i| i.str("at").and_then(|t| t.parse().ok())))
+    }
+
+    pub async fn set_pools_refilled_at(&self, at: Timestamp) -> Result<()> {
+        let item = item(
+            &json!({"at": at}),
+            keys::pool_refill_mark(),
+            "pool_refill",
             &[],
         );
         Ok(self.table.write(Write::put(item)).await?)
