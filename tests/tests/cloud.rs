@@ -51,7 +51,8 @@ async fn function_routers() -> (Vec<(&'static str, Router)>, tempfile::TempDir) 
         ("checkout", functions::checkout(Arc::clone(&tiketi))),
         ("pesapal-ipn", functions::pesapal_ipn(Arc::clone(&tiketi))),
         ("rsc", functions::rsc(Arc::clone(&tiketi))),
-        ("portal", functions::portal(tiketi, key)),
+        ("portal", functions::portal(Arc::clone(&tiketi), key)),
+        ("api", functions::api(tiketi)),
     ];
     let marked = routers
         .into_iter()

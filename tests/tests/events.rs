@@ -164,7 +164,7 @@ async fn portal_events_run_through_the_portal_function() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn api_events_run_through_the_portal_function() {
+async fn api_events_run_through_the_api_function() {
     use tiketi_core::domain::{
         account::{Email, Role, User},
         api_token::{self, ApiToken, Scope},
@@ -220,7 +220,8 @@ async fn api_events_run_through_the_portal_function() {
         .create_api_token(&token, &entry)
         .await
         .unwrap();
-    let (status, headers, body) = invoke_http(portal(&d), "api-ticket-types.json").await;
+    let api = functions::api(Arc::clone(&d.tiketi));
+    let (status, headers, body) = invoke_http(api, "api-ticket-types.json").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(headers["content-type"], "application/json");
     let list: serde_json::Value = serde_json::from_str(&body).unwrap();

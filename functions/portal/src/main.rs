@@ -1,5 +1,5 @@
-//! Lambda `portal`: the operator portal (`/portal/...`) and the REST API (`/api/v1/...`),
-//! behind the HTTP API (see template.yaml). Sessions are signed with the session key, secrets
+//! Lambda `portal`: the operator portal (`/portal/...`), behind the HTTP API (see
+//! template.yaml). Sessions are signed with the session key, secrets
 //! at rest sealed with the data key, both read from Secrets Manager at init (`tiketi_app::aws`).
 
 use std::sync::Arc;

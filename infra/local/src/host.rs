@@ -272,6 +272,7 @@ impl Host {
         // Every function's routes, as each Lambda function serves them.
         let mut app = Router::new()
             .merge(functions::portal(Arc::clone(&tiketi), session_key))
+            .merge(functions::api(Arc::clone(&tiketi)))
             .merge(functions::checkout(Arc::clone(&tiketi)))
             .merge(functions::pesapal_ipn(Arc::clone(&tiketi)))
             .merge(functions::rsc(Arc::clone(&tiketi)))

@@ -326,12 +326,15 @@ pub async fn measure(
         measured.pass = meter.since(&before);
     }
     checks
-        .run("costs: a scheduled pass with nothing due measured", async move {
-            match outcome {
-                Some(super::lambda::Outcome::Ok(_)) => Ok(()),
-                other => Err(format!("{other:?}")),
-            }
-        })
+        .run(
+            "costs: a scheduled pass with nothing due measured",
+            async move {
+                match outcome {
+                    Some(super::lambda::Outcome::Ok(_)) => Ok(()),
+                    other => Err(format!("{other:?}")),
+                }
+            },
+        )
         .await;
     Some(measured)
 }

@@ -28,8 +28,13 @@ pub fn rsc<P: Platform>(tiketi: Arc<Tiketi<P>>) -> Router {
     routers::router(AppState(tiketi))
 }
 
-/// `portal`: the operator portal and the REST API, on one state.
+/// `portal`: the operator portal's pages.
 pub fn portal<P: Platform>(tiketi: Arc<Tiketi<P>>, key: pages::cookie::CookieKey) -> Router {
-    let api = api::router(AppState(Arc::clone(&tiketi)));
-    pages::router(pages::PortalState::new(tiketi, key)).merge(api)
+    pages::router(pages::PortalState::new(tiketi, key))
+}
+
+/// `api`: the REST API for operators' programs (its own function: token callers, no session
+/// key, and the portal's package stays small).
+pub fn api<P: Platform>(tiketi: Arc<Tiketi<P>>) -> Router {
+    api::router(AppState(tiketi))
 }
