@@ -58,7 +58,9 @@ pub struct PesapalClient {
 struct Inner {
     base_url: String,
     timeout: Duration,
-    http: reqwest::Client,
+    /// Made at the first call: building one loads the system's root certificates, which the
+    /// functions that never call Pesapal (and every cold start) should not wait for.
+    http: std::sync::OnceLock<reqwest::Client>,
     /// One slot per key and secret; a slot's lock is held while its token is fetched, so
     /// concurrent calls of one merchant share one RequestToken and merchants don't wait on
     /// each other.
@@ -85,16 +87,11 @@ impl PesapalClient {
     /// A client for the API at `base_url` (e.g. [`SANDBOX_BASE_URL`]; endpoints are under
     /// `{base_url}/api/`). `timeout` bounds each HTTP exchange.
     pub fn new(base_url: &str, timeout: Duration) -> Self {
-        Self::with_http_client(base_url, timeout, reqwest::Client::new())
-    }
-
-    /// As [`PesapalClient::new`], on a caller-configured HTTP client.
-    pub fn with_http_client(base_url: &str, timeout: Duration, http: reqwest::Client) -> Self {
         Self {
             inner: Arc::new(Inner {
                 base_url: base_url.trim_end_matches('/').to_owned(),
                 timeout,
-                http,
+                http: std::sync::OnceLock::new(),
                 tokens: Mutex::new(HashMap::new()),
             }),
         }
@@ -208,6 +205,7 @@ impl PesapalClient {
         let mut request = self
             .inner
             .http
+            .get_or_init(reqwest::Client::new)
             .request(method, url)
             .timeout(self.inner.timeout)
             .header(ACCEPT, "application/json")

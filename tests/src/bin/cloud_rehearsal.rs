@@ -113,6 +113,52 @@ async fn main() -> ExitCode {
         }
     }
 
+    // Each function's start-up alone (the story's cold starts ran beside other work), and its
+    // package as deployed.
+    println!();
+    let mut packages = std::collections::BTreeMap::new();
+    let mut binaries: Vec<String> = stack
+        .lambda
+        .specs()
+        .iter()
+        .map(|s| s.binary.clone())
+        .collect();
+    binaries.sort();
+    for binary in &binaries {
+        let mut starts = Vec::new();
+        for _ in 0..3 {
+            if let Some(init) = stack.lambda.measure_cold_start(binary).await {
+                starts.push(init.as_secs_f64() * 1000.0);
+            }
+        }
+        starts.sort_by(f64::total_cmp);
+        let zip = std::fs::metadata(options.lambda_dir.join(binary).join("bootstrap.zip"))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        println!(
+            "{binary:12} package {:.2} MB zipped, start-up {} ms (median of {:?})",
+            zip as f64 / 1e6,
+            starts
+                .get(starts.len() / 2)
+                .map_or("?".into(), |m| format!("{m:.0}")),
+            starts.iter().map(|m| m.round()).collect::<Vec<_>>()
+        );
+        packages.insert(
+            binary.clone(),
+            serde_json::json!({"zip_bytes": zip, "init_ms": starts}),
+        );
+    }
+    if let Some(path) = arg("--report")
+        && let Ok(text) = std::fs::read_to_string(&path)
+        && let Ok(mut report) = serde_json::from_str::<serde_json::Value>(&text)
+    {
+        report["packages"] = serde_json::json!(packages);
+        let _ = std::fs::write(
+            &path,
+            serde_json::to_string_pretty(&report).unwrap_or_default(),
+        );
+    }
+
     println!();
     for (binary, stats) in stack.lambda.stats() {
         let cold: Vec<String> = stats

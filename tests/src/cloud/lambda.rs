@@ -113,6 +113,11 @@ impl FunctionSpec {
     pub fn access_key(&self) -> String {
         format!("ROLE{}", self.logical_id.to_uppercase())
     }
+
+    /// The same role, as Lambda's SQS poller uses it.
+    pub fn poller_key(&self) -> String {
+        format!("{}POLLER", self.access_key())
+    }
 }
 
 /// How an invocation ended.
@@ -370,6 +375,35 @@ impl LambdaService {
             tokio::spawn(copy_log(stream, log_path, stats));
         }
         Ok(Sandbox { child })
+    }
+
+    /// Starts one more process of a function and waits for it to be ready for its first event
+    /// (its first `invocation/next`): its init time, measured alone. The process then serves
+    /// invocations like the others.
+    pub async fn measure_cold_start(&self, binary: &str) -> Option<Duration> {
+        let function = self.functions.get(binary)?;
+        let before = function
+            .stats
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .cold_starts
+            .len();
+        let sandbox = self.start_sandbox(function).await.ok()?;
+        function.sandboxes.lock().await.push(sandbox);
+        for _ in 0..200 {
+            let latest = {
+                let stats = function
+                    .stats
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                (stats.cold_starts.len() > before).then(|| stats.cold_starts.last().copied())
+            };
+            if let Some(init) = latest {
+                return init;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        None
     }
 
     /// A synchronous invocation (`RequestResponse`), as API Gateway, function URLs and the SQS

@@ -80,7 +80,15 @@ impl Measured {
         let life = bill(&self.voucher_life, prices);
         let tracking =
             (total(&life) - f64::from(self.voucher_life_runs) * total(&idle_run)).max(0.0);
-        let mut busy = bill(&self.busy_run.scaled(MINUTES_A_MONTH), prices);
+        let heartbeat = (total(&bill(&self.heartbeat_run, prices)) - total(&idle_run)).max(0.0);
+        let with_heartbeats = |mut bill: Bill| {
+            *bill
+                .lines
+                .entry("heartbeats (every 5 minutes)".into())
+                .or_insert(0.0) += heartbeat * HEARTBEATS_A_MONTH;
+            bill
+        };
+        let mut busy = with_heartbeats(bill(&self.busy_run.scaled(MINUTES_A_MONTH), prices));
         *busy
             .lines
             .entry("voucher tracking (1,500 vouchers)".into())
@@ -88,7 +96,7 @@ impl Measured {
         Monthly {
             region: prices.region,
             busy_router: busy,
-            idle_router: bill(&self.idle_run.scaled(MINUTES_A_MONTH), prices),
+            idle_router: with_heartbeats(bill(&self.idle_run.scaled(MINUTES_A_MONTH), prices)),
             voucher_tracking_each: tracking,
             per_thousand_sales: bill(&self.sale.scaled(1000.0), prices),
             scheduled_pass: bill(&self.pass.scaled(MINUTES_A_MONTH), prices),

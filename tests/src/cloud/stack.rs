@@ -224,18 +224,26 @@ impl CloudStack {
             .iter()
             .map(|f| FunctionSpec::from_template(&template, &f.logical_id))
             .collect::<Result<Vec<_>, _>>()?;
-        let principals: HashMap<String, Principal> = specs
-            .iter()
-            .map(|s| {
-                Ok((
-                    s.access_key(),
-                    Principal {
-                        name: s.logical_id.clone(),
-                        policy: Policy::of_function(&template, &s.logical_id)?,
-                    },
-                ))
-            })
-            .collect::<Result<_, super::template::TemplateError>>()?;
+        // Each function's role, and the same role as Lambda's SQS poller uses it (counted apart:
+        // the poller's requests are the platform's, not the function's).
+        let mut principals: HashMap<String, Principal> = HashMap::new();
+        for spec in &specs {
+            let policy = Policy::of_function(&template, &spec.logical_id)?;
+            principals.insert(
+                spec.poller_key(),
+                Principal {
+                    name: format!("{} (SQS poller)", spec.logical_id),
+                    policy: policy.clone(),
+                },
+            );
+            principals.insert(
+                spec.access_key(),
+                Principal {
+                    name: spec.logical_id.clone(),
+                    policy,
+                },
+            );
+        }
         let gate = Gate::start(
             &moto.endpoint,
             principals,
@@ -323,7 +331,7 @@ impl CloudStack {
         let mut schedules = Vec::new();
         for spec in &specs {
             for source in SqsSource::of(spec, &queues) {
-                let as_function = sdk(&gate.endpoint, &spec.access_key()).await;
+                let as_function = sdk(&gate.endpoint, &spec.poller_key()).await;
                 sqs_sources.push((source, aws_sdk_sqs::Client::new(&as_function)));
             }
             schedules.extend(ScheduleSource::of(spec, template.stack_name()));
