@@ -57,6 +57,15 @@ impl<T: Table> Table for CountingTable<T> {
         Ok(item)
     }
 
+    async fn get_eventually(&self, key: &Key) -> Result<Option<Item>, TableError> {
+        self.counts.calls.fetch_add(1, Relaxed);
+        let item = self.inner.get_eventually(key).await?;
+        self.counts
+            .items_read
+            .fetch_add(usize::from(item.is_some()), Relaxed);
+        Ok(item)
+    }
+
     async fn write(&self, write: Write) -> Result<(), TableError> {
         self.counts.calls.fetch_add(1, Relaxed);
         self.counts.items_written.fetch_add(1, Relaxed);

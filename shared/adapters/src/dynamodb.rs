@@ -75,6 +75,20 @@ impl DynamoTable {
         &self.table_name
     }
 
+    #[tracing::instrument(level = "debug", skip(self), fields(pk = %key.pk, sk = %key.sk))]
+    async fn get_item(&self, key: &Key, consistent: bool) -> Result<Option<Item>, TableError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table_name)
+            .set_key(Some(key_attributes(key)))
+            .consistent_read(consistent)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        output.item.map(from_attributes).transpose()
+    }
+
     /// Sends one chunk of at most [`BATCH_SIZE`] puts, retrying unprocessed items with backoff.
     async fn write_batch(&self, mut requests: Vec<WriteRequest>) -> Result<(), TableError> {
         let mut delay = Duration::from_millis(50);
@@ -104,18 +118,12 @@ impl DynamoTable {
 }
 
 impl Table for DynamoTable {
-    #[tracing::instrument(level = "debug", skip_all, fields(pk = %key.pk, sk = %key.sk))]
     async fn get(&self, key: &Key) -> Result<Option<Item>, TableError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table_name)
-            .set_key(Some(key_attributes(key)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)?;
-        output.item.map(from_attributes).transpose()
+        self.get_item(key, true).await
+    }
+
+    async fn get_eventually(&self, key: &Key) -> Result<Option<Item>, TableError> {
+        self.get_item(key, false).await
     }
 
     #[tracing::instrument(level = "debug", skip_all)]

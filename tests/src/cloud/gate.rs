@@ -611,7 +611,10 @@ async fn handle(State(state): State<Arc<GateState>>, request: Request) -> Respon
                 } else {
                     state.current_item(table, key).await
                 };
-                units.write += write_units(&keys, before.as_ref(), after.as_ref(), *transactional);
+                let write = write_units(&keys, before.as_ref(), after.as_ref(), *transactional);
+                // RUST_LOG=tiketi_tests::cloud::gate=debug: where each write unit goes.
+                tracing::debug!(principal = %who, %op, %key, write, "write units");
+                units.write += write;
             }
             state.record(|l| *l.dynamodb.entry(who.clone()).or_default() += units);
         }

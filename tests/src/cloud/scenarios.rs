@@ -6,9 +6,11 @@
 //! - **idle router**: no customers; the same runs;
 //! - **heartbeat**: a run that writes the router's report time, as one does every 5 minutes
 //!   (`domain::router_state::HEARTBEAT`) even when nothing changed (measured by a run whose
-//!   report says the router was upgraded, which is also written at once);
-//! - **voucher life**: what tracking one voucher's use costs its router, from first login to
-//!   used up and removed (over its runs, less the idle router's cost of as many runs);
+//!   report says the router was upgraded, which is also written at once), on each router: its
+//!   cost grows with what the router's state item holds;
+//! - **voucher life**: what one more voucher costs the busy router, from its sale's change
+//!   counter bump through its load onto the router, first login, use, used up and removal
+//!   (over its runs, less the busy router's cost of as many runs);
 //! - **sale**: a customer's purchase, checkout page to voucher on the order page;
 //! - **scheduled pass**: one run of the expiry function when nothing is due, invoked as the
 //!   schedule invokes it (after the hourly pool top-up has run), with the rehearsal's operator
@@ -47,9 +49,10 @@ pub const HEARTBEATS_A_MONTH: f64 = MINUTES_A_MONTH / 5.0;
 pub struct Measured {
     pub busy_run: Usage,
     pub idle_run: Usage,
-    /// One run that writes the router's report time.
-    pub heartbeat_run: Usage,
-    /// A voucher's whole life on its own router, and how many runs that took.
+    /// One run of each that writes the router's report time.
+    pub busy_heartbeat_run: Usage,
+    pub idle_heartbeat_run: Usage,
+    /// One more voucher's whole life on the busy router, and how many runs that took.
     pub voucher_life: Usage,
     pub voucher_life_runs: u32,
     pub sale: Usage,
@@ -76,27 +79,37 @@ fn total(bill: &Bill) -> f64 {
 
 impl Measured {
     pub fn monthly(&self, prices: &Prices) -> Monthly {
+        let busy_run = bill(&self.busy_run, prices);
         let idle_run = bill(&self.idle_run, prices);
         let life = bill(&self.voucher_life, prices);
         let tracking =
-            (total(&life) - f64::from(self.voucher_life_runs) * total(&idle_run)).max(0.0);
-        let heartbeat = (total(&bill(&self.heartbeat_run, prices)) - total(&idle_run)).max(0.0);
-        let with_heartbeats = |mut bill: Bill| {
+            (total(&life) - f64::from(self.voucher_life_runs) * total(&busy_run)).max(0.0);
+        let with_heartbeats = |mut bill: Bill, heartbeat: &Usage, run: &Bill| {
+            let extra = (total(&super::costs::bill(heartbeat, prices)) - total(run)).max(0.0);
             *bill
                 .lines
                 .entry("heartbeats (every 5 minutes)".into())
-                .or_insert(0.0) += heartbeat * HEARTBEATS_A_MONTH;
+                .or_insert(0.0) += extra * HEARTBEATS_A_MONTH;
             bill
         };
-        let mut busy = with_heartbeats(bill(&self.busy_run.scaled(MINUTES_A_MONTH), prices));
+        let mut busy = with_heartbeats(
+            bill(&self.busy_run.scaled(MINUTES_A_MONTH), prices),
+            &self.busy_heartbeat_run,
+            &busy_run,
+        );
         *busy
             .lines
             .entry("voucher tracking (1,500 vouchers)".into())
             .or_insert(0.0) += tracking * SALES_A_DAY * 30.0;
+        let idle = with_heartbeats(
+            bill(&self.idle_run.scaled(MINUTES_A_MONTH), prices),
+            &self.idle_heartbeat_run,
+            &idle_run,
+        );
         Monthly {
             region: prices.region,
             busy_router: busy,
-            idle_router: with_heartbeats(bill(&self.idle_run.scaled(MINUTES_A_MONTH), prices)),
+            idle_router: idle,
             voucher_tracking_each: tracking,
             per_thousand_sales: bill(&self.sale.scaled(1000.0), prices),
             scheduled_pass: bill(&self.pass.scaled(MINUTES_A_MONTH), prices),
@@ -218,12 +231,67 @@ pub async fn measure(
         }
     }
     measured.busy_run = meter.since(&before).scaled(1.0 / f64::from(CYCLES));
+    let use_a_minute = |router: &mut SimulatedRouter| {
+        for code in &busy_codes {
+            router.model.use_data(code, 60, 2_000_000);
+        }
+    };
+    use_a_minute(&mut busy_router);
+    busy_router.version = "7.17 (stable)".into();
+    let before = meter.snapshot();
+    let heartbeat = busy_router.run_sync().await;
+    measured.busy_heartbeat_run = meter.since(&before);
+    if let Err(error) = heartbeat {
+        failed.get_or_insert(error);
+    }
     checks
         .run(
-            &format!("costs: {CYCLES} runs of the busy router measured"),
+            &format!("costs: {CYCLES} runs and a heartbeat of the busy router measured"),
             async move { failed.map_or(Ok(()), Err) },
         )
         .await;
+
+    // One more voucher, sold for the busy router: its whole life there.
+    let s = Arc::clone(story);
+    let (data_pass, router_id) = (story.ticket_type_id.clone(), busy_router.id.clone());
+    let made = checks
+        .run("costs: a 100 MB voucher for the busy router", async move {
+            make_vouchers(&s, &router_id, &data_pass, 1).await
+        })
+        .await;
+    if let Some(codes) = made {
+        let code = codes[0].clone();
+        let before = meter.snapshot();
+        let mut runs = 0;
+        let mut failed = None;
+        let mut loaded = false;
+        // Loaded at the first run; then 10 MB a minute: used up after ten runs, removed at
+        // the run that reports it used up.
+        while runs < 20 && (!loaded || busy_router.model.users.contains_key(&code)) {
+            use_a_minute(&mut busy_router);
+            if busy_router.model.users.contains_key(&code) {
+                loaded = true;
+                busy_router.model.use_data(&code, 60, 10_000_000);
+            }
+            runs += 1;
+            if let Err(error) = busy_router.run_sync().await {
+                failed = Some(error);
+                break;
+            }
+        }
+        measured.voucher_life = meter.since(&before);
+        measured.voucher_life_runs = runs;
+        let gone = loaded && !busy_router.model.users.contains_key(&code);
+        checks
+            .run(
+                "costs: the voucher was loaded, used up and removed",
+                async move {
+                    failed.map_or(Ok(()), Err)?;
+                    ensure(gone, || format!("loaded {loaded}, after {runs} runs"))
+                },
+            )
+            .await;
+    }
 
     let s = Arc::clone(story);
     let idle = checks
@@ -247,7 +315,7 @@ pub async fn measure(
         idle_router.version = "7.17 (stable)".into();
         let before = meter.snapshot();
         let heartbeat = idle_router.run_sync().await;
-        measured.heartbeat_run = meter.since(&before);
+        measured.idle_heartbeat_run = meter.since(&before);
         if let Err(error) = heartbeat {
             failed.get_or_insert(error);
         }
@@ -256,47 +324,6 @@ pub async fn measure(
                 &format!("costs: {CYCLES} runs of the idle router measured"),
                 async move { failed.map_or(Ok(()), Err) },
             )
-            .await;
-    }
-
-    let s = Arc::clone(story);
-    let data_pass = story.ticket_type_id.clone();
-    let life = checks
-        .run(
-            "costs: one 100 MB voucher's life on its router, login to removal",
-            async move {
-                let mut router = new_router(&s, "Life Router").await?;
-                let codes = make_vouchers(&s, &router.id, &data_pass, 1).await?;
-                let code = codes[0].clone();
-                router.run_sync().await?;
-                ensure(router.model.users.contains_key(&code), || {
-                    "not on the router".into()
-                })?;
-                Ok((router, code))
-            },
-        )
-        .await;
-    if let Some((mut router, code)) = life {
-        let before = meter.snapshot();
-        let mut runs = 0;
-        let mut failed = None;
-        // 10 MB a minute: used up after ten runs, removed at the next.
-        while router.model.users.contains_key(&code) && runs < 20 {
-            router.model.use_data(&code, 60, 10_000_000);
-            runs += 1;
-            if let Err(error) = router.run_sync().await {
-                failed = Some(error);
-                break;
-            }
-        }
-        measured.voucher_life = meter.since(&before);
-        measured.voucher_life_runs = runs;
-        let gone = !router.model.users.contains_key(&code);
-        checks
-            .run("costs: the voucher was used up and removed", async move {
-                failed.map_or(Ok(()), Err)?;
-                ensure(gone, || format!("still on the router after {runs} runs"))
-            })
             .await;
     }
 

@@ -271,7 +271,8 @@ pub const MAX_TRANSACTION_WRITES: usize = 100;
 /// The single-table store.
 ///
 /// Contract (checked by `tests/contract/table.rs` for every adapter):
-/// - `get` is strongly consistent; queries of a GSI may lag writes slightly (as on DynamoDB).
+/// - `get` is strongly consistent; `get_eventually` and queries of a GSI may lag writes
+///   slightly (as on DynamoDB, where an eventually consistent read costs half).
 /// - `write` applies one write atomically, or fails with `ConditionFailed { index: 0 }`.
 /// - `transact` applies all writes or none; at most [`MAX_TRANSACTION_WRITES`], each on a
 ///   different key, else `Invalid`. A failing condition gives `ConditionFailed` with its index.
@@ -279,6 +280,15 @@ pub const MAX_TRANSACTION_WRITES: usize = 100;
 /// - `query` returns items of one partition in range order, honouring `limit` and `after`.
 pub trait Table: Send + Sync + 'static {
     fn get(&self, key: &Key) -> impl Future<Output = Result<Option<Item>, TableError>> + Send;
+    /// `get` for reads repeated every minute where missing the last second's write does no
+    /// harm (a router's run): half the read cost on DynamoDB. Stores that are always
+    /// consistent need not override it.
+    fn get_eventually(
+        &self,
+        key: &Key,
+    ) -> impl Future<Output = Result<Option<Item>, TableError>> + Send {
+        self.get(key)
+    }
     fn write(&self, write: Write) -> impl Future<Output = Result<(), TableError>> + Send;
     fn transact(&self, writes: Vec<Write>) -> impl Future<Output = Result<(), TableError>> + Send;
     fn batch_put(&self, items: Vec<Item>) -> impl Future<Output = Result<(), TableError>> + Send;

@@ -56,7 +56,7 @@ impl<P: Platform> Tiketi<P> {
         router_id: &str,
         presented: &str,
     ) -> Result<Router, ServiceError> {
-        let router = self.store.router(operator_id, router_id).await?;
+        let router = self.store.router_eventually(operator_id, router_id).await?;
         match router {
             Some(router)
                 if router.secret_digest.as_deref().is_some_and(|digest| {

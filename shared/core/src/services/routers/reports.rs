@@ -165,6 +165,11 @@ impl<P: Platform> Tiketi<P> {
                 }
             }
         }
+        if outcome.updated > 0 {
+            // A changed voucher may change what the router should hold (used up, slowed
+            // down): the next plan is a full one, whichever page or run makes it.
+            inventory.planned = None;
+        }
         if outcome.updated > 0 || outcome.foreign > 0 || outcome.misused > 0 {
             info!(router_id = %router.id, ?outcome, "usage report recorded");
         }

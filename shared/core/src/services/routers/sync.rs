@@ -125,7 +125,7 @@ impl<P: Platform> Tiketi<P> {
         let (op, id) = (&router.operator_id, &router.id);
         let mut inventory = self
             .store
-            .router_inventory(op, id)
+            .router_inventory_eventually(op, id)
             .await?
             .unwrap_or_default();
         let before = inventory.clone();
@@ -137,12 +137,11 @@ impl<P: Platform> Tiketi<P> {
             inventory.users.iter().map(String::as_str),
             inventory.slow.iter().map(String::as_str),
         );
-        // A voucher this report changed may need the router changed too (slowed down, used
-        // up): its counter bump is not in the state read above, so plan in full.
-        let in_sync = outcome.updated == 0
-            && inventory
-                .planned
-                .is_some_and(|p| p.still_in_sync(inventory.changes, users, now));
+        // A voucher this report (or an earlier page of it) changed drops the plan: see
+        // `apply_report`.
+        let in_sync = inventory
+            .planned
+            .is_some_and(|p| p.still_in_sync(inventory.changes, users, now));
         let script = if in_sync {
             IN_SYNC.to_owned()
         } else {

@@ -138,6 +138,13 @@ impl<T: Table> Repository<T> {
         self.get_entity(&keys::router(operator_id, id)).await
     }
 
+    /// [`Self::router`] as a router's own calls read it, every minute: eventually consistent,
+    /// at half the cost (a secret replaced in the last second still works for that second).
+    pub async fn router_eventually(&self, operator_id: &str, id: &str) -> Result<Option<Router>> {
+        self.get_entity_eventually(&keys::router(operator_id, id))
+            .await
+    }
+
     pub async fn routers(&self, operator_id: &str) -> Result<Vec<Router>> {
         let query = Query::partition(Index::Primary, keys::operator_partition(operator_id))
             .begins_with(keys::ROUTER_PREFIX);

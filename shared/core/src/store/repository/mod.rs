@@ -111,6 +111,15 @@ impl<T: Table> Repository<T> {
         self.table.get(key).await?.map(entity).transpose()
     }
 
+    /// [`Self::get_entity`], eventually consistent ([`Table::get_eventually`]).
+    async fn get_entity_eventually<E: DeserializeOwned>(&self, key: &Key) -> Result<Option<E>> {
+        self.table
+            .get_eventually(key)
+            .await?
+            .map(entity)
+            .transpose()
+    }
+
     /// One page of a listing (`services::paging`): the partition's items whose range key lies
     /// in `low..=high` (none when `high < low`), newest (highest) first, at most `limit`, each
     /// with its range key.

@@ -115,6 +115,17 @@ impl<T: Table> Repository<T> {
             .await
     }
 
+    /// [`Self::router_inventory`] as a router's own run reads it, every minute: eventually
+    /// consistent, at half the cost; a change of the last second is seen at the next run.
+    pub async fn router_inventory_eventually(
+        &self,
+        operator_id: &str,
+        router_id: &str,
+    ) -> Result<Option<RouterInventory>> {
+        self.get_entity_eventually(&keys::router_inventory(operator_id, router_id))
+            .await
+    }
+
     /// The vouchers a router should hold (unused or active), by code; a page of `limit` after
     /// the code `after`.
     /// A page of the router's live vouchers of one lane, in code order, after the code

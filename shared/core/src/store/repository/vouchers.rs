@@ -207,6 +207,13 @@ impl<T: Table> Repository<T> {
     /// item only: rewriting the voucher would rewrite it in its three indexes too, several
     /// times the cost. The voucher's own `usage` is then as of its last change of status;
     /// [`Self::current_usage`] reads the latest.
+    ///
+    /// A change of status carries the counters on the voucher itself, so its history item is
+    /// written after the transaction, not in it (a transaction write costs twice; losing the
+    /// history item to a crash loses nothing the voucher does not hold). Its router's change
+    /// counter is not bumped: the router's own run that reported the usage plans in full
+    /// (`services::routers`), and a used-up user is refused by the router itself (its
+    /// `limit-uptime` / `limit-bytes-total`).
     pub async fn apply_voucher_usage(&self, voucher: &Voucher, change: &UsageChange) -> Result<()> {
         let op = &voucher.operator_id;
         let at = change.usage.reported_at.unwrap_or(voucher.created_at);
@@ -257,11 +264,7 @@ impl<T: Table> Repository<T> {
             changes,
             condition: Some(unchanged_since_read(voucher)),
         };
-        let mut writes = vec![update, Write::put(snapshot)];
-        // Its router must drop it, or move it to its slow profile.
-        if !change.status.is_live() || change.throttled_at.is_some() {
-            writes.push(router_changed(op, &voucher.router_id));
-        }
+        let mut writes = vec![update];
         if change.status != voucher.status {
             writes.push(count_vouchers(
                 op,
@@ -281,7 +284,8 @@ impl<T: Table> Repository<T> {
                 condition: None,
             });
         }
-        Ok(self.table.transact(writes).await?)
+        self.table.transact(writes).await?;
+        Ok(self.table.write(Write::put(snapshot)).await?)
     }
 
     /// A voucher's counters as last reported: the latest of its own and its history's.
