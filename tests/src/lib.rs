@@ -9,7 +9,9 @@ pub mod contract;
 pub mod counting;
 pub mod moto;
 pub mod portal;
+pub mod reference_checker;
 pub mod router_model;
+pub mod routeros_check;
 pub mod routes;
 
 use std::path::PathBuf;
