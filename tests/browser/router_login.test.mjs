@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const template = readFileSync(join(here, '../../shared/core/tests/golden/login.html'), 'utf8');
+const template = readFileSync(join(here, '../golden/routeros/login.html'), 'utf8');
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const ROUTER = 'http://router.test';
 let browser;

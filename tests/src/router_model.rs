@@ -140,28 +140,23 @@ impl RouterModel {
     }
 }
 
-/// The product's RouterOS checker (beside the repo) accepts the script for v7 and v6.
+/// The RouterOS checker accepts the script for v7 and for v6 without a single problem, and so
+/// does the reference checker where it is present (no error: its exit status).
 pub fn assert_router_accepts(script: &str) {
-    let checker = crate::repo_path("../shared/routeros/rsc_check.py");
-    assert!(
-        checker.exists(),
-        "the RouterOS checker is missing at {}",
-        checker.display()
-    );
-    let file = tempfile::Builder::new().suffix(".rsc").tempfile().unwrap();
-    std::fs::write(file.path(), script).unwrap();
-    for flags in [&[][..], &["--v6"][..]] {
-        let out = std::process::Command::new("python3")
-            .arg(&checker)
-            .arg(file.path())
-            .args(flags)
-            .output()
-            .unwrap();
+    use crate::routeros_check::{RouterOs, check, render};
+    for version in RouterOs::BOTH {
+        let problems = check(script, version);
         assert!(
-            out.status.success(),
-            "rsc_check {flags:?}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+            problems.is_empty(),
+            "the RouterOS checker ({version}) finds problems in the script:\n{}",
+            render(&problems)
         );
+        if let Some(verdict) = crate::reference_checker::run(script, version) {
+            assert_eq!(
+                verdict.exit_code, 0,
+                "the reference checker ({version}) rejects the script:\n{}",
+                verdict.output
+            );
+        }
     }
 }
