@@ -1,7 +1,9 @@
 //! Pesapal API 3.0 client: the [`PaymentGateway`] adapter, for real Pesapal and for the
 //! sandbox stand-in of `tiketi-local` alike.
 //!
-//! Follows `shared/pesapal-api.md`. What matters most, because integrations get it wrong:
+//! Follows Pesapal's API 3.0 as `docs/pesapal.md` describes it (developer.pesapal.com, and what
+//! integrators observed where the documentation is silent). What matters most, because
+//! integrations get it wrong:
 //! - every answer is judged on its JSON body (`error.code`, the *string* `status`,
 //!   `status_code`), never on the HTTP status alone: Pesapal sends business errors and even an
 //!   unpaid order's status with HTTP 500;

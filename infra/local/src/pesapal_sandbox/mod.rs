@@ -1,11 +1,11 @@
 //! A Pesapal API 3.0 sandbox stand-in, so local mode and the tests can take payments without
 //! network access or Pesapal keys.
 //!
-//! It speaks the API as `shared/pesapal-api.md` describes real Pesapal, with the same field
-//! names, shapes and quirks (string `status`, `error_type`, the `ipn_status_decription` typo,
-//! the unpaid order answering `status_code` 0 + `payment_details_not_found` with HTTP 500), so
-//! the production [`PesapalClient`](tiketi_adapters::pesapal::PesapalClient) is what talks to
-//! it. A customer "pays" on a small server-rendered page; tests drive it with plain methods.
+//! It speaks the API as real Pesapal does (`docs/pesapal.md`), with the same field names, shapes
+//! and quirks (string `status`, `error_type`, the `ipn_status_decription` typo, the unpaid order
+//! answering `status_code` 0 + `payment_details_not_found` with HTTP 500), so the production
+//! [`PesapalClient`](tiketi_adapters::pesapal::PesapalClient) is what talks to it. A customer
+//! "pays" on a small server-rendered page; tests drive it with plain methods.
 //!
 //! URL layout, relative to where the host mounts [`Sandbox::router`] (the `public_base_url`
 //! given to [`Sandbox::new`], e.g. `http://127.0.0.1:8080/pesapal-sandbox`):

@@ -1,6 +1,6 @@
-//! The hotspot's `login.html` (notes §5, §11.10): the operator's name, the voucher code, a
-//! password field for vouchers printed with a separate password (left empty, the code is the
-//! password too) and a Buy link to the checkout.
+//! The hotspot's `login.html` (`docs/routers.md`, RouterOS facts: *The login page*): the operator's
+//! name, the voucher code, a password field for vouchers printed with a separate password (left
+//! empty, the code is the password too) and a Buy link to the checkout.
 //!
 //! The router fills in `$(…)` variables before serving the page. The form works with both
 //! login methods the profile enables: with `http-chap` (the router renders `chap-id`) the page

@@ -2,16 +2,21 @@
 //! script, the `tiketi-sync` script it runs every minute, voucher batch imports and the
 //! hotspot login page.
 //!
-//! The rules come from `../shared/routeros-notes.md` (section numbers below refer to it) and
-//! every generated `.rsc` passes its checker, `../shared/routeros/rsc_check.py`, with and
-//! without `--v6` (tests: `tests/routeros_golden.rs`):
-//! - **One quoting function** ([`quote`], §3.2): every inserted value goes through it, once per
-//!   nesting level, so no operator or voucher text can end a string, expand `$…`, or print v6
-//!   help at `?`.
-//! - **Idempotent** (§3.5): named items are added only when missing, then set in full;
-//!   Tiketi's unnamed items are tagged and replaced. Running a script twice = once.
-//! - **v6 and v7** (§4, §11): menu paths with spaces, `\?` always, `:do {} on-error={}`, no
-//!   v7-only commands or properties on any line v6 parses; property names exactly as §1 lists.
+//! The RouterOS facts the scripts rely on, with their sources, are listed in `docs/routers.md`
+//! (*RouterOS facts*; the section names cited below are its). Every generated `.rsc` passes the
+//! repository's RouterOS checker for v7 and v6 (`tiketi_tests::routeros_check`; tests:
+//! `tests/tests/routeros_golden.rs`, golden files in `tests/golden/routeros/`):
+//! - **One quoting function** ([`quote`], *Strings and quoting*): a `"…"` string is expanded
+//!   when its line runs and v6 prints help at a raw `?`, so every inserted value goes through
+//!   it, once per nesting level, and no operator or voucher text can end a string, expand `$…`,
+//!   or print v6 help.
+//! - **Idempotent** (*Menus and properties*): adding a name that exists aborts an import, so
+//!   named items are added only when missing, then set in full; Tiketi's unnamed items are
+//!   tagged and replaced. Running a script twice = once.
+//! - **v6 and v7** (*RouterOS v6 and v7 in one script*): v6 refuses a whole script for one line
+//!   it cannot parse, so menu paths with spaces, `\?` always, `:do {} on-error={}`, no v7-only
+//!   commands or properties on any line v6 parses; property names exactly as RouterOS has them
+//!   per menu (one unknown name aborts the import).
 //! - **Tiketi's items are recognisable**: user profiles `tiketi-<ticket type>`, users commented
 //!   `tiketi:<ticket type>`, walled-garden entries commented `tiketi`.
 

@@ -1,11 +1,12 @@
 //! The one quoting function every value in a generated script goes through, and the few value
-//! formats RouterOS needs besides strings (notes §2.1, §3.2, §1.9).
+//! formats RouterOS needs besides strings (`docs/routers.md`, RouterOS facts: *Strings and
+//! quoting*, *Values*).
 //!
-//! A `"…"` string is expanded when the line runs (`$name`, `$(…)`, `$[…]`), v6 prints help at a
-//! raw `?`, and only the listed escapes exist, so [`quote`] escapes exactly: `\` `"` `$` `?`,
-//! LF/CR/TAB as `\n` `\r` `\t`, other control bytes and DEL as `\XX` (upper-case hex).
-//! Everything else, UTF-8 included, passes through. A script stored inside a string (a
-//! `/system script` `source`) is quoted once more: one application per nesting level.
+//! A `"…"` string is expanded when the line runs (`$name`, `$(…)`, `$[…]`), v6 prints help at a raw
+//! `?`, and only the listed escapes exist, so [`quote`] escapes exactly: `\` `"` `$` `?`, LF/CR/TAB
+//! as `\n` `\r` `\t`, other control bytes and DEL as `\XX` (upper-case hex). Everything else, UTF-8
+//! included, passes through. A script stored inside a string (a `/system script` `source`) is
+//! quoted once more: one application per nesting level.
 
 use std::fmt::Write as _;
 
@@ -34,7 +35,7 @@ pub fn quote(value: &str) -> String {
 }
 
 /// A duration as RouterOS writes it (`1h`, `1d12h`, `4w2d`, `0s`): units `w d h m s` in order,
-/// never a bare number or a clock form (notes §2.1).
+/// never a bare number or a clock form (RouterOS facts: *Values*).
 pub fn time(seconds: u64) -> String {
     if seconds == 0 {
         return "0s".to_owned();
@@ -57,7 +58,7 @@ pub fn time(seconds: u64) -> String {
 }
 
 /// The value of `/tool fetch http-header-field`: headers joined with `,`, a comma inside one
-/// header written `\,` (notes §1.9). Still to be [`quote`]d.
+/// header written `\,` (RouterOS facts: *Strings and quoting*). Still to be [`quote`]d.
 pub fn header_fields(headers: &[&str]) -> String {
     headers
         .iter()

@@ -2,36 +2,36 @@
 //! profile and server, Tiketi's user profiles, walled garden, NTP, login page, and the
 //! `tiketi-sync` script with its scheduler.
 //!
-//! Every step is idempotent (notes §3.5): named items are added only when missing and then set
-//! in full; the walled-garden entries Tiketi owns are tagged `comment="tiketi"`, removed and
-//! re-added. Menu paths use spaces and errors are caught with `:do {} on-error={}`, so one file
-//! serves v6 and v7 (notes §4, §11.2).
+//! Every step is idempotent (`docs/routers.md`, RouterOS facts: *Menus and properties*): named
+//! items are added only when missing and then set in full; the walled-garden entries Tiketi owns
+//! are tagged `comment="tiketi"`, removed and re-added. Menu paths use spaces and errors are caught
+//! with `:do {} on-error={}`, so one file serves v6 and v7 (*RouterOS v6 and v7 in one script*).
 //!
 //! **login.html is downloaded, not written in-script.** RouterOS v6 has no `/file add`; its
-//! workaround (`/file print file=x` + `/file set x contents=…`) creates `x.txt`, and file
-//! contents pass through variables limited to ~4 KB (notes §1.10, §4). So the script fetches
-//! `<sync_url base>/login.html` (see [`login_page`](super::login_page)) with the router secret
-//! into the profile's own html directory, which works the same on both versions and for any
-//! size. The directory is `tiketi`, or `flash/tiketi` on devices whose `flash/` is the only
-//! persistent storage (notes §1.2, §1.9); RouterOS copies its default pages (md5.js, status…)
-//! into a profile's directory when the profile is created (MikroTik wiki, "Customizing
-//! Hotspot"; unverified on v7), which is why the profile is added with `html-directory` set.
+//! workaround (`/file print file=x` + `/file set x contents=…`) creates `x.txt`, and file contents
+//! pass through variables limited to ~4 KB (*Fetch, files, certificates*). So the script fetches
+//! `<sync_url base>/login.html` (see [`login_page`](super::login_page)) with the router secret into
+//! the profile's own html directory, which works the same on both versions and for any size. The
+//! directory is `tiketi`, or `flash/tiketi` on devices whose `flash/` is the only persistent
+//! storage (*Menus and properties*); RouterOS copies its default pages (md5.js, status…) into a
+//! profile's directory when the profile is created (MikroTik wiki, "Customizing Hotspot";
+//! unverified on v7), which is why the profile is added with `html-directory` set.
 //!
-//! **NTP**: the client's server property is `servers` on v7 but `server-dns-names` on v6
-//! (notes §4, v6 names unverified). A v7-only name on a line v6 parses aborts the import, so the
-//! command for the running version is chosen at run time and compiled with `:parse`, inside
-//! `:do {} on-error={}`.
+//! **NTP**: the client's server property is `servers` on v7 but `server-dns-names` on v6 (*RouterOS
+//! v6 and v7 in one script*; v6 names unverified). A v7-only name on a line v6 parses aborts the
+//! import, so the command for the running version is chosen at run time and compiled with `:parse`,
+//! inside `:do {} on-error={}`.
 //!
 //! **Certificate authorities** (step 0): every download verifies the server
-//! (`check-certificate=yes-without-crl`), which RouterOS before 7.19 (no built-in trust store)
-//! can only do for a root CA imported into `/certificate` (notes §8.2.1, §11.8). The script
-//! writes each root Tiketi may be served under (Let's Encrypt's ISRG Root X1 for a server of
-//! one's own, Amazon Root CA 1 for API Gateway and CloudFront: [`TRUSTED_CAS`], public
-//! certificates copied from Debian's ca-certificates) into a file with v6's trick (`/file print
-//! file=x` creates `x.txt`, then `/file set … contents=`; a root is under 2 KB, well inside v6's
-//! ~4 KB) and imports it, unless a certificate of that name is there already; 7.19+ needs none
-//! of it but takes no harm. Unverified on a real v6 router: that `/certificate import` reads a
-//! `.txt` PEM and marks an imported root trusted (it is also set `trusted=yes`).
+//! (`check-certificate=yes-without-crl`), which RouterOS before 7.19 (no built-in trust store) can
+//! only do for a root CA imported into `/certificate` (*Fetch, files, certificates*). The script
+//! writes each root Tiketi may be served under (Let's Encrypt's ISRG Root X1 for a server of one's
+//! own, Amazon Root CA 1 for API Gateway and CloudFront: [`TRUSTED_CAS`], public certificates
+//! copied from Debian's ca-certificates) into a file with v6's trick (`/file print file=x` creates
+//! `x.txt`, then `/file set … contents=`; a root is under 2 KB, well inside v6's ~4 KB) and imports
+//! it, unless a certificate of that name is there already; 7.19+ needs none of it but takes no
+//! harm. Unverified on a real v6 router: that `/certificate import` reads a `.txt` PEM and marks an
+//! imported root trusted (it is also set `trusted=yes`).
 //!
 //! Not done here: IP addresses, DHCP server creation, NAT and DNS (the router's existing LAN
 //! setup is assumed; only an existing DHCP server on the interface is pointed at the hotspot
@@ -57,13 +57,14 @@ pub const TAG: &str = "tiketi";
 /// Name of the address pool.
 pub const POOL: &str = "tiketi-pool";
 /// Policies of the sync script and its scheduler: fetch needs `test`, config `read,write`,
-/// scripts `policy`, hotspot passwords `sensitive`, files `ftp` (notes §1.8, §8.2.6).
+/// scripts `policy`, hotspot passwords `sensitive`, files `ftp` (RouterOS facts: *Scheduler,
+/// scripts, policies*).
 pub const SYNC_POLICY: &str = "ftp,read,write,policy,test,sensitive";
 /// NTP servers the setup script configures.
 pub const NTP_SERVER: &str = "pool.ntp.org";
 
 /// Hosts phones probe to detect a captive portal. Whitelisting one hides the login pop-up
-/// (notes §1.5), so they are never added to the walled garden.
+/// (RouterOS facts: *Walled garden*), so they are never added to the walled garden.
 pub const CAPTIVE_PORTAL_PROBES: &[&str] = &[
     "captive.apple.com",
     "www.apple.com",
@@ -79,11 +80,11 @@ pub const CAPTIVE_PORTAL_PROBES: &[&str] = &[
 ];
 
 /// Pesapal's hosts a buyer's browser must reach before login: `pay.pesapal.com` (live) and
-/// `cybqa.pesapal.com` (sandbox), the API 3.0 hosts (notes §1.5 [PP]); the sandbox's hosted
-/// payment page (`redirect_url`) is on `cybqa.pesapal.com` (`pesapal-api.md`). **Unverified:**
-/// that the live page stays on `pay.pesapal.com`, and which further hosts the page loads (CDNs,
-/// card 3-D Secure, mobile-money pages): capture them from a browser's network log before
-/// release and add them here.
+/// `cybqa.pesapal.com` (sandbox), the API 3.0 hosts (developer.pesapal.com; RouterOS facts: *Walled
+/// garden*); the sandbox's hosted payment page (`redirect_url`) is on `cybqa.pesapal.com`
+/// (`docs/pesapal.md`). **Unverified:** that the live page stays on `pay.pesapal.com`, and which
+/// further hosts the page loads (CDNs, card 3-D Secure, mobile-money pages): capture them from a
+/// browser's network log before release and add them here.
 pub fn pesapal_walled_garden_hosts() -> Vec<&'static str> {
     vec!["pay.pesapal.com", "cybqa.pesapal.com"]
 }

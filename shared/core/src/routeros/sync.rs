@@ -1,28 +1,30 @@
-//! The `tiketi-sync` script the router runs every minute (notes §8, `docs/routers.md`):
+//! The `tiketi-sync` script the router runs every minute (`docs/routers.md`; the RouterOS facts
+//! cited are its sections):
 //!
 //! 1. **Overlap guard**: if another `tiketi-sync` job is still running (a slow fetch can outlast
-//!    the interval), log and skip (notes §3.5, §8.2.5, after ispapp's `/system script job`
-//!    count).
-//! 2. **Report and sync, one request**: `POST <sync_url>?page=<n>&last=1` with the router
-//!    secret, `Content-Type: text/plain` and the usage report as body, saving the answer (the
-//!    changes this router should make) to a RAM file (`check-certificate=yes-without-crl`),
-//!    then `/import` it inside `:do {} on-error={}`, removing the file before and after (notes
-//!    §8.1, §8.2.3–4). The report has one line per hotspot user whose comment starts with
-//!    `tiketi:`: `name,uptime,bytes-in,bytes-out,profile` (the profile tells the platform which
-//!    users already run at a fair-usage speed). Uptime is whole seconds where `:tonum` turns a
-//!    time into seconds (v7.12+), otherwise the router's own time text (`1d02:03:04`,
-//!    `1d2h3m4s`), which `domain::usage::parse_duration` reads. A report longer than
-//!    [`REPORT_PAGE_BYTES`] (far below v6's ~4 KB variables and the 64 KiB `http-data` cap,
-//!    notes §8.2.2) goes in pages: every page but the last to `POST <report_url>?page=<n>&last=0`,
-//!    the last with the sync request, so the platform knows the inventory is complete. The first
-//!    page starts with the router's facts, `#router,<version>,<licence level>,<date>,<time>` (v7
-//!    names the licence property `level`, v6 `nlevel`; each is compiled with `:parse` only when
-//!    run, inside `:do {} on-error={}`, so a name the running version lacks cannot stop the
-//!    script from parsing), which the portal shows: the licence's ceiling of active hotspot
-//!    users and whether the clock is set. An empty router posts that line alone.
+//!    the interval), log and skip (*Scheduler, scripts, policies*, after ispapp's
+//!    `/system script job` count).
+//! 2. **Report and sync, one request**: `POST <sync_url>?page=<n>&last=1` with the router secret,
+//!    `Content-Type: text/plain` and the usage report as body, saving the answer (the changes this
+//!    router should make) to a RAM file (`check-certificate=yes-without-crl`), then `/import` it
+//!    inside `:do {} on-error={}`, removing the file before and after (*Import*; *Fetch, files,
+//!    certificates*). The report has one line per hotspot user whose comment starts with `tiketi:`:
+//!    `name,uptime,bytes-in,bytes-out,profile` (the profile tells the platform which users already
+//!    run at a fair-usage speed). Uptime is whole seconds where `:tonum` turns a time into seconds
+//!    (v7.12+), otherwise the router's own time text (`1d02:03:04`, `1d2h3m4s`), which
+//!    `domain::usage::parse_duration` reads. A report longer than [`REPORT_PAGE_BYTES`] (far below
+//!    v6's ~4 KB variables and the 64 KiB `http-data` cap, *Fetch, files, certificates*) goes in
+//!    pages: every page but the last to `POST <report_url>?page=<n>&last=0`, the last with the sync
+//!    request, so the platform knows the inventory is complete. The first page starts with the
+//!    router's facts, `#router,<version>,<licence level>,<date>,<time>` (v7 names the licence
+//!    property `level`, v6 `nlevel`; each is compiled with `:parse` only when run, inside `:do {}
+//!    on-error={}`, so a name the running version lacks cannot stop the script from parsing), which
+//!    the portal shows: the licence's ceiling of active hotspot users and whether the clock is set.
+//!    An empty router posts that line alone.
 //!
-//! Only the `/tool fetch` arguments v6 has are used (no `duration`, `idle-timeout`, …; notes
-//! §4), and every failure is caught and logged so the next minute simply tries again.
+//! Only the `/tool fetch` arguments v6 has are used (no `duration`, `idle-timeout`, …; *RouterOS v6
+//! and v7 in one script*), and every failure is caught and logged so the next minute simply tries
+//! again.
 
 use super::{
     quote::{header_fields, quote},

@@ -1,5 +1,6 @@
 //! Hotspot user profiles (one per ticket type) and hotspot users (one per voucher), and the
-//! add-or-update scripts that load them (notes §1.3, §1.4, §3.5, §7).
+//! add-or-update scripts that load them (`docs/routers.md`, RouterOS facts: *Menus and
+//! properties*, *Values*).
 //!
 //! Limits sit where RouterOS keeps them: `rate-limit` and `shared-users` on the user profile,
 //! `limit-uptime` (cumulative connected time) and `limit-bytes-total` (plain integer bytes) on
@@ -93,10 +94,10 @@ fn profile_of(name: String, rate_limit: Option<&str>, shared_users: u32) -> Hots
     }
 }
 
-/// Whether `text` is a rate limit RouterOS documents (notes §2.3): 1 to 6 space-separated
-/// fields `rx[/tx] [burst-rx[/tx] [threshold-rx[/tx] [burst-time-rx[/tx] [priority]
-/// [min-rx[/tx]]]]]`, rates as integers with an optional `k` or `M`, burst times as seconds or
-/// a RouterOS time, priority 1..8. Use it to validate a ticket type's rate limit on input.
+/// Whether `text` is a rate limit RouterOS documents (RouterOS facts: *Values*): 1 to 6
+/// space-separated fields `rx[/tx] [burst-rx[/tx] [threshold-rx[/tx] [burst-time-rx[/tx] [priority]
+/// [min-rx[/tx]]]]]`, rates as integers with an optional `k` or `M`, burst times as seconds or a
+/// RouterOS time, priority 1..8. Use it to validate a ticket type's rate limit on input.
 pub fn is_valid_rate_limit(text: &str) -> bool {
     let fields: Vec<&str> = text.split(' ').collect();
     if fields.is_empty() || fields.len() > 6 {
