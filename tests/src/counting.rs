@@ -13,11 +13,18 @@ pub struct Counts {
     pub calls: AtomicUsize,
     pub items_read: AtomicUsize,
     pub items_written: AtomicUsize,
+    /// Of the calls, the eventually consistent reads (`get_eventually`).
+    pub eventual_reads: AtomicUsize,
 }
 
 impl Counts {
     pub fn reset(&self) {
-        for counter in [&self.calls, &self.items_read, &self.items_written] {
+        for counter in [
+            &self.calls,
+            &self.items_read,
+            &self.items_written,
+            &self.eventual_reads,
+        ] {
             counter.store(0, Relaxed);
         }
     }
@@ -59,6 +66,7 @@ impl<T: Table> Table for CountingTable<T> {
 
     async fn get_eventually(&self, key: &Key) -> Result<Option<Item>, TableError> {
         self.counts.calls.fetch_add(1, Relaxed);
+        self.counts.eventual_reads.fetch_add(1, Relaxed);
         let item = self.inner.get_eventually(key).await?;
         self.counts
             .items_read

@@ -685,6 +685,36 @@ async fn a_router_in_sync_costs_one_read_and_its_customers_use_is_written_by_qua
         (10, 0),
         "one read a run, no write ({read} items read)"
     );
+    assert_eq!(
+        counts
+            .eventual_reads
+            .load(std::sync::atomic::Ordering::Relaxed),
+        10,
+        "each run's read is eventually consistent"
+    );
+
+    // A report in pages: the last page must see what the first wrote a moment ago.
+    counts.reset();
+    let first = ReportPage {
+        number: 1,
+        last: false,
+    };
+    let last = ReportPage {
+        number: 2,
+        last: true,
+    };
+    tiketi
+        .record_usage(&router, &model.report(), first)
+        .await
+        .unwrap();
+    tiketi.sync_run(&router, "", last).await.unwrap();
+    assert_eq!(
+        counts
+            .eventual_reads
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1,
+        "only the first page's read is eventually consistent"
+    );
 
     // A quarter of one customer's bundle: that voucher alone is written, once.
     counts.reset();

@@ -93,11 +93,7 @@ impl<P: Platform> Tiketi<P> {
         page: ReportPage,
     ) -> Result<ReportOutcome, ServiceError> {
         let (op, id) = (&router.operator_id, &router.id);
-        let mut inventory = self
-            .store
-            .router_inventory(op, id)
-            .await?
-            .unwrap_or_default();
+        let mut inventory = self.router_state_for(router, page).await?;
         let before = inventory.clone();
         let outcome = self
             .apply_report(router, &parse_report(body), page, &mut inventory)
@@ -106,6 +102,23 @@ impl<P: Platform> Tiketi<P> {
             self.store.save_router_inventory(op, id, &inventory).await?;
         }
         Ok(outcome)
+    }
+
+    /// The router's state as a page of its report finds it. A first page reads it eventually
+    /// consistent (half the price; the run before was a minute ago); a later page must see the
+    /// page its run wrote a moment ago, so it reads it strongly consistent.
+    pub(super) async fn router_state_for(
+        &self,
+        router: &Router,
+        page: ReportPage,
+    ) -> Result<RouterInventory, ServiceError> {
+        let (op, id) = (&router.operator_id, &router.id);
+        let state = if page.number <= 1 {
+            self.store.router_inventory_eventually(op, id).await?
+        } else {
+            self.store.router_inventory(op, id).await?
+        };
+        Ok(state.unwrap_or_default())
     }
 
     /// Applies a report page to the router's state: what matters of its usage written to the

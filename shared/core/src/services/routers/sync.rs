@@ -123,11 +123,7 @@ impl<P: Platform> Tiketi<P> {
         page: ReportPage,
     ) -> Result<(ReportOutcome, String), ServiceError> {
         let (op, id) = (&router.operator_id, &router.id);
-        let mut inventory = self
-            .store
-            .router_inventory_eventually(op, id)
-            .await?
-            .unwrap_or_default();
+        let mut inventory = self.router_state_for(router, page).await?;
         let before = inventory.clone();
         let outcome = self
             .apply_report(router, &parse_report(body), page, &mut inventory)
