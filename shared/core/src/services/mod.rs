@@ -20,6 +20,7 @@ pub mod merchant;
 pub mod orders;
 pub mod paging;
 pub mod payments;
+pub mod plans;
 pub mod pool;
 pub mod recovery;
 pub mod reports;

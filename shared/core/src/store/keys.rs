@@ -37,9 +37,20 @@
 //! | agent balance   | `OP#<op>#AGENT#<user>`      | `BALANCE`                  |                                         |                                   |
 //! | agent's sale    | `OP#<op>#AGENT#<user>`      | `SALE#<at>#<code>`         |                                         |                                   |
 //! | settlement      | `OP#<op>#AGENT#<user>`      | `SETTLEMENT#<at>#<id>`     |                                         |                                   |
+//! | subscription    | `OP#<op>`                   | `SUBSCRIPTION`             |                                         |                                   |
+//! | month usage     | `OP#<op>`                   | `MONTH#<yyyy-mm>`          |                                         |                                   |
+//! | plan            | `PLATFORM`                  | `PLAN#<code>`              |                                         |                                   |
+//! | testimonial     | `PLATFORM`                  | `TESTIMONIAL#<id>`         |                                         |                                   |
+//! | invoice number  | `PLATFORM`                  | `INVOICESEQ`               |                                         |                                   |
+//! | platform audit  | `PLATFORM#AUDIT`            | `<at>#<entry>`             |                                         |                                   |
+//! | platform day    | `PLATFORM#STATS`            | `DAY#<yyyy-mm-dd>`         |                                         |                                   |
+//! | invoice         | `INVOICE#<n>`               | `INVOICE`                  | `OP#<op>#INVOICES` / `<n, 12 digits>`   | `INVOICES#OPEN` / `<due>#<n>` (only while open) |
+//! | invoice attempt | `INVOICE#<n>`               | `ATTEMPT#<reference>`      |                                         |                                   |
+//! | invoice event   | `INVOICE#<n>`               | `EVENT#<at>#<event>`       |                                         |                                   |
 //!
-//! Every partition key starts with the operator id, so no query can cross tenants. Three
-//! exceptions: the `OPERATORS` index partition that scheduled passes use to find the tenants,
+//! Every partition key starts with the operator id, so no query can cross tenants. The
+//! exceptions: the platform's own items (`PLATFORM`, and `INVOICE#` items, which belong to the
+//! platform and name their operator), the `OPERATORS` index partition that scheduled passes use to find the tenants,
 //! the `LOGIN#` items that map an e-mail address to its user (a login starts from the address
 //! alone; the address is hashed so that no user input shapes a key), and the `INVITE#` items
 //! that an invitation link's token opens (hashed likewise).
@@ -433,6 +444,88 @@ pub fn batch_page(op: &str, batch: &str, number: u32) -> Key {
 
 pub const BATCH_PAGE_PREFIX: &str = "PAGE#";
 
+/// The platform's own partition: plan catalogue, testimonials, invoice numbering.
+pub const PLATFORM_PARTITION: &str = "PLATFORM";
+
+pub fn plan(code: &str) -> Key {
+    Key::new(PLATFORM_PARTITION, format!("PLAN#{code}"))
+}
+
+pub const PLAN_PREFIX: &str = "PLAN#";
+
+pub fn testimonial(id: &str) -> Key {
+    Key::new(PLATFORM_PARTITION, format!("TESTIMONIAL#{id}"))
+}
+
+pub const TESTIMONIAL_PREFIX: &str = "TESTIMONIAL#";
+
+/// The last invoice number given out (gapless numbering).
+pub fn invoice_sequence() -> Key {
+    Key::new(PLATFORM_PARTITION, "INVOICESEQ")
+}
+
+/// The platform's audit log (administrators' actions), newest last like an operator's.
+pub const PLATFORM_AUDIT_PARTITION: &str = "PLATFORM#AUDIT";
+
+pub fn platform_audit_entry(at: Timestamp, entry: &str) -> Key {
+    Key::new(PLATFORM_AUDIT_PARTITION, format!("{}#{entry}", time(at)))
+}
+
+/// Platform-wide counters of a UTC day, kept as things happen (never counted by scans).
+pub const PLATFORM_STATS_PARTITION: &str = "PLATFORM#STATS";
+
+pub fn platform_day(day: &str) -> Key {
+    Key::new(PLATFORM_STATS_PARTITION, format!("DAY#{day}"))
+}
+
+/// An operator's subscription to the platform.
+pub fn subscription(op: &str) -> Key {
+    Key::new(operator_pk(op), "SUBSCRIPTION")
+}
+
+/// Vouchers made for customers in a month (`yyyy-mm` in the operator's time zone).
+pub fn month_usage(op: &str, month: &str) -> Key {
+    Key::new(operator_pk(op), format!("MONTH#{month}"))
+}
+
+pub fn invoice_partition(number: u64) -> String {
+    invoice_pk(number)
+}
+
+fn invoice_pk(number: u64) -> String {
+    format!("INVOICE#{number}")
+}
+
+/// Invoices are the platform's, numbered across operators: found by number from a payment's
+/// reference alone, and listed per operator through gsi1.
+pub fn invoice(number: u64) -> Key {
+    Key::new(invoice_pk(number), "INVOICE")
+}
+
+pub fn invoices_of(op: &str) -> String {
+    format!("OP#{op}#INVOICES")
+}
+
+/// Zero-padded so text order is number order.
+pub fn invoice_sort(number: u64) -> String {
+    format!("{number:012}")
+}
+
+/// The platform's open invoices (gsi2), by due date.
+pub const OPEN_INVOICES_PARTITION: &str = "INVOICES#OPEN";
+
+pub fn open_invoice_sort(due: Timestamp, number: u64) -> String {
+    format!("{}#{number:012}", time(due))
+}
+
+pub fn invoice_attempt(number: u64, reference: &str) -> Key {
+    Key::new(invoice_pk(number), format!("ATTEMPT#{reference}"))
+}
+
+pub fn invoice_event(number: u64, at: Timestamp, id: &str) -> Key {
+    Key::new(invoice_pk(number), format!("EVENT#{}#{id}", time(at)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -462,6 +555,8 @@ mod tests {
             customer("o1", "254700000000"),
             merchant_keys("o1"),
             two_factor("o1", "u"),
+            subscription("o1"),
+            month_usage("o1", "2026-12"),
         ] {
             assert!(key.pk == "OP#o1" || key.pk.starts_with("OP#o1#"), "{key:?}");
         }

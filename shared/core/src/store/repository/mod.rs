@@ -10,6 +10,7 @@ mod agents;
 mod api_tokens;
 mod audit;
 mod batches;
+mod billing;
 mod catalog;
 mod customers;
 mod merchant_keys;
@@ -20,6 +21,7 @@ mod two_factor;
 mod unmatched;
 mod vouchers;
 
+pub use billing::{PlatformDay, invoice_record};
 pub use catalog::IpnRegistration;
 pub use customers::link_sort_key;
 pub use orders::Reversal;
