@@ -43,13 +43,19 @@ impl PortalUser {
         }
     }
 
-    /// Signs a new business up (password `correct horse 1`) and stays logged in.
+    /// Signs a new business up (password `correct horse 1`) on the Enterprise plan (no limits:
+    /// tests of other features are not about plans) and stays logged in.
     pub async fn sign_up(app: &TestApp, business_name: &str, email: &str) -> Self {
         Self::sign_up_at(&app.host.base_url, business_name, email).await
     }
 
     /// [`Self::sign_up`] on the Tiketi at `base_url`.
     pub async fn sign_up_at(base_url: &str, business_name: &str, email: &str) -> Self {
+        Self::sign_up_on(base_url, business_name, email, "enterprise").await
+    }
+
+    /// [`Self::sign_up`] on the plan `plan` (`basic`, `professional`, `enterprise`).
+    pub async fn sign_up_on(base_url: &str, business_name: &str, email: &str, plan: &str) -> Self {
         let mut user = Self::at(base_url);
         let answer = user
             .submit_public(
@@ -59,6 +65,7 @@ impl PortalUser {
                     ("email", email),
                     ("phone", "0712345678"),
                     ("password", "correct horse 1"),
+                    ("plan", plan),
                 ],
             )
             .await;

@@ -30,6 +30,9 @@ const ROUTES: &[(&str, &[&str], bool)] = &[
     ("/portal/settings/pesapal/clear", &["POST"], false),
     ("/portal/settings/api-tokens", &["GET", "POST"], false),
     ("/portal/settings/api-tokens/{id}/revoke", &["POST"], false),
+    ("/portal/plan", &["GET", "POST"], false),
+    ("/portal/plan/invoices/{number}", &["GET"], false),
+    ("/portal/plan/invoices/{number}/pay", &["POST"], false),
     ("/portal/routers", &["GET"], false),
     ("/portal/routers/new", &["GET", "POST"], false),
     ("/portal/routers/{id}", &["GET", "POST"], false),
@@ -88,6 +91,7 @@ struct Victim {
     agent_id: String,
     invite_token: String,
     api_token_id: String,
+    invoice_number: u64,
 }
 
 async fn victim(app: &TestApp) -> (PortalUser, Victim) {
@@ -144,6 +148,14 @@ async fn victim(app: &TestApp) -> (PortalUser, Victim) {
         .create_api_token("Victim integration", "read_write")
         .await;
     let api_token_id = token.split('.').nth(2).expect("a token id").to_owned();
+    let invoice_number = app
+        .host
+        .tiketi
+        .store
+        .invoices(&operator_id, 1)
+        .await
+        .unwrap()[0]
+        .number;
     owner.enable_two_factor(fresh_step().await).await;
     let filed = app
         .host
@@ -178,6 +190,7 @@ async fn victim(app: &TestApp) -> (PortalUser, Victim) {
             agent_id,
             invite_token,
             api_token_id,
+            invoice_number,
         },
     )
 }
@@ -190,7 +203,7 @@ async fn fingerprint(app: &TestApp, v: &Victim) -> String {
     let merchant_keys = store.merchant_keys(&v.operator_id).await.unwrap();
     let two_factor = store.two_factor(&v.operator_id, &owner.id).await.unwrap();
     format!(
-        "{}{}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
+        "{}{}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
         serde_json::to_string(&merchant_keys).unwrap(),
         serde_json::to_string(&two_factor).unwrap(),
         store
@@ -221,6 +234,8 @@ async fn fingerprint(app: &TestApp, v: &Victim) -> String {
             .customer(&v.operator_id, VICTIM_CUSTOMER_ID)
             .await
             .unwrap(),
+        store.subscription(&v.operator_id).await.unwrap(),
+        store.invoices(&v.operator_id, 10).await.unwrap(),
     )
 }
 
@@ -241,6 +256,8 @@ fn concrete(pattern: &str, v: &Victim) -> String {
         pattern.replace("{id}", &v.api_token_id)
     } else if pattern.starts_with("/portal/customers/") {
         pattern.replace("{phone}", VICTIM_CUSTOMER_ID)
+    } else if pattern.starts_with("/portal/plan/invoices/") {
+        pattern.replace("{number}", &v.invoice_number.to_string())
     } else if pattern.starts_with("/portal/invite/") {
         pattern.replace("{token}", &v.invite_token)
     } else {
@@ -291,6 +308,7 @@ fn hostile_form(v: &Victim) -> Vec<(&'static str, String)> {
         ("consumer_key", "intruder-key"),
         ("consumer_secret", "intruder-secret"),
         ("scope", "read_write"),
+        ("plan", "basic"),
     ];
     ids.into_iter()
         .chain(fixed.map(|(k, v)| (k, v.to_owned())))

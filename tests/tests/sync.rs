@@ -475,6 +475,7 @@ async fn a_voided_batch_leaves_the_router_before_its_vouchers_are_cancelled() {
             &event(CustodyKind::Generated),
             &entry("batch.create"),
             None,
+            "2026-12",
         )
         .await
         .unwrap();

@@ -205,6 +205,8 @@ impl System {
         let queue = InProcessQueue::new(options.queue_visibility, options.queue_max_receives);
         let gateway = PesapalClient::new(&pesapal_base_url, options.gateway_timeout);
         let mut settings = Settings::new(&base_url, Some(merchant.clone()));
+        // Subscriptions are paid into the platform's account: the keys given, or the stand-in.
+        settings.platform_merchant = Some(merchant.clone());
         settings.sandbox_merchant = sandbox.as_ref().map(|_| merchant);
         settings.reconcile_after = options.reconcile_after;
         settings.data_key = Some(match options.data_key.clone() {

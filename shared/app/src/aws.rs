@@ -9,7 +9,7 @@
 //! |---|---|---|
 //! | `SESSION_KEY_SECRET_ARN` | the portal's signing key (64 hex digits) | portal |
 //! | `DATA_KEY_SECRET_ARN` | the key sealing secrets at rest (64 hex digits) | portal, checkout, pesapal-ipn, expiry |
-//! | `PESAPAL_SECRET_ARN` | the platform's Pesapal keys, `{"consumer_key", "consumer_secret"}` | checkout, pesapal-ipn, expiry |
+//! | `PESAPAL_SECRET_ARN` | the platform's Pesapal keys, `{"consumer_key", "consumer_secret"}` | checkout, pesapal-ipn, expiry, portal |
 
 use std::time::Duration;
 

@@ -63,6 +63,8 @@ impl Config {
             settings.router_base_url = url.trim_end_matches('/').to_owned();
         }
         settings.data_key = self.data_key.clone();
+        // Operators pay their subscriptions into the platform's own account.
+        settings.platform_merchant = self.merchant.clone();
         settings
     }
 }

@@ -87,7 +87,8 @@ pub async fn handle_sqs_event<P: Platform>(
 }
 
 /// The scheduled pass (Lambda `expiry`, and the local timer): the expiry sweep, the voucher
-/// pools' hourly top-up, then the payment reconciliation, under one deadline measured from the pass's
+/// pools' hourly top-up, the payment reconciliation, then billing (invoices due, subscription
+/// payments to check), under one deadline measured from the pass's
 /// start (`Settings::schedule_budget`), so the pass ends within its function's timeout.
 pub async fn handle_schedule<P: Platform>(
     tiketi: &Tiketi<P>,
@@ -98,7 +99,9 @@ pub async fn handle_schedule<P: Platform>(
     let sweep = tiketi.sweep_expired_until(deadline).await;
     let pooled = tiketi.refill_pools_when_due(deadline).await;
     let reconciled = tiketi.reconcile_until(deadline).await;
+    let billed = tiketi.billing_pass(deadline).await;
     let summary = serde_json::json!({
+        "billing": billed.as_ref().ok(),
         "expired": sweep.as_ref().ok().map(|s| s.expired),
         "pooled": pooled.as_ref().ok(),
         "checked": reconciled.as_ref().ok().map(|r| r.checked),
@@ -109,6 +112,7 @@ pub async fn handle_schedule<P: Platform>(
         ("expiry sweep", sweep.err()),
         ("pool top-up", pooled.err()),
         ("reconciliation", reconciled.err()),
+        ("billing", billed.err()),
     ];
     let mut first = None;
     for (step, error) in failures {

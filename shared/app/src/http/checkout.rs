@@ -126,6 +126,7 @@ async fn render_packages<P: Platform>(
         .collect();
     let mut values = json!({
         "packages": packages,
+        "selling": store.selling,
         "form_action": checkout_url(operator_id, router_id, &PortalParams::default(), lang).split('?').next(),
         "recover_url": format!("/checkout/{operator_id}/recover?lang={}", lang.code()),
         "mac": portal.mac, "login_url": portal.login_url, "dst": portal.dst,

@@ -42,6 +42,11 @@ impl PageError {
             ServiceError::NoMerchantAccount => {
                 (StatusCode::SERVICE_UNAVAILABLE, "no_payment_account")
             }
+            ServiceError::PlanLimit(_) | ServiceError::NotInPlan(_) => {
+                (StatusCode::FORBIDDEN, "invalid_request")
+            }
+            // To a customer: the hotspot cannot sell online for now.
+            ServiceError::Restricted(_) => (StatusCode::SERVICE_UNAVAILABLE, "sales_unavailable"),
             ServiceError::Gateway(_) => (StatusCode::BAD_GATEWAY, "gateway_down"),
             ServiceError::Store(_)
             | ServiceError::Queue(_)

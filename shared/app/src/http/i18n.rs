@@ -124,6 +124,13 @@ const TEXTS: &[(&str, [&str; 2])] = &[
         ["after first login", "baada ya kuingia mara ya kwanza"],
     ),
     (
+        "sales_unavailable",
+        [
+            "Online sales are temporarily unavailable at this hotspot. Vouchers you already have keep working.",
+            "Mauzo ya mtandaoni hayapatikani kwa muda katika hotspot hii. Vocha ulizonazo tayari zinaendelea kufanya kazi.",
+        ],
+    ),
+    (
         "no_packages",
         [
             "No packages are on sale here right now.",

@@ -1,4 +1,6 @@
-//! The Pesapal IPN webhook (Lambda `pesapal-ipn`): `GET|POST /pesapal/ipn/{operator}`.
+//! The Pesapal IPN webhook (Lambda `pesapal-ipn`): `GET|POST /pesapal/ipn/{operator}`, and
+//! `/pesapal/ipn/platform` for subscription payments into the platform's own account
+//! (`services::billing`).
 //!
 //! The notification names an order but proves nothing (IPNs are unsigned), so it only
 //! triggers `check_payment`, which asks Pesapal itself. The answer is always HTTP 200 with the
@@ -18,7 +20,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tiketi_core::{
     domain::payment::CheckSource,
-    services::{Platform, payments::Notification},
+    services::{Platform, billing::PLATFORM_BILLING_ID, payments::Notification},
 };
 
 use super::{AppState, valid_id};
@@ -110,6 +112,19 @@ async fn notify<P: Platform>(
         notification_type: params.notification_type.clone(),
         source: CheckSource::Ipn,
     };
+    // The platform's own account: an operator paying its subscription.
+    if notification.operator_id == PLATFORM_BILLING_ID {
+        return match tiketi.check_invoice_payment(&notification).await {
+            Ok(invoice) => {
+                tracing::info!(invoice = invoice.number, status = invoice.status.as_str(), "billing IPN processed");
+                acknowledgement(&params, 200)
+            }
+            Err(error) => {
+                tracing::warn!(%error, tracking_id = %notification.tracking_id, "billing IPN not processed");
+                acknowledgement(&params, 500)
+            }
+        };
+    }
     match tiketi.check_payment(&notification).await {
         Ok(order) => {
             tracing::info!(order_id = %order.id, status = order.status.as_str(), "IPN processed");

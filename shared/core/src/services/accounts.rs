@@ -16,6 +16,7 @@ use crate::{
         batch::Actor,
         catalog::{DEFAULT_GATEWAY_FEE, Operator},
         ledger::Rate,
+        subscription::Subscription,
         two_factor::{PENDING_LOGIN_LIFETIME, PendingLogin},
         voucher_code::DEFAULT_LENGTH,
     },
@@ -33,6 +34,8 @@ pub struct SignUp {
     pub email: String,
     pub phone: String,
     pub password: String,
+    /// The plan's code (`basic`, `professional`, `enterprise`); empty: the first on offer.
+    pub plan: String,
 }
 
 /// What a right password leads to.
@@ -114,6 +117,12 @@ impl<P: Platform> Tiketi<P> {
             .map_err(|e| ServiceError::Invalid(e.to_string()))?;
         account::check_password(&form.password, &email)
             .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        let plans = self.plans_on_sale().await?;
+        let plan = match form.plan.trim() {
+            "" => plans.first(),
+            code => plans.iter().find(|p| p.code == code),
+        }
+        .ok_or_else(|| ServiceError::Invalid("Choose one of the plans on offer.".into()))?;
         let now = self.clock.now();
         let operator = Operator {
             id: new_id(),
@@ -139,7 +148,12 @@ impl<P: Platform> Tiketi<P> {
             active: true,
             created_at: now,
         };
-        match self.store.create_operator_account(&operator, &owner).await {
+        let subscription = Subscription::start_trial(&operator.id, &plan.code, now);
+        match self
+            .store
+            .create_operator_account(&operator, &owner, &subscription)
+            .await
+        {
             Ok(()) => {}
             Err(StoreError::ConditionFailed { index: 2 }) => {
                 return Err(ServiceError::Conflict(
@@ -148,7 +162,12 @@ impl<P: Platform> Tiketi<P> {
             }
             Err(e) => return Err(e.into()),
         }
-        info!(operator_id = %operator.id, "operator signed up");
+        info!(operator_id = %operator.id, plan = %plan.code, "operator signed up");
+        // The first invoice (due when the trial ends) is there at once; a failure here is
+        // repaired by the next look at Settings → Plan or the scheduled pass.
+        if let Err(error) = self.issue_due_invoices(&operator.id).await {
+            warn!(%error, "first invoice not issued yet");
+        }
         self.start_session(&owner).await
     }
 

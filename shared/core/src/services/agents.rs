@@ -13,6 +13,7 @@ use super::{
 };
 use crate::{
     domain::{
+        plan::Limit,
         account::{self, Email, Role, Session, User},
         agent::{AgentBalance, INVITE_LIFETIME, Invite, Settlement},
         ledger::Rate,
@@ -91,6 +92,7 @@ impl<P: Platform> Tiketi<P> {
         terms: &AgentTerms,
     ) -> Result<Invitation, ServiceError> {
         let op = &who.operator.id;
+        self.require_room(&who.operator, Limit::Agents, 1).await?;
         let terms = self.checked_terms(op, terms).await?;
         let email = Email::parse(email).map_err(|e| ServiceError::Invalid(e.to_string()))?;
         let now = self.clock.now();
@@ -266,6 +268,10 @@ impl<P: Platform> Tiketi<P> {
         agent.commission = terms.commission;
         // An agent who never accepted stays waiting for the invitation.
         agent.active = active && !agent.password_hash.is_empty();
+        if agent.active && !before.active {
+            // Switching an agent back on takes a place on the plan again.
+            self.require_room(&who.operator, Limit::Agents, 1).await?;
+        }
         let entry = self.audit_entry(
             who,
             "agent.update",

@@ -12,7 +12,10 @@ use super::{
     catalog::new_id,
 };
 use crate::{
-    domain::api_token::{self, ApiToken, Scope, TokenText},
+    domain::{
+        api_token::{self, ApiToken, Scope, TokenText},
+        plan::Feature,
+    },
     ports::Clock,
     store::StoreError,
 };
@@ -53,6 +56,7 @@ impl<P: Platform> Tiketi<P> {
                 "a business keeps at most {MAX_TOKENS} tokens"
             )));
         }
+        self.require_feature(&who.operator, Feature::ApiTokens).await?;
         let id = new_id();
         let minted = api_token::mint(op, &id, &mut rand::rng());
         let token = ApiToken {

@@ -14,6 +14,7 @@ use super::{
 };
 use crate::{
     domain::{
+        plan::Limit,
         batch::{Batch, BatchCode, BatchPage, BatchStatus, CodeFormat, MAX_QUANTITY},
         catalog::TicketTerms,
         custody::CustodyKind,
@@ -76,6 +77,12 @@ impl<P: Platform> Tiketi<P> {
                 "a batch has 1 to {MAX_QUANTITY} vouchers"
             )));
         }
+        self.require_room(
+            &who.operator,
+            Limit::VouchersPerMonth,
+            u64::from(request.quantity),
+        )
+        .await?;
         let ticket = self
             .store
             .ticket_type(op, &request.ticket_type_id)
@@ -126,7 +133,12 @@ impl<P: Platform> Tiketi<P> {
         let entry = self.audit_entry(who, "batch.create", &batch.id, None, Some(json!(batch)));
         let event = self.custody_event(who, CustodyKind::Generated);
         let key = request.idempotency_key.as_deref();
-        match self.store.create_batch(&batch, &event, &entry, key).await {
+        let month = Self::usage_month(batch.created_at, &who.operator.time_zone);
+        match self
+            .store
+            .create_batch(&batch, &event, &entry, key, &month)
+            .await
+        {
             Ok(()) => {}
             // The same key raced in and won: answer with its batch. (On DynamoDB the winner may
             // still be committing: then the caller is told to try again.)

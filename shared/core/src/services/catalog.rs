@@ -11,6 +11,7 @@ use super::{
 };
 use crate::{
     domain::{
+        plan::Limit,
         audit::AuditEntry,
         catalog::{Allowance, HotspotNetwork, Operator, Router, TicketType},
         ledger::Rate,
@@ -201,6 +202,7 @@ impl<P: Platform> Tiketi<P> {
                 Ok(router)
             }
             None => {
+                self.require_room(&who.operator, Limit::Routers, 1).await?;
                 let router = Router {
                     id: new_id(),
                     operator_id: op.clone(),

@@ -28,6 +28,9 @@ pub struct Storefront {
     pub operator: Operator,
     pub router: Router,
     pub ticket_types: Vec<TicketType>,
+    /// Whether the operator's subscription lets it sell online now (not restricted, not
+    /// suspended, its monthly vouchers not used up). Vouchers already sold keep working.
+    pub selling: bool,
 }
 
 /// A customer's order as the checkout form submits it. Nothing here is trusted: the ticket
@@ -73,10 +76,16 @@ impl<P: Platform> Tiketi<P> {
             .into_iter()
             .filter(|t| t.sold_at(router_id))
             .collect();
+        let selling = match self.may_sell_online(&operator).await {
+            Ok(()) => true,
+            Err(ServiceError::PlanLimit(_) | ServiceError::Restricted(_)) => false,
+            Err(other) => return Err(other),
+        };
         Ok(Storefront {
             operator,
             router,
             ticket_types,
+            selling,
         })
     }
 
@@ -95,6 +104,11 @@ impl<P: Platform> Tiketi<P> {
             return Err(ServiceError::Invalid("not an email address".into()));
         }
         let storefront = self.storefront(&form.operator_id, &form.router_id).await?;
+        if !storefront.selling {
+            return Err(ServiceError::Restricted(
+                "online sales are temporarily unavailable at this hotspot".into(),
+            ));
+        }
         let ticket = storefront
             .ticket_types
             .iter()

@@ -24,6 +24,15 @@ pub enum ServiceError {
     /// Too many failed logins: try again later.
     #[error("too many attempts: try again in {retry_after_secs} s")]
     TooManyAttempts { retry_after_secs: u64 },
+    /// The plan does not allow this creation (`domain::plan`).
+    #[error(transparent)]
+    PlanLimit(#[from] crate::domain::plan::LimitReached),
+    /// The plan does not include this feature.
+    #[error("{0}")]
+    NotInPlan(String),
+    /// The subscription is unpaid past its grace period, or suspended: nothing new.
+    #[error("{0}")]
+    Restricted(String),
     #[error("the operator has no payment account configured")]
     NoMerchantAccount,
     /// A secret at rest cannot be sealed or opened (no `DATA_KEY`, or the wrong one).

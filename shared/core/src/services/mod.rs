@@ -6,6 +6,7 @@ pub mod agents;
 pub mod api_tokens;
 pub mod audit;
 pub mod batches;
+pub mod billing;
 pub mod cash_sales;
 pub mod catalog;
 pub mod checkout;
@@ -66,6 +67,9 @@ pub struct Settings {
     /// The account of every other operator, set only for the local Pesapal sandbox stand-in
     /// (no real money moves there). Real operators are paid into their own merchant accounts.
     pub sandbox_merchant: Option<MerchantAccount>,
+    /// The platform's own merchant account, which operators pay their subscriptions into
+    /// (`PLATFORM_PESAPAL_*`, or the local stand-in's).
+    pub platform_merchant: Option<MerchantAccount>,
     /// Seals secrets at rest (`DATA_KEY`): operators' own Pesapal keys, TOTP secrets.
     pub data_key: Option<DataKey>,
     pub ipn_method: IpnMethod,
@@ -87,6 +91,7 @@ impl Settings {
             public_base_url,
             demo_merchant,
             sandbox_merchant: None,
+            platform_merchant: None,
             data_key: None,
             ipn_method: IpnMethod::Get,
             reconcile_after: Duration::from_secs(180),

@@ -37,15 +37,15 @@
 //! | agent balance   | `OP#<op>#AGENT#<user>`      | `BALANCE`                  |                                         |                                   |
 //! | agent's sale    | `OP#<op>#AGENT#<user>`      | `SALE#<at>#<code>`         |                                         |                                   |
 //! | settlement      | `OP#<op>#AGENT#<user>`      | `SETTLEMENT#<at>#<id>`     |                                         |                                   |
-//! | subscription    | `OP#<op>`                   | `SUBSCRIPTION`             |                                         |                                   |
+//! | subscription    | `OP#<op>`                   | `SUBSCRIPTION`             |                                         | `SUBSCRIPTIONS#BILLING` / `<billed until>#<op>` (unless suspended) |
 //! | month usage     | `OP#<op>`                   | `MONTH#<yyyy-mm>`          |                                         |                                   |
 //! | plan            | `PLATFORM`                  | `PLAN#<code>`              |                                         |                                   |
 //! | testimonial     | `PLATFORM`                  | `TESTIMONIAL#<id>`         |                                         |                                   |
 //! | invoice number  | `PLATFORM`                  | `INVOICESEQ`               |                                         |                                   |
 //! | platform audit  | `PLATFORM#AUDIT`            | `<at>#<entry>`             |                                         |                                   |
-//! | platform day    | `PLATFORM#STATS`            | `DAY#<yyyy-mm-dd>`         |                                         |                                   |
+//! | platform day    | `PLATFORM#STATS`            | `DAY#<yyyy-mm-dd>#<shard>` |                                         |                                   |
 //! | invoice         | `INVOICE#<n>`               | `INVOICE`                  | `OP#<op>#INVOICES` / `<n, 12 digits>`   | `INVOICES#OPEN` / `<due>#<n>` (only while open) |
-//! | invoice attempt | `INVOICE#<n>`               | `ATTEMPT#<reference>`      |                                         |                                   |
+//! | invoice attempt | `INVOICE#<n>`               | `ATTEMPT#<reference>`      |                                         | `INVOICES#ATTEMPTS` / `<created>#<reference>` |
 //! | invoice event   | `INVOICE#<n>`               | `EVENT#<at>#<event>`       |                                         |                                   |
 //!
 //! Every partition key starts with the operator id, so no query can cross tenants. The
@@ -474,8 +474,15 @@ pub fn platform_audit_entry(at: Timestamp, entry: &str) -> Key {
 /// Platform-wide counters of a UTC day, kept as things happen (never counted by scans).
 pub const PLATFORM_STATS_PARTITION: &str = "PLATFORM#STATS";
 
-pub fn platform_day(day: &str) -> Key {
-    Key::new(PLATFORM_STATS_PARTITION, format!("DAY#{day}"))
+/// Counters of a day are spread over this many items, so that sales of many operators at
+/// once do not all write (and conflict on) one item; the statistics page adds them up.
+pub const PLATFORM_DAY_SHARDS: u64 = 16;
+
+pub fn platform_day(day: &str, shard: u64) -> Key {
+    Key::new(
+        PLATFORM_STATS_PARTITION,
+        format!("DAY#{day}#{:02}", shard % PLATFORM_DAY_SHARDS),
+    )
 }
 
 /// An operator's subscription to the platform.
@@ -510,6 +517,12 @@ pub fn invoices_of(op: &str) -> String {
 pub fn invoice_sort(number: u64) -> String {
     format!("{number:012}")
 }
+
+/// Subscriptions (gsi2) by the date they are billed until, for issuing invoices.
+pub const BILLING_PARTITION: &str = "SUBSCRIPTIONS#BILLING";
+
+/// Pesapal payments of invoices (gsi2) by when they started, for reconciliation.
+pub const INVOICE_ATTEMPTS_PARTITION: &str = "INVOICES#ATTEMPTS";
 
 /// The platform's open invoices (gsi2), by due date.
 pub const OPEN_INVOICES_PARTITION: &str = "INVOICES#OPEN";

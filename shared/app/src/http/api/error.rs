@@ -88,6 +88,9 @@ impl ApiError {
             ServiceError::Conflict(_) => "conflict",
             ServiceError::TooManyAttempts { .. } => "rate_limited",
             ServiceError::NoMerchantAccount => "no_payment_account",
+            ServiceError::PlanLimit(_) => "plan_limit_reached",
+            ServiceError::NotInPlan(_) => "not_in_plan",
+            ServiceError::Restricted(_) => "subscription_restricted",
             ServiceError::Gateway(_) => "gateway_unavailable",
             ServiceError::Store(_)
             | ServiceError::Queue(_)

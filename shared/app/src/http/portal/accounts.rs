@@ -8,13 +8,13 @@
 
 use axum::{
     Form, Router,
-    extract::State,
+    extract::{Query, State},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 use tiketi_core::services::{
     Platform, ServiceError,
     accounts::{LoginOutcome, SignUp},
@@ -51,12 +51,40 @@ pub struct SignUpForm {
     phone: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    plan: String,
 }
 
-async fn signup_page<P: Platform>(State(state): State<PortalState<P>>, jar: CookieJar) -> Response {
+#[derive(Debug, Default, Deserialize)]
+pub struct PlanChoice {
+    #[serde(default)]
+    plan: String,
+}
+
+/// The plans a new operator can choose, as the sign-up form lists them.
+async fn plan_choices<P: Platform>(state: &PortalState<P>) -> Result<Vec<Value>, PortalError> {
+    let plans = state.tiketi.plans_on_sale().await?;
+    Ok(plans.iter().map(super::plan::summary).collect())
+}
+
+async fn signup_page<P: Platform>(
+    State(state): State<PortalState<P>>,
+    Query(choice): Query<PlanChoice>,
+    jar: CookieJar,
+) -> Result<Response, PortalError> {
     let (jar, csrf) = auth::pre_login(&state, jar);
-    let html = render_page("portal/signup.html", None, json!({ "csrf": csrf }));
-    (jar, axum::response::Html(html)).into_response()
+    let plans = plan_choices(&state).await?;
+    // The plan chosen on the landing page, else the first.
+    let plan = plans
+        .iter()
+        .filter_map(|p| p["code"].as_str())
+        .find(|code| *code == choice.plan)
+        .or_else(|| plans.first().and_then(|p| p["code"].as_str()))
+        .unwrap_or_default()
+        .to_owned();
+    let values = json!({ "csrf": csrf, "plans": plans, "plan": plan });
+    let html = render_page("portal/signup.html", None, values);
+    Ok((jar, axum::response::Html(html)).into_response())
 }
 
 async fn signup<P: Platform>(
@@ -69,6 +97,7 @@ async fn signup<P: Platform>(
         email: form.email.clone(),
         phone: form.phone.clone(),
         password: form.password,
+        plan: form.plan.clone(),
     };
     match state.tiketi.sign_up(&request).await {
         Ok(session) => Ok(logged_in(&state, jar, &session)),
@@ -76,6 +105,7 @@ async fn signup<P: Platform>(
             let (jar, csrf) = auth::pre_login(&state, jar);
             let values = json!({
                 "csrf": csrf, "business_name": form.business_name, "email": form.email, "phone": form.phone,
+                "plans": plan_choices(&state).await?, "plan": form.plan,
             });
             Ok((jar, form_again("portal/signup.html", None, &error, values)).into_response())
         }

@@ -27,7 +27,7 @@ use super::{
     PortalError, PortalState,
     accounts::logged_in,
     auth::{self, Auth, Owner},
-    form_again, local_time, page, render_page, require_id,
+    form_again, refused_on_form, local_time, page, render_page, require_id,
 };
 
 pub fn routes<P: Platform>() -> Router<PortalState<P>> {
@@ -175,7 +175,7 @@ async fn invite<P: Platform>(
     };
     match result {
         Ok(invitation) => Ok(invitation_page(&state, &auth, &invitation).into_response()),
-        Err(error @ (ServiceError::Invalid(_) | ServiceError::Conflict(_))) => {
+        Err(error) if refused_on_form(&error) => {
             let values = form_values(&state, &auth, &form).await?;
             Ok(form_again(
                 "portal/agent_form.html",

@@ -22,7 +22,7 @@ use tiketi_core::{
 use super::{
     PortalError, PortalState,
     auth::{Auth, Owner},
-    form_again, local_time, page, require_id,
+    form_again, refused_on_form, local_time, page, require_id,
 };
 
 const PAGE: &str = "portal/api_tokens.html";
@@ -91,7 +91,7 @@ async fn create<P: Platform>(
     };
     let (token, text) = match result {
         Ok(created) => created,
-        Err(error @ ServiceError::Invalid(_)) => {
+        Err(error) if refused_on_form(&error) => {
             let mut values = values(&state, &auth).await?;
             values["form"] = json!({ "name": form.name, "scope": form.scope });
             return Ok(form_again(PAGE, Some(&auth), &error, values));

@@ -31,7 +31,7 @@ use tiketi_core::{
 use super::{
     PortalError, PortalState,
     auth::{Auth, Owner},
-    download, form_again, local_time, page,
+    download, form_again, refused_on_form, local_time, page,
     printing::{self, LayoutQuery},
     require_id,
 };
@@ -208,7 +208,7 @@ async fn create<P: Platform>(
     };
     match result {
         Ok(batch) => Ok(Redirect::to(&format!("/portal/batches/{}", batch.id)).into_response()),
-        Err(error @ ServiceError::Invalid(_)) => {
+        Err(error) if refused_on_form(&error) => {
             let values = form_page(&state, &auth, &form).await?;
             Ok(form_again(
                 "portal/batch_form.html",

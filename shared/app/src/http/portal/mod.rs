@@ -6,6 +6,7 @@
 //! - `settings`: the business profile;
 //! - `two_factor`: two-step login (TOTP) for owners;
 //! - `pesapal`: the operator's own Pesapal keys, kept sealed;
+//! - `plan`: the subscription, its usage and invoices, paid through the platform's Pesapal;
 //! - `api_tokens`: tokens for the REST API (`http::api`);
 //! - `routers`: routers (sites), their setup scripts and secrets;
 //! - `ticket_types`: the packages sold;
@@ -38,6 +39,7 @@ mod customers;
 mod dashboard;
 mod payments;
 mod pesapal;
+mod plan;
 mod printing;
 mod reports;
 mod routers;
@@ -114,6 +116,7 @@ pub fn router<P: Platform>(state: PortalState<P>) -> Router {
         .merge(settings::routes())
         .merge(two_factor::routes())
         .merge(pesapal::routes())
+        .merge(plan::routes())
         .merge(api_tokens::routes())
         .merge(routers::routes())
         .merge(ticket_types::routes())
@@ -176,7 +179,11 @@ impl IntoResponse for PortalError {
             tracing::error!(%error, "portal request failed");
         }
         let message = match &error {
-            ServiceError::Invalid(text) | ServiceError::Conflict(text) => text.clone(),
+            ServiceError::Invalid(text)
+            | ServiceError::Conflict(text)
+            | ServiceError::NotInPlan(text)
+            | ServiceError::Restricted(text) => text.clone(),
+            ServiceError::PlanLimit(limit) => limit.to_string(),
             ServiceError::Forbidden => "Only the owner of this business can open this page.".into(),
             _ => Lang::En.texts()[key]
                 .as_str()
@@ -233,6 +240,14 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
         (
             "portal/settings.html",
             include_str!("../../templates/portal/settings.html"),
+        ),
+        (
+            "portal/plan.html",
+            include_str!("../../templates/portal/plan.html"),
+        ),
+        (
+            "portal/invoice.html",
+            include_str!("../../templates/portal/invoice.html"),
         ),
         (
             "portal/two_factor.html",
@@ -390,6 +405,19 @@ fn page(template: &str, auth: &Auth, values: Value) -> Html<String> {
 }
 
 /// A form shown again with what was typed and why it was refused (422).
+/// Refusals a form shows above itself, keeping what was typed: bad input, and what the plan
+/// does not allow.
+fn refused_on_form(error: &ServiceError) -> bool {
+    matches!(
+        error,
+        ServiceError::Invalid(_)
+            | ServiceError::Conflict(_)
+            | ServiceError::PlanLimit(_)
+            | ServiceError::NotInPlan(_)
+            | ServiceError::Restricted(_)
+    )
+}
+
 fn form_again(
     template: &str,
     auth: Option<&Auth>,
@@ -402,6 +430,9 @@ fn form_again(
     }
     let status = match error {
         ServiceError::Conflict(_) => StatusCode::CONFLICT,
+        ServiceError::PlanLimit(_) | ServiceError::NotInPlan(_) | ServiceError::Restricted(_) => {
+            StatusCode::FORBIDDEN
+        }
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     (status, Html(render_page(template, auth, values))).into_response()

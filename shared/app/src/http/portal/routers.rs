@@ -25,7 +25,9 @@ use tiketi_core::{
     store::RouterInventory,
 };
 
-use super::{PortalError, PortalState, auth::Owner, form_again, local_time, page, require_id};
+use super::{
+    PortalError, PortalState, auth::Owner, form_again, local_time, page, refused_on_form, require_id,
+};
 
 /// A router that has not reported for this long is shown as not syncing: its report time is
 /// written at least every heartbeat (`domain::router_state::HEARTBEAT`, 5 minutes), so two
@@ -189,7 +191,7 @@ async fn create<P: Platform>(
         .await
     {
         Ok(router) => Ok(Redirect::to(&format!("/portal/routers/{}", router.id)).into_response()),
-        Err(error @ ServiceError::Invalid(_)) => {
+        Err(error) if refused_on_form(&error) => {
             let values =
                 json!({ "section": "routers", "form": form, "action": "/portal/routers/new" });
             Ok(form_again(

@@ -2,12 +2,13 @@
 
 use serde_json::json;
 
-use super::{Repository, Result, catalog::operator_item, item};
+use super::{Repository, Result, billing, catalog::operator_item, item};
 use crate::{
     domain::{
         account::{Email, LoginThrottle, Session, User},
         audit::AuditEntry,
         catalog::Operator,
+        subscription::Subscription,
     },
     ports::table::{Condition, Index, Item, Query, Table, TableError, Write},
     store::keys,
@@ -27,13 +28,24 @@ pub(super) fn login_item(user: &User) -> Item {
 }
 
 impl<T: Table> Repository<T> {
-    /// Creates a new operator with its owner, all or nothing. `ConditionFailed { index: 2 }`:
-    /// the e-mail address already has an account.
-    pub async fn create_operator_account(&self, operator: &Operator, owner: &User) -> Result<()> {
+    /// Creates a new operator with its owner and subscription, all or nothing.
+    /// `ConditionFailed { index: 2 }`: the e-mail address already has an account.
+    pub async fn create_operator_account(
+        &self,
+        operator: &Operator,
+        owner: &User,
+        subscription: &Subscription,
+    ) -> Result<()> {
         let writes = vec![
             Write::put_new(operator_item(operator)),
             Write::put_new(user_item(owner)),
             Write::put_new(login_item(owner)),
+            billing::new_subscription_write(subscription),
+            billing::platform_day_write(
+                &operator.created_at.strftime("%Y-%m-%d").to_string(),
+                &operator.id,
+                &[("signups", 1)],
+            ),
         ];
         Ok(self.table.transact(writes).await?)
     }

@@ -31,12 +31,15 @@ fn batch_item(batch: &Batch) -> crate::ports::table::Item {
 
 impl<T: Table> Repository<T> {
     /// Stores a new batch (no vouchers yet) with its first custody event and audit entry.
+    /// Records a new batch; its vouchers count towards the plan's monthly limit of `month`
+    /// (and the platform's figures) from now on.
     pub async fn create_batch(
         &self,
         batch: &Batch,
         event: &CustodyEvent,
         entry: &AuditEntry,
         idempotency_key: Option<&str>,
+        month: &str,
     ) -> Result<()> {
         let mut writes = vec![
             Write::put_new(batch_item(batch)),
@@ -50,6 +53,17 @@ impl<T: Table> Repository<T> {
                 &[],
             )));
         }
+        let quantity = u64::from(batch.quantity);
+        writes.push(super::billing::vouchers_made_write(
+            &batch.operator_id,
+            month,
+            quantity,
+        ));
+        writes.push(super::billing::platform_day_write(
+            &batch.created_at.strftime("%Y-%m-%d").to_string(),
+            &batch.id,
+            &[("vouchers_made", i64::from(batch.quantity))],
+        ));
         self.audited(writes, entry).await
     }
 

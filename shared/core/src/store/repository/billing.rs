@@ -35,10 +35,25 @@ pub struct PlatformDay {
     pub invoices_paid: i64,
 }
 
-/// A change to the platform's day counters, to add to a transaction.
-pub(crate) fn platform_day_write(day: &str, counts: &[(&str, i64)]) -> Write {
+impl PlatformDay {
+    fn add(&mut self, other: &Self) {
+        self.sales += other.sales;
+        self.sales_value += other.sales_value;
+        self.vouchers_made += other.vouchers_made;
+        self.signups += other.signups;
+        self.subscription_revenue += other.subscription_revenue;
+        self.invoices_paid += other.invoices_paid;
+    }
+}
+
+/// A change to the platform's day counters, to add to a transaction; `spread` (any text
+/// unique to the change, such as an order id) picks the day's shard.
+pub(crate) fn platform_day_write(day: &str, spread: &str, counts: &[(&str, i64)]) -> Write {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(spread.as_bytes());
+    let shard = u64::from(digest[0]);
     Write::Update {
-        key: keys::platform_day(day),
+        key: keys::platform_day(day, shard),
         changes: counts
             .iter()
             .map(|(name, n)| ((*name).to_owned(), Change::Add(*n)))
@@ -58,13 +73,18 @@ pub(crate) fn vouchers_made_write(operator_id: &str, month: &str, n: u64) -> Wri
     }
 }
 
+/// A subscription item; unless suspended it is in the billing index by the date it is billed
+/// until, so the scheduled pass finds the ones due for an invoice without reading the others.
 fn subscription_item(sub: &Subscription) -> crate::ports::table::Item {
-    item(
-        sub,
-        keys::subscription(&sub.operator_id),
-        "subscription",
-        &[],
-    )
+    let mut index = Vec::new();
+    if sub.suspended.is_none() {
+        index.push((attr::GSI2PK, keys::BILLING_PARTITION.to_owned()));
+        index.push((
+            attr::GSI2SK,
+            format!("{}#{}", keys::time(sub.billed_until), sub.operator_id),
+        ));
+    }
+    item(sub, keys::subscription(&sub.operator_id), "subscription", &index)
 }
 
 /// Writes `next` in place of the version `previous` read.
@@ -165,6 +185,47 @@ impl<T: Table> Repository<T> {
         Ok(self.table.transact(writes).await?)
     }
 
+    /// A new subscription (an operator put on a plan by the administrator or the owner),
+    /// audited; `ConditionFailed` if it has one already.
+    pub async fn create_subscription(
+        &self,
+        sub: &Subscription,
+        entry: &AuditEntry,
+        platform: bool,
+    ) -> Result<()> {
+        let mut writes = vec![new_subscription_write(sub), audit_write(entry)];
+        if platform {
+            writes.push(platform_audit_write(entry));
+        }
+        Ok(self.table.transact(writes).await?)
+    }
+
+    /// Operators whose subscription is billed only until before `before`: due for an invoice.
+    pub async fn subscriptions_to_bill(
+        &self,
+        before: jiff::Timestamp,
+        limit: usize,
+    ) -> Result<Vec<String>> {
+        let query = Query::partition(Index::Gsi2, keys::BILLING_PARTITION)
+            .between(String::new(), keys::time(before))
+            .limit(limit);
+        let subs: Vec<Subscription> = self.query_entities(&query).await?;
+        Ok(subs.into_iter().map(|s| s.operator_id).collect())
+    }
+
+    /// Pesapal payments of invoices started between `from` and `to`, oldest first.
+    pub async fn recent_invoice_attempts(
+        &self,
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+        limit: usize,
+    ) -> Result<Vec<InvoiceAttempt>> {
+        let query = Query::partition(Index::Gsi2, keys::INVOICE_ATTEMPTS_PARTITION)
+            .between(keys::time(from), keys::time(to))
+            .limit(limit);
+        self.query_entities(&query).await
+    }
+
     /// The last invoice number given out (0 before the first).
     pub async fn last_invoice_number(&self) -> Result<u64> {
         let item = self.table.get(&keys::invoice_sequence()).await?;
@@ -221,13 +282,6 @@ impl<T: Table> Repository<T> {
         self.query_entities(&query).await
     }
 
-    /// The Pesapal orders started for an invoice.
-    pub async fn invoice_attempts(&self, number: u64) -> Result<Vec<InvoiceAttempt>> {
-        let query = Query::partition(Index::Primary, keys::invoice_partition(number))
-            .begins_with("ATTEMPT#");
-        self.query_entities(&query).await
-    }
-
     /// Starts a Pesapal payment of an open invoice; `ConditionFailed` when the invoice was
     /// paid or another attempt started since it was read.
     pub async fn start_invoice_attempt(
@@ -248,7 +302,13 @@ impl<T: Table> Repository<T> {
                 attempt,
                 keys::invoice_attempt(attempt.invoice_number, &attempt.reference),
                 "invoice_attempt",
-                &[],
+                &[
+                    (attr::GSI2PK, keys::INVOICE_ATTEMPTS_PARTITION.to_owned()),
+                    (
+                        attr::GSI2SK,
+                        format!("{}#{}", keys::time(attempt.created_at), attempt.reference),
+                    ),
+                ],
             )),
         ];
         Ok(self.table.transact(writes).await?)
@@ -321,6 +381,7 @@ impl<T: Table> Repository<T> {
             subscription_write(sub, extended),
             platform_day_write(
                 &day,
+                &invoice.label(),
                 &[
                     ("subscription_revenue", payment.amount.minor()),
                     ("invoices_paid", 1),
@@ -369,22 +430,34 @@ impl<T: Table> Repository<T> {
             .unwrap_or(0))
     }
 
-    /// The platform's counters of each UTC day from `first` to `last` (missing days are zero).
-    pub async fn platform_days(&self, first: &str, last: &str) -> Result<Vec<(String, PlatformDay)>> {
+    /// The platform's counters of each UTC day from `first` to `last` that has any, oldest
+    /// first, each day's shards added up: a few hundred small items whatever the number of
+    /// operators.
+    pub async fn platform_days(
+        &self,
+        first: &str,
+        last: &str,
+    ) -> Result<Vec<(String, PlatformDay)>> {
         let query = Query::partition(Index::Primary, keys::PLATFORM_STATS_PARTITION)
-            .between(format!("DAY#{first}"), format!("DAY#{last}"));
-        let page = self.table.query(&query).await?;
-        page.items
-            .into_iter()
-            .map(|item| {
-                let day = item
-                    .str(attr::SK)
-                    .unwrap_or_default()
-                    .trim_start_matches("DAY#")
-                    .to_owned();
-                Ok((day, entity(item)?))
-            })
-            .collect()
+            .between(format!("DAY#{first}"), format!("DAY#{last}#~"));
+        let mut days: Vec<(String, PlatformDay)> = Vec::new();
+        let mut query = query;
+        loop {
+            let page = self.table.query(&query).await?;
+            for item in page.items {
+                let sk = item.str(attr::SK).unwrap_or_default().to_owned();
+                let day = sk.trim_start_matches("DAY#").get(..10).unwrap_or_default().to_owned();
+                let shard: PlatformDay = entity(item)?;
+                match days.last_mut() {
+                    Some((last, total)) if *last == day => total.add(&shard),
+                    _ => days.push((day, shard)),
+                }
+            }
+            match page.next {
+                Some(next) => query.after = Some(next),
+                None => return Ok(days),
+            }
+        }
     }
 
     /// The newest entries of the platform's audit log.

@@ -6,6 +6,7 @@ use jiff::Timestamp;
 use serde_json::json;
 
 use super::{
+    billing,
     Repository, Result, StoreError, customers, item,
     routers::router_changed,
     sales::{POOL_COUNT, count_vouchers, counted_as, sale_counters},
@@ -196,6 +197,17 @@ impl<T: Table> Repository<T> {
         ));
         writes.extend(sale_counters(sale, day));
         writes.push(router_changed(op, &voucher.router_id));
+        // The plan's monthly voucher count (the operator's month) and the platform's day (UTC).
+        writes.push(billing::vouchers_made_write(op, &day[..7], 1));
+        writes.push(billing::platform_day_write(
+            &sale.sold_at.strftime("%Y-%m-%d").to_string(),
+            &order.id,
+            &[
+                ("sales", 1),
+                ("sales_value", sale.amount.minor()),
+                ("vouchers_made", 1),
+            ],
+        ));
         self.audited(writes, entry).await
     }
 
