@@ -9,7 +9,7 @@ use axum::Router;
 use tiketi_core::services::{Platform, Tiketi};
 
 use super::{
-    AppState, api, checkout as checkout_pages, health_router, ipn, portal as pages, routers,
+    AppState, admin, api, checkout as checkout_pages, health_router, ipn, portal as pages, routers,
 };
 
 /// `checkout`: the captive-portal checkout, the order pages (Pesapal's callback), voucher
@@ -28,9 +28,10 @@ pub fn rsc<P: Platform>(tiketi: Arc<Tiketi<P>>) -> Router {
     routers::router(AppState(tiketi))
 }
 
-/// `portal`: the operator portal's pages.
+/// `portal`: the operator portal's pages and the platform administrator's console.
 pub fn portal<P: Platform>(tiketi: Arc<Tiketi<P>>, key: pages::cookie::CookieKey) -> Router {
-    pages::router(pages::PortalState::new(tiketi, key))
+    let state = pages::PortalState::new(tiketi, key);
+    pages::router(state.clone()).merge(admin::router(state))
 }
 
 /// `api`: the REST API for operators' programs (its own function: token callers, no session

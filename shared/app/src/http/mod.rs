@@ -2,6 +2,7 @@
 //! the operator portal and the REST API, as axum Routers that serve `lambda_http::run` on AWS,
 //! `axum::serve` in the local host, and the tests alike.
 
+pub mod admin;
 pub mod api;
 pub mod checkout;
 mod error;

@@ -1,6 +1,7 @@
 //! Domain types and rules. Pure: no I/O, no clocks, no randomness of their own.
 
 pub mod account;
+pub mod admin;
 pub mod agent;
 pub mod api_token;
 pub mod audit;

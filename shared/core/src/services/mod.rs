@@ -2,6 +2,7 @@
 //! nothing else; see each module for its exactly-once argument.
 
 pub mod accounts;
+pub mod admins;
 pub mod agents;
 pub mod api_tokens;
 pub mod audit;
@@ -10,6 +11,7 @@ pub mod billing;
 pub mod cash_sales;
 pub mod catalog;
 pub mod checkout;
+pub mod console;
 pub mod custody;
 pub mod customers;
 pub mod demo;

@@ -42,6 +42,9 @@
 //! | plan            | `PLATFORM`                  | `PLAN#<code>`              |                                         |                                   |
 //! | testimonial     | `PLATFORM`                  | `TESTIMONIAL#<id>`         |                                         |                                   |
 //! | invoice number  | `PLATFORM`                  | `INVOICESEQ`               |                                         |                                   |
+//! | administrator   | `ADMIN#<id>`                | `ADMIN`                    | `ADMINS` / `<email>`                    |                                   |
+//! | admin session   | `ADMIN#<id>`                | `SESSION#<session>`        |                                         |                                   |
+//! | directory entry | `PLATFORM#DIRECTORY`        | `<term>#<op>`              |                                         |                                   |
 //! | platform audit  | `PLATFORM#AUDIT`            | `<at>#<entry>`             |                                         |                                   |
 //! | platform day    | `PLATFORM#STATS`            | `DAY#<yyyy-mm-dd>#<shard>` |                                         |                                   |
 //! | invoice         | `INVOICE#<n>`               | `INVOICE`                  | `OP#<op>#INVOICES` / `<n, 12 digits>`   | `INVOICES#OPEN` / `<due>#<n>` (only while open) |
@@ -483,6 +486,24 @@ pub fn platform_day(day: &str, shard: u64) -> Key {
         PLATFORM_STATS_PARTITION,
         format!("DAY#{day}#{:02}", shard % PLATFORM_DAY_SHARDS),
     )
+}
+
+/// A platform administrator (id from the e-mail address's digest).
+pub fn admin(id: &str) -> Key {
+    Key::new(format!("ADMIN#{id}"), "ADMIN")
+}
+
+pub const ADMINS_PARTITION: &str = "ADMINS";
+
+pub fn admin_session(admin: &str, session: &str) -> Key {
+    Key::new(format!("ADMIN#{admin}"), format!("SESSION#{session}"))
+}
+
+/// Operators by name, e-mail and phone, for the administrator's search (`<term>#<op>`).
+pub const DIRECTORY_PARTITION: &str = "PLATFORM#DIRECTORY";
+
+pub fn directory_entry(term: &str, op: &str) -> Key {
+    Key::new(DIRECTORY_PARTITION, format!("{term}#{op}"))
 }
 
 /// An operator's subscription to the platform.

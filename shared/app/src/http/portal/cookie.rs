@@ -126,6 +126,27 @@ impl CookieKey {
         })
     }
 
+    /// The platform administrator's session cookie: `<admin id>.<session id>.<signature>`.
+    pub fn admin_session_cookie(&self, admin_id: &str, session_id: &str) -> String {
+        let named = format!("{admin_id}.{session_id}");
+        let signature = self.sign("admin-session", &named);
+        format!("{named}.{signature}")
+    }
+
+    /// The administrator and session an admin cookie names, if its signature is ours (an
+    /// operator's session cookie is signed for another purpose and never opens here).
+    pub fn open_admin_session_cookie(&self, value: &str) -> Option<(String, String)> {
+        let (named, signature) = value.rsplit_once('.')?;
+        if !self.verify("admin-session", named, signature) {
+            return None;
+        }
+        let (admin_id, session_id) = named.split_once('.')?;
+        if session_id.contains('.') {
+            return None;
+        }
+        Some((admin_id.to_owned(), session_id.to_owned()))
+    }
+
     /// The CSRF token of forms served to `binding` (a session id or pre-login nonce).
     pub fn csrf_token(&self, binding: &str) -> String {
         self.sign("csrf", binding)
@@ -188,6 +209,21 @@ mod tests {
         );
         let session = key.session_cookie(&session());
         assert_eq!(key.open_pending_login_cookie(&session), None);
+    }
+
+    #[test]
+    fn admin_and_operator_cookies_never_open_each_other() {
+        let key = key();
+        let admin = key.admin_session_cookie("a1", "s1");
+        assert_eq!(
+            key.open_admin_session_cookie(&admin),
+            Some(("a1".into(), "s1".into()))
+        );
+        assert!(key.open_session_cookie(&admin).is_none());
+        let operator = key.session_cookie(&session());
+        assert!(key.open_admin_session_cookie(&operator).is_none());
+        let tampered = admin.replace("a1", "a2");
+        assert!(key.open_admin_session_cookie(&tampered).is_none());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::{Repository, Result, billing, catalog::operator_item, item};
+use super::{Repository, Result, admins, billing, catalog::operator_item, item};
 use crate::{
     domain::{
         account::{Email, LoginThrottle, Session, User},
@@ -36,7 +36,7 @@ impl<T: Table> Repository<T> {
         owner: &User,
         subscription: &Subscription,
     ) -> Result<()> {
-        let writes = vec![
+        let mut writes = vec![
             Write::put_new(operator_item(operator)),
             Write::put_new(user_item(owner)),
             Write::put_new(login_item(owner)),
@@ -47,6 +47,15 @@ impl<T: Table> Repository<T> {
                 &[("signups", 1)],
             ),
         ];
+        // The administrator finds the business by its name, e-mail or phone.
+        let mut terms = vec![
+            admins::directory_term("name", &operator.business_name),
+            admins::directory_term("email", owner.email.as_str()),
+        ];
+        if let Some(phone) = &owner.phone {
+            terms.push(admins::directory_term("phone", phone));
+        }
+        writes.extend(admins::directory_writes(&operator.id, &terms));
         Ok(self.table.transact(writes).await?)
     }
 

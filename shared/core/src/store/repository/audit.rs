@@ -20,6 +20,11 @@ impl<T: Table> Repository<T> {
         Ok(self.table.transact(writes).await?)
     }
 
+    /// Appends an entry that records no change of its own (a support view).
+    pub async fn append_audit(&self, entry: &AuditEntry) -> Result<()> {
+        Ok(self.table.write(audit_write(entry)).await?)
+    }
+
     /// The newest `limit` entries before the sort key `before` (a cursor from an earlier page).
     pub async fn audit_log(
         &self,

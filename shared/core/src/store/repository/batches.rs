@@ -53,11 +53,10 @@ impl<T: Table> Repository<T> {
                 &[],
             )));
         }
-        let quantity = u64::from(batch.quantity);
-        writes.push(super::billing::vouchers_made_write(
+        writes.push(super::billing::month_usage_write(
             &batch.operator_id,
             month,
-            quantity,
+            &[("vouchers_made", i64::from(batch.quantity))],
         ));
         writes.push(super::billing::platform_day_write(
             &batch.created_at.strftime("%Y-%m-%d").to_string(),

@@ -36,7 +36,7 @@ pub struct PlatformDay {
 }
 
 impl PlatformDay {
-    fn add(&mut self, other: &Self) {
+    pub fn add(&mut self, other: &Self) {
         self.sales += other.sales;
         self.sales_value += other.sales_value;
         self.vouchers_made += other.vouchers_made;
@@ -62,15 +62,29 @@ pub(crate) fn platform_day_write(day: &str, spread: &str, counts: &[(&str, i64)]
     }
 }
 
-/// Counts `n` vouchers made for customers in the operator's `month`, to add to the
-/// transaction that makes them.
-pub(crate) fn vouchers_made_write(operator_id: &str, month: &str, n: u64) -> Write {
-    let n = i64::try_from(n).unwrap_or(i64::MAX);
+/// Counts what the operator did in its `month` (`vouchers_made` for the plan's limit; online
+/// `sales` and `sales_value` for the administrator's list), to add to the transaction that
+/// does it.
+pub(crate) fn month_usage_write(operator_id: &str, month: &str, counts: &[(&str, i64)]) -> Write {
     Write::Update {
         key: keys::month_usage(operator_id, month),
-        changes: vec![("vouchers_made".into(), Change::Add(n))],
+        changes: counts
+            .iter()
+            .map(|(name, n)| ((*name).to_owned(), Change::Add(*n)))
+            .collect(),
         condition: None,
     }
+}
+
+/// An operator's month (`keys::month_usage`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct MonthUsage {
+    #[serde(default)]
+    pub vouchers_made: u64,
+    #[serde(default)]
+    pub sales: u64,
+    #[serde(default)]
+    pub sales_value: i64,
 }
 
 /// A subscription item; unless suspended it is in the billing index by the date it is billed
@@ -420,14 +434,15 @@ impl<T: Table> Repository<T> {
 
     /// Vouchers the operator made for customers in `month` (`yyyy-mm`).
     pub async fn vouchers_made(&self, operator_id: &str, month: &str) -> Result<u64> {
-        let item = self
-            .table
-            .get(&keys::month_usage(operator_id, month))
-            .await?;
-        Ok(item
-            .and_then(|i| i.int("vouchers_made"))
-            .and_then(|n| u64::try_from(n).ok())
-            .unwrap_or(0))
+        Ok(self.month_usage(operator_id, month).await?.vouchers_made)
+    }
+
+    /// The operator's counts of `month` (zero when nothing happened).
+    pub async fn month_usage(&self, operator_id: &str, month: &str) -> Result<MonthUsage> {
+        Ok(self
+            .get_entity(&keys::month_usage(operator_id, month))
+            .await?
+            .unwrap_or_default())
     }
 
     /// The platform's counters of each UTC day from `first` to `last` that has any, oldest

@@ -6,6 +6,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
 mod accounts;
+mod admins;
 mod agents;
 mod api_tokens;
 mod audit;
@@ -21,7 +22,8 @@ mod two_factor;
 mod unmatched;
 mod vouchers;
 
-pub use billing::{PlatformDay, invoice_record};
+pub use admins::directory_term;
+pub use billing::{MonthUsage, PlatformDay, invoice_record};
 pub use catalog::IpnRegistration;
 pub use customers::link_sort_key;
 pub use orders::Reversal;

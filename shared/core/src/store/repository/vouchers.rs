@@ -198,7 +198,15 @@ impl<T: Table> Repository<T> {
         writes.extend(sale_counters(sale, day));
         writes.push(router_changed(op, &voucher.router_id));
         // The plan's monthly voucher count (the operator's month) and the platform's day (UTC).
-        writes.push(billing::vouchers_made_write(op, &day[..7], 1));
+        writes.push(billing::month_usage_write(
+            op,
+            &day[..7],
+            &[
+                ("vouchers_made", 1),
+                ("sales", 1),
+                ("sales_value", sale.amount.minor()),
+            ],
+        ));
         writes.push(billing::platform_day_write(
             &sale.sold_at.strftime("%Y-%m-%d").to_string(),
             &order.id,
