@@ -5,6 +5,6 @@ pub mod keys;
 mod repository;
 
 pub use repository::{
-    DayTotals, IpnRegistration, POOL_COUNT, PlatformDay, Repository, Reversal, RouterInventory, StoreError,
-    counted_as, invoice_record, latest_usage, link_sort_key,
+    DayTotals, IpnRegistration, POOL_COUNT, PlatformDay, Repository, Reversal, RouterInventory,
+    StoreError, counted_as, invoice_record, latest_usage, link_sort_key,
 };

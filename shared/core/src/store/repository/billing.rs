@@ -91,7 +91,10 @@ fn invoice_item(invoice: &Invoice) -> crate::ports::table::Item {
     ];
     if invoice.status == InvoiceStatus::Open {
         index.push((attr::GSI2PK, keys::OPEN_INVOICES_PARTITION.to_owned()));
-        index.push((attr::GSI2SK, keys::open_invoice_sort(invoice.due_at, invoice.number)));
+        index.push((
+            attr::GSI2SK,
+            keys::open_invoice_sort(invoice.due_at, invoice.number),
+        ));
     }
     item(invoice, keys::invoice(invoice.number), "invoice", &index)
 }
@@ -126,14 +129,21 @@ impl<T: Table> Repository<T> {
         self.query_entities(&query).await
     }
 
-    pub async fn save_testimonial(&self, testimonial: &Testimonial, entry: &AuditEntry) -> Result<()> {
+    pub async fn save_testimonial(
+        &self,
+        testimonial: &Testimonial,
+        entry: &AuditEntry,
+    ) -> Result<()> {
         let put = Write::put(item(
             testimonial,
             keys::testimonial(&testimonial.id),
             "testimonial",
             &[],
         ));
-        Ok(self.table.transact(vec![put, platform_audit_write(entry)]).await?)
+        Ok(self
+            .table
+            .transact(vec![put, platform_audit_write(entry)])
+            .await?)
     }
 
     pub async fn delete_testimonial(&self, id: &str, entry: &AuditEntry) -> Result<()> {
@@ -141,7 +151,10 @@ impl<T: Table> Repository<T> {
             key: keys::testimonial(id),
             condition: Some(Condition::Exists),
         };
-        Ok(self.table.transact(vec![delete, platform_audit_write(entry)]).await?)
+        Ok(self
+            .table
+            .transact(vec![delete, platform_audit_write(entry)])
+            .await?)
     }
 
     pub async fn subscription(&self, operator_id: &str) -> Result<Option<Subscription>> {
@@ -214,7 +227,11 @@ impl<T: Table> Repository<T> {
     }
 
     /// Open invoices due before `before`, oldest due first, at most `limit`.
-    pub async fn open_invoices(&self, before: jiff::Timestamp, limit: usize) -> Result<Vec<Invoice>> {
+    pub async fn open_invoices(
+        &self,
+        before: jiff::Timestamp,
+        limit: usize,
+    ) -> Result<Vec<Invoice>> {
         let query = Query::partition(Index::Gsi2, keys::OPEN_INVOICES_PARTITION)
             .between(String::new(), keys::time(before))
             .limit(limit);
@@ -370,7 +387,11 @@ impl<T: Table> Repository<T> {
     }
 
     /// The platform's counters of each UTC day from `first` to `last` (missing days are zero).
-    pub async fn platform_days(&self, first: &str, last: &str) -> Result<Vec<(String, PlatformDay)>> {
+    pub async fn platform_days(
+        &self,
+        first: &str,
+        last: &str,
+    ) -> Result<Vec<(String, PlatformDay)>> {
         let query = Query::partition(Index::Primary, keys::PLATFORM_STATS_PARTITION)
             .between(format!("DAY#{first}"), format!("DAY#{last}"));
         let page = self.table.query(&query).await?;
