@@ -49,6 +49,8 @@ pub(crate) fn platform_day_write(day: &str, counts: &[(&str, i64)]) -> Write {
 
 /// Counts `n` vouchers made for customers in the operator's `month`, to add to the
 /// transaction that makes them.
+// Not called yet: the use cases that make vouchers adopt it with the plan limits.
+#[allow(dead_code)]
 pub(crate) fn vouchers_made_write(operator_id: &str, month: &str, n: u64) -> Write {
     let n = i64::try_from(n).unwrap_or(i64::MAX);
     Write::Update {
@@ -78,6 +80,8 @@ pub(crate) fn subscription_write(previous: &Subscription, next: &Subscription) -
 }
 
 /// A new operator's subscription, for the sign-up transaction.
+// Not called yet: sign-up adopts it with subscriptions.
+#[allow(dead_code)]
 pub(crate) fn new_subscription_write(sub: &Subscription) -> Write {
     Write::put_new(subscription_item(sub))
 }
