@@ -9,7 +9,8 @@ use axum::Router;
 use tiketi_core::services::{Platform, Tiketi};
 
 use super::{
-    AppState, api, checkout as checkout_pages, health_router, ipn, portal as pages, routers,
+    AppState, api, checkout as checkout_pages, health_router, ipn, landing, portal as pages,
+    routers,
 };
 
 /// `checkout`: the captive-portal checkout, the order pages (Pesapal's callback), voucher
@@ -28,9 +29,14 @@ pub fn rsc<P: Platform>(tiketi: Arc<Tiketi<P>>) -> Router {
     routers::router(AppState(tiketi))
 }
 
-/// `portal`: the operator portal's pages.
+/// `portal`: the operator portal's pages, the product's home page (`/`), and the 404 page of
+/// every path no route takes: on AWS the template routes `/` and its catch-all `/{proxy+}` here.
+/// The only function with a fallback: the local host merges every function's router, and axum
+/// refuses to merge two fallbacks.
 pub fn portal<P: Platform>(tiketi: Arc<Tiketi<P>>, key: pages::cookie::CookieKey) -> Router {
-    pages::router(pages::PortalState::new(tiketi, key))
+    pages::router(pages::PortalState::new(Arc::clone(&tiketi), key))
+        .merge(landing::router(AppState(tiketi)))
+        .fallback(landing::not_found)
 }
 
 /// `api`: the REST API for operators' programs (its own function: token callers, no session
