@@ -1,5 +1,7 @@
 //! The AWS stack against the code: `template.yaml`'s routes must be exactly what the functions'
-//! mains serve (`tiketi_app::http::functions`), each route to the function that serves it.
+//! mains serve (`tiketi_app::http::functions`), each route to the function that serves it, and
+//! every path no route takes must reach the one function whose router answers it with a 404
+//! page (its fallback).
 
 use std::sync::Arc;
 
@@ -189,23 +191,189 @@ async fn every_route_in_the_template_is_served_by_its_function() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-#[test]
-fn a_route_missing_from_the_template_is_seen() {
-    // The check above on a template without the router sync route: the parity test must
-    // notice what the first version of the stack missed.
-    let text = std::fs::read_to_string(repo_path("template.yaml")).unwrap();
-    let start = text
-        .find("          /routers/{operator}/{router}/sync.rsc:")
-        .expect("the template routes sync.rsc");
+/// What a router answers a request.
+#[derive(Debug)]
+enum Answer {
+    /// One of its routes (or a 405 from one).
+    Route,
+    /// Its fallback's HTML page.
+    Page(StatusCode, String),
+    /// axum's default fallback: 404 with an empty body.
+    Nothing,
+}
+
+async fn answer(router: &Router, method: &str, path: &str) -> Answer {
+    let request = axum::http::Request::builder()
+        .method(method)
+        .uri(path)
+        .body(Body::empty())
+        .unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    if response.headers().contains_key(MATCHED) || status == StatusCode::METHOD_NOT_ALLOWED {
+        return Answer::Route;
+    }
+    let html = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let body = String::from_utf8_lossy(&body).into_owned();
+    if html && !body.is_empty() {
+        Answer::Page(status, body)
+    } else {
+        Answer::Nothing
+    }
+}
+
+/// Paths no route takes: a few by hand, and one past each route the code declares (the REST
+/// API's own paths aside: its function answers them).
+fn unknown_paths() -> Vec<String> {
+    let mut paths: Vec<String> = [
+        "/nope",
+        "/no/such/page",
+        "/portal/nope",
+        "/checkout/x",
+        "/checkout/x/y/z/w",
+        "/routers/a/b/c/d",
+        "/pesapal/ipn",
+        "/index.html",
+    ]
+    .iter()
+    .map(|p| (*p).to_owned())
+    .collect();
+    for pattern in all_declared_routes() {
+        if !pattern.starts_with("/api/") {
+            paths.push(format!(
+                "{}/zz-no-such-page",
+                sample_path(&pattern).trim_end_matches('/')
+            ));
+        }
+    }
+    paths
+}
+
+#[tokio::test]
+async fn every_path_no_route_takes_reaches_the_one_function_that_answers_it_with_a_page() {
+    let (routers, _dir) = function_routers().await;
+    let routes = template_routes();
+    // Only one function may have a fallback: the local host merges every function's router
+    // (axum refuses two fallbacks), and on AWS only one can take the template's catch-all.
+    let mut with_fallback = Vec::new();
+    for (binary, router) in &routers {
+        if matches!(
+            answer(router, "GET", "/zz-probe/no/such/route").await,
+            Answer::Page(..)
+        ) {
+            with_fallback.push(*binary);
+        }
+    }
+    assert_eq!(
+        with_fallback,
+        ["portal"],
+        "the portal function, and only it, answers unknown paths with a page"
+    );
+    let (_, portal) = routers.iter().find(|(b, _)| *b == "portal").unwrap();
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for path in unknown_paths() {
+        for method in ["GET", "POST"] {
+            let mut taken = false;
+            for (_, router) in &routers {
+                taken |= matches!(answer(router, method, &path).await, Answer::Route);
+            }
+            if taken {
+                continue;
+            }
+            checked += 1;
+            match http_api::select(&routes, method, &path) {
+                None => problems.push(format!(
+                    "{method} {path}: no route in template.yaml (API Gateway's bare 404)"
+                )),
+                Some((route, _)) if route.binary != "portal" => problems.push(format!(
+                    "{method} {path}: template.yaml routes it ({}) to {}, which has no page \
+                     for it",
+                    route.route_key(),
+                    route.binary
+                )),
+                Some(_) => match answer(portal, method, &path).await {
+                    Answer::Page(StatusCode::NOT_FOUND, body) if body.contains("href=\"/\"") => {}
+                    other => problems.push(format!(
+                        "{method} {path}: the portal answers {other:?}, not its 404 page"
+                    )),
+                },
+            }
+        }
+    }
+    assert!(checked > 50, "only {checked} unknown paths checked");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// `text` without the path entry that starts at `entry` (up to the next path).
+fn without_path(text: &str, entry: &str) -> String {
+    let start = text.find(entry).expect("the template has the entry");
     let end = start
         + text[start..]
             .find("\n          /")
             .unwrap_or(text.len() - start)
         + 1;
-    let pruned = format!("{}{}", &text[..start], &text[end..]);
+    format!("{}{}", &text[..start], &text[end..])
+}
+
+#[test]
+fn a_template_without_the_home_page_or_the_catch_all_is_seen() {
+    let text = std::fs::read_to_string(repo_path("template.yaml")).unwrap();
+    let all = template_routes();
+    let pick = |routes: &[ApiRoute], method, path| {
+        http_api::select(routes, method, path).map(|(r, _)| (r.route_key(), r.binary.clone()))
+    };
+    assert_eq!(
+        pick(&all, "GET", "/"),
+        Some(("GET /".into(), "portal".into()))
+    );
+    assert_eq!(
+        pick(&all, "GET", "/nope"),
+        Some(("ANY /{proxy+}".into(), "portal".into()))
+    );
+    // Without `/`, the catch-all does not take the home page (a greedy variable needs a
+    // segment): the first parity test reports `GET /` as unrouted.
+    let no_home =
+        http_api::routes(&Template::parse(&without_path(&text, "          /:\n")).unwrap())
+            .unwrap();
+    assert_eq!(no_home.len() + 1, all.len());
+    assert_eq!(pick(&no_home, "GET", "/"), None);
+    // Without the catch-all, unknown paths get API Gateway's bare 404: the test above
+    // reports them.
+    let no_catch_all =
+        http_api::routes(&Template::parse(&without_path(&text, "          /{proxy+}:\n")).unwrap())
+            .unwrap();
+    assert_eq!(no_catch_all.len() + 1, all.len());
+    assert_eq!(pick(&no_catch_all, "GET", "/nope"), None);
+    assert_eq!(pick(&no_catch_all, "GET", "/checkout/x/y/z/w"), None);
+    assert_eq!(
+        pick(&no_catch_all, "GET", "/portal/nope").map(|(_, b)| b),
+        Some("portal".into())
+    );
+}
+
+#[test]
+fn a_route_missing_from_the_template_is_seen() {
+    // The check above on a template without the router sync route: the parity test must
+    // notice what the first version of the stack missed. The catch-all now takes the path,
+    // to the portal function, which does not serve it.
+    let text = std::fs::read_to_string(repo_path("template.yaml")).unwrap();
+    let pruned = without_path(&text, "          /routers/{operator}/{router}/sync.rsc:");
     let routes = http_api::routes(&Template::parse(&pruned).unwrap()).unwrap();
     let all = template_routes();
     assert_eq!(routes.len() + 1, all.len());
-    assert!(http_api::select(&routes, "GET", "/routers/a/b/sync.rsc").is_none());
-    assert!(http_api::select(&all, "GET", "/routers/a/b/sync.rsc").is_some());
+    let (route, _) = http_api::select(&routes, "GET", "/routers/a/b/sync.rsc").unwrap();
+    assert_eq!(
+        (route.route_key().as_str(), route.binary.as_str()),
+        ("ANY /{proxy+}", "portal")
+    );
+    let (route, _) = http_api::select(&all, "GET", "/routers/a/b/sync.rsc").unwrap();
+    assert_eq!(route.binary, "rsc");
 }

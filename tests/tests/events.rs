@@ -161,6 +161,32 @@ async fn portal_events_run_through_the_portal_function() {
         cookie.contains("Secure"),
         "https deployments get Secure cookies: {cookie}"
     );
+
+    // `GET /` and the catch-all: the home page with the catalogue's plans, read from DynamoDB,
+    // and the 404 page.
+    let (status, headers, html) = invoke_http(portal(&d), "portal-home-page.json").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        headers["content-language"], "sw",
+        "the sample asks for Swahili"
+    );
+    for plan in d.tiketi.plans_on_sale().await.unwrap() {
+        assert!(
+            html.contains(&format!("href=\"/portal/signup?plan={}\"", plan.code))
+                && html.contains(&plan.price.display(&plan.currency)),
+            "{}: {html}",
+            plan.code
+        );
+    }
+    let (status, headers, html) = invoke_http(portal(&d), "portal-not-found.json").await;
+    assert_eq!(status, 404);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(html.contains("href=\"/\""), "{html}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -350,10 +350,10 @@ async fn a_message_that_keeps_failing_lands_in_the_dead_letter_queue() {
     let dead = app.host.queue.dead_letter_queue().unwrap();
     for _ in 0..80 {
         if dead.depth() == 1 {
-            let home = app.get("/").await.text().await.unwrap();
+            let status = app.get("/local").await.text().await.unwrap();
             assert!(
-                home.contains("<strong>1</strong> failed for good"),
-                "the start page shows it"
+                status.contains("<strong>1</strong> failed for good"),
+                "the local status page shows it"
             );
             return;
         }

@@ -1,6 +1,8 @@
-//! The local start page and a simulated MikroTik hotspot login page for the demo router, so the
-//! whole customer journey (login page → checkout → pay → voucher → Connect) works on one
-//! machine. The login page checks codes against the store the way a router checks its users.
+//! The local status page (`/local`: the issuance queue, the payment mode, links to the demo) and
+//! a simulated MikroTik hotspot login page for the demo router, so the whole customer journey
+//! (login page → checkout → pay → voucher → Connect) works on one machine. The login page checks
+//! codes against the store the way a router checks its users. (`/` is the product's home page,
+//! served by the portal function's router: `tiketi_app::http::landing`.)
 
 use std::sync::Arc;
 
@@ -32,7 +34,7 @@ code{background:#eee;padding:.1rem .3rem}input{font-size:1.1rem;padding:.5rem}bu
 </head><body>
 <h1>{{ title }}</h1>
 {% if page == "home" %}
-<p>Tiketi is running on this machine: checkout, Pesapal IPN, voucher issuer and reconciliation in one process.</p>
+<p>Tiketi is running on this machine: checkout, Pesapal IPN, voucher issuer and reconciliation in one process. The product's home page is <a href="/">/</a>.</p>
 <ul>
 <li><a href="{{ login_url }}">Demo hotspot login page</a> (what a customer's phone shows on the WiFi)</li>
 <li><a href="{{ checkout_url }}" id="checkout">Demo checkout</a>: buy a voucher</li>
@@ -79,7 +81,7 @@ fn render(values: &[(&str, tera::Value)]) -> Html<String> {
 
 pub fn router(tiketi: Arc<Tiketi<LocalPlatform>>, base_url: String, sandbox: bool) -> Router {
     Router::new()
-        .route("/", get(home))
+        .route("/local", get(home))
         .route("/demo-router/login", get(login_page).post(login))
         .with_state(DemoState {
             tiketi,

@@ -10,7 +10,8 @@
 //! - the data key that seals secrets at rest (`DATA_KEY`, else kept in the data directory);
 //! - without Pesapal keys, the Pesapal sandbox stand-in at `/pesapal-sandbox`, spoken to over
 //!   real HTTP by the same Pesapal client as in production;
-//! - a start page and a simulated router login page for the demo hotspot.
+//! - the product's home page at `/` and the 404 page of every other path (the portal function's);
+//! - a local status page (`/local`) and a simulated router login page for the demo hotspot.
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 

@@ -72,7 +72,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Command::Serve(common) => {
             let host = Host::start(options(common)?).await?;
             println!("Tiketi is running at {}", host.base_url);
-            println!("  start page:     {}/", host.base_url);
+            println!("  home page:      {}/", host.base_url);
+            println!("  local status:   {}/local", host.base_url);
             println!("  demo checkout:  {}", host.demo_checkout_url());
             println!("  demo login:     {}/demo-router/login", host.base_url);
             println!(

@@ -159,8 +159,13 @@ pub fn match_path(pattern: &str, path: &str) -> Option<BTreeMap<String, String>>
     for (i, segment) in wanted.iter().enumerate() {
         match segment {
             Segment::Greedy(name) => {
-                let rest = given.get(i..).filter(|rest| !rest.is_empty())?;
-                parameters.insert((*name).to_owned(), rest.join("/"));
+                // A greedy variable catches one or more child segments, never none:
+                // `/{proxy+}` does not take `/`, nor `/portal/{proxy+}` `/portal` or `/portal/`.
+                let rest = given.get(i..).unwrap_or_default().join("/");
+                if rest.is_empty() {
+                    return None;
+                }
+                parameters.insert((*name).to_owned(), rest);
                 return Some(parameters);
             }
             Segment::Literal(literal) => {
@@ -239,6 +244,55 @@ mod tests {
         assert_eq!(pick("POST", "/portal/special").unwrap().0, "c");
         assert_eq!(pick("GET", "/nowhere"), None);
         assert_eq!(pick("GET", "/checkout/op"), None);
+    }
+
+    #[test]
+    fn a_root_catch_all_takes_only_what_no_other_route_takes() {
+        let routes = [
+            route(Some("GET"), "/", "home"),
+            route(None, "/{proxy+}", "home"),
+            route(Some("GET"), "/checkout/{operator}/{router}", "checkout"),
+            route(Some("POST"), "/checkout/{operator}/{router}", "checkout"),
+            route(Some("GET"), "/health", "checkout"),
+            route(None, "/portal", "portal"),
+            route(None, "/portal/{proxy+}", "portal"),
+            route(Some("POST"), "/routers/{operator}/{router}/sync", "rsc"),
+        ];
+        let pick = |m, p| select(&routes, m, p).map(|(r, params)| (r.route_key(), params));
+        // Specific routes, with or without variables, and longer greedy routes win.
+        assert_eq!(pick("GET", "/health").unwrap().0, "GET /health");
+        assert_eq!(
+            pick("GET", "/checkout/op/r1").unwrap().0,
+            "GET /checkout/{operator}/{router}"
+        );
+        assert_eq!(pick("GET", "/portal").unwrap().0, "ANY /portal");
+        assert_eq!(
+            pick("POST", "/portal/a/b").unwrap().0,
+            "ANY /portal/{proxy+}"
+        );
+        assert_eq!(
+            pick("POST", "/routers/o/r/sync").unwrap().0,
+            "POST /routers/{operator}/{router}/sync"
+        );
+        // `/` is its own route: a greedy variable needs at least one segment.
+        assert_eq!(pick("GET", "/").unwrap().0, "GET /");
+        assert_eq!(pick("POST", "/"), None, "only GET / is routed");
+        // The rest goes to the catch-all: wrong method, too many or too few segments, nothing.
+        for (method, path, proxy) in [
+            ("GET", "/nope", "nope"),
+            ("GET", "/routers/o/r/sync", "routers/o/r/sync"),
+            ("GET", "/checkout/x/y/z/w", "checkout/x/y/z/w"),
+            ("GET", "/checkout/x", "checkout/x"),
+            ("DELETE", "/health", "health"),
+            ("GET", "/favicon.ico", "favicon.ico"),
+        ] {
+            let (key, params) = pick(method, path).unwrap();
+            assert_eq!(key, "ANY /{proxy+}", "{method} {path}");
+            assert_eq!(params["proxy"], proxy);
+        }
+        assert!(match_path("/{proxy+}", "/").is_none());
+        assert!(match_path("/portal/{proxy+}", "/portal/").is_none());
+        assert!(match_path("/portal/{proxy+}", "/portal").is_none());
     }
 
     #[test]

@@ -254,17 +254,35 @@ pub async fn run(stack: &CloudStack, checks: &mut Checks) -> Option<Arc<Story>> 
     let url = api_url.clone();
     checks
         .run(
-            "a path without a route gets API Gateway's 404",
+            "GET / is the home page, with the plans, from the portal function",
+            async move {
+                let answer = reqwest::get(format!("{url}/"))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let status = answer.status();
+                let body = answer.text().await.map_err(|e| e.to_string())?;
+                ensure(
+                    status == 200
+                        && body.contains("href=\"/portal/signup?plan=")
+                        && !body.contains("<script"),
+                    || format!("{status}: {body}"),
+                )
+            },
+        )
+        .await;
+    let url = api_url.clone();
+    checks
+        .run(
+            "a path no route names gets the portal function's 404 page",
             async move {
                 let answer = reqwest::get(format!("{url}/no/such/route"))
                     .await
                     .map_err(|e| e.to_string())?;
                 let status = answer.status();
-                let body: Value = answer.json().await.map_err(|e| e.to_string())?;
-                ensure(
-                    status == 404 && body == json!({"message": "Not Found"}),
-                    || format!("{status} {body}"),
-                )
+                let body = answer.text().await.map_err(|e| e.to_string())?;
+                ensure(status == 404 && body.contains("href=\"/\""), || {
+                    format!("{status} {body}")
+                })
             },
         )
         .await;

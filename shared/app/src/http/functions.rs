@@ -9,7 +9,8 @@ use axum::Router;
 use tiketi_core::services::{Platform, Tiketi};
 
 use super::{
-    AppState, admin, api, checkout as checkout_pages, health_router, ipn, portal as pages, routers,
+    AppState, admin, api, checkout as checkout_pages, health_router, ipn, landing,
+    portal as pages, routers,
 };
 
 /// `checkout`: the captive-portal checkout, the order pages (Pesapal's callback), voucher
@@ -28,10 +29,17 @@ pub fn rsc<P: Platform>(tiketi: Arc<Tiketi<P>>) -> Router {
     routers::router(AppState(tiketi))
 }
 
-/// `portal`: the operator portal's pages and the platform administrator's console.
+/// `portal`: the operator portal's pages, the platform administrator's console (`/admin`),
+/// the product's home page (`/`), and the 404 page of every path no route takes: on AWS the
+/// template routes `/`, `/admin`, and its catch-all `/{proxy+}` here. The only function with a
+/// fallback: the local host merges every function's router, and axum refuses to merge two
+/// fallbacks.
 pub fn portal<P: Platform>(tiketi: Arc<Tiketi<P>>, key: pages::cookie::CookieKey) -> Router {
-    let state = pages::PortalState::new(tiketi, key);
-    pages::router(state.clone()).merge(admin::router(state))
+    let state = pages::PortalState::new(Arc::clone(&tiketi), key);
+    pages::router(state.clone())
+        .merge(admin::router(state))
+        .merge(landing::router(AppState(tiketi)))
+        .fallback(landing::not_found)
 }
 
 /// `api`: the REST API for operators' programs (its own function: token callers, no session

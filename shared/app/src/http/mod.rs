@@ -1,5 +1,5 @@
-//! The HTTP side: the captive-portal checkout, the Pesapal IPN webhook, the routers' endpoints,
-//! the operator portal and the REST API, as axum Routers that serve `lambda_http::run` on AWS,
+//! The HTTP side: the product's home page, the captive-portal checkout, the Pesapal IPN webhook,
+//! the routers' endpoints, the operator portal and the REST API, as axum Routers that serve `lambda_http::run` on AWS,
 //! `axum::serve` in the local host, and the tests alike.
 
 pub mod admin;
@@ -9,6 +9,7 @@ mod error;
 pub mod functions;
 pub mod i18n;
 pub mod ipn;
+pub mod landing;
 mod pages;
 pub mod portal;
 pub mod routers;

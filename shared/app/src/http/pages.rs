@@ -55,7 +55,7 @@ pub(crate) fn render(
 }
 
 /// The same page in another language: the URI with `lang` replaced.
-fn with_lang(uri: &Uri, lang: Lang) -> String {
+pub(crate) fn with_lang(uri: &Uri, lang: Lang) -> String {
     let mut pairs: Vec<(String, String)> =
         serde_urlencoded::from_str::<Vec<(String, String)>>(uri.query().unwrap_or(""))
             .unwrap_or_default();

@@ -117,10 +117,7 @@ impl std::fmt::Display for LimitReached {
         if self.limit == Limit::VouchersPerMonth {
             write!(f, " ({} made this month)", self.used)?;
         }
-        write!(
-            f,
-            ". To add more, choose a bigger plan in Settings → Plan."
-        )
+        write!(f, ". To add more, choose a bigger plan in Settings → Plan.")
     }
 }
 
