@@ -75,11 +75,7 @@ async fn pay_on_stand_in(
         .await
         .unwrap();
     assert!(landed.status().is_redirection());
-    (
-        order.merchant_reference,
-        tracking_id,
-        location(&landed),
-    )
+    (order.merchant_reference, tracking_id, location(&landed))
 }
 
 async fn billing_ipn(app: &TestApp, tracking_id: &str, reference: &str) -> serde_json::Value {
@@ -101,16 +97,23 @@ async fn billing_ipn(app: &TestApp, tracking_id: &str, reference: &str) -> serde
 #[tokio::test]
 async fn basic_refuses_a_second_router_and_its_invoice_is_paid_exactly_once() {
     let app = spawn_app().await;
-    let owner =
-        PortalUser::sign_up_on(&app.host.base_url, "Baraka WiFi", "baraka@example.com", "basic")
-            .await;
+    let owner = PortalUser::sign_up_on(
+        &app.host.base_url,
+        "Baraka WiFi",
+        "baraka@example.com",
+        "basic",
+    )
+    .await;
     let op = operator_id(&app, "baraka@example.com").await;
     let store = &app.host.tiketi.store;
 
     // A trial of Basic, with its first invoice (KES 500, due when the trial ends).
     let sub = store.subscription(&op).await.unwrap().unwrap();
     assert_eq!(sub.plan, "basic");
-    assert_eq!(sub.status(jiff::Timestamp::now()), SubscriptionStatus::Trial);
+    assert_eq!(
+        sub.status(jiff::Timestamp::now()),
+        SubscriptionStatus::Trial
+    );
     let invoices = store.invoices(&op, 10).await.unwrap();
     assert_eq!(invoices.len(), 1);
     let invoice = &invoices[0];
@@ -129,11 +132,16 @@ async fn basic_refuses_a_second_router_and_its_invoice_is_paid_exactly_once() {
     let html = refused.text().await.unwrap();
     assert!(html.contains("Basic plan allows 1 router."), "{html}");
     assert!(html.contains("Settings → Plan"), "{html}");
-    assert!(html.contains("Second shop"), "the form keeps what was typed");
+    assert!(
+        html.contains("Second shop"),
+        "the form keeps what was typed"
+    );
     assert_eq!(store.routers(&op).await.unwrap().len(), 1);
 
     // One agent, then no more; API tokens are not on Basic.
-    owner.invite_agent("First", "first.agent@example.com", &[]).await;
+    owner
+        .invite_agent("First", "first.agent@example.com", &[])
+        .await;
     let second = owner
         .post(
             "/portal/agents/new",
@@ -160,15 +168,18 @@ async fn basic_refuses_a_second_router_and_its_invoice_is_paid_exactly_once() {
         )
         .await;
     assert_eq!(token.status(), StatusCode::FORBIDDEN);
-    assert!(token.text().await.unwrap().contains("does not include API tokens"));
+    assert!(
+        token
+            .text()
+            .await
+            .unwrap()
+            .contains("does not include API tokens")
+    );
 
     // Pay through the stand-in: the IPN (and any repeat of it) settles the invoice once.
     let (reference, tracking_id, landed) =
         pay_on_stand_in(&app, &owner, invoice.number, "pay").await;
-    assert_eq!(
-        InvoiceAttempt::invoice_of(&reference),
-        Some(invoice.number)
-    );
+    assert_eq!(InvoiceAttempt::invoice_of(&reference), Some(invoice.number));
     assert!(landed.contains(&format!("/portal/plan/invoices/{}", invoice.number)));
     let repeats = (0..8).map(|_| billing_ipn(&app, &tracking_id, &reference));
     for ack in futures::future::join_all(repeats).await {
@@ -181,11 +192,19 @@ async fn basic_refuses_a_second_router_and_its_invoice_is_paid_exactly_once() {
     assert_eq!(payment.tracking_id.as_deref(), Some(tracking_id.as_str()));
     let sub = store.subscription(&op).await.unwrap().unwrap();
     assert_eq!(sub.paid_until, Some(invoice.period_end));
-    assert_eq!(sub.status(jiff::Timestamp::now()), SubscriptionStatus::Active);
+    assert_eq!(
+        sub.status(jiff::Timestamp::now()),
+        SubscriptionStatus::Active
+    );
     let events = store.invoice_events(invoice.number).await.unwrap();
     let settled = events
         .iter()
-        .filter(|e| matches!(e.outcome, tiketi_core::domain::payment::Outcome::Transition { .. }))
+        .filter(|e| {
+            matches!(
+                e.outcome,
+                tiketi_core::domain::payment::Outcome::Transition { .. }
+            )
+        })
         .count();
     assert_eq!(settled, 1, "{events:?}");
     let today = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
@@ -205,20 +224,33 @@ async fn basic_refuses_a_second_router_and_its_invoice_is_paid_exactly_once() {
 #[tokio::test]
 async fn forged_and_short_payments_settle_nothing() {
     let app = spawn_app().await;
-    let owner =
-        PortalUser::sign_up_on(&app.host.base_url, "Short Pay", "short@example.com", "basic").await;
+    let owner = PortalUser::sign_up_on(
+        &app.host.base_url,
+        "Short Pay",
+        "short@example.com",
+        "basic",
+    )
+    .await;
     let op = operator_id(&app, "short@example.com").await;
     let store = &app.host.tiketi.store;
     let invoice = store.invoices(&op, 1).await.unwrap().remove(0);
 
     // An IPN naming a reference and tracking id we never made: refused, nothing changes.
-    let ack = billing_ipn(&app, "forged-tracking-id", &InvoiceAttempt::reference_for(invoice.number, 1)).await;
+    let ack = billing_ipn(
+        &app,
+        "forged-tracking-id",
+        &InvoiceAttempt::reference_for(invoice.number, 1),
+    )
+    .await;
     assert_eq!(ack["status"], 500);
 
     // Pesapal says a smaller amount was paid: the invoice stays open, the event says why.
     let (reference, tracking_id, _) = {
         let answer = owner
-            .post(&format!("/portal/plan/invoices/{}/pay", invoice.number), &[])
+            .post(
+                &format!("/portal/plan/invoices/{}/pay", invoice.number),
+                &[],
+            )
             .await;
         let pay_url = location(&answer);
         let tracking_id = pay_url.rsplit('/').next().unwrap().to_owned();
@@ -250,7 +282,10 @@ async fn forged_and_short_payments_settle_nothing() {
         )),
         "{events:?}"
     );
-    assert_eq!(store.subscription(&op).await.unwrap().unwrap().paid_until, None);
+    assert_eq!(
+        store.subscription(&op).await.unwrap().unwrap().paid_until,
+        None
+    );
 }
 
 #[tokio::test]
@@ -261,9 +296,14 @@ async fn changing_plan_moves_limits_at_once_and_reprices_an_unstarted_invoice() 
     let op = operator_id(&app, "up@example.com").await;
     let store = &app.host.tiketi.store;
     owner.add_router("One").await;
-    assert_eq!(router_form(&owner, "Two").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        router_form(&owner, "Two").await.status(),
+        StatusCode::FORBIDDEN
+    );
 
-    let answer = owner.post("/portal/plan", &[("plan", "professional")]).await;
+    let answer = owner
+        .post("/portal/plan", &[("plan", "professional")])
+        .await;
     assert_eq!(answer.status(), StatusCode::SEE_OTHER);
     owner.add_router("Two").await;
     let invoice = store.invoices(&op, 1).await.unwrap().remove(0);
@@ -277,12 +317,18 @@ async fn changing_plan_moves_limits_at_once_and_reprices_an_unstarted_invoice() 
     assert_eq!(store.routers(&op).await.unwrap().len(), 2);
     let page = owner.page("/portal/routers").await;
     assert!(page.contains("One") && page.contains("Two"));
-    assert_eq!(router_form(&owner, "Three").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        router_form(&owner, "Three").await.status(),
+        StatusCode::FORBIDDEN
+    );
 
     // A plan that is not on offer is refused.
     let retired = owner.post("/portal/plan", &[("plan", "gold")]).await;
     assert!(retired.status().is_client_error());
-    assert_eq!(store.subscription(&op).await.unwrap().unwrap().plan, "basic");
+    assert_eq!(
+        store.subscription(&op).await.unwrap().unwrap().plan,
+        "basic"
+    );
 }
 
 #[tokio::test]
@@ -303,7 +349,12 @@ async fn the_monthly_voucher_limit_counts_batches_and_answers_the_api_with_its_o
         after: None,
         note: None,
     };
-    app.host.tiketi.store.save_plans(&plans, &entry).await.unwrap();
+    app.host
+        .tiketi
+        .store
+        .save_plans(&plans, &entry)
+        .await
+        .unwrap();
     let owner = PortalUser::sign_up_on(
         &app.host.base_url,
         "Counter",
@@ -334,7 +385,10 @@ async fn the_monthly_voucher_limit_counts_batches_and_answers_the_api_with_its_o
     let body: serde_json::Value = refused.json().await.unwrap();
     assert_eq!(body["error"]["code"], "plan_limit_reached", "{body}");
     let message = body["error"]["message"].as_str().unwrap();
-    assert!(message.contains("Professional plan allows 5 vouchers a month"), "{message}");
+    assert!(
+        message.contains("Professional plan allows 5 vouchers a month"),
+        "{message}"
+    );
     assert!(message.contains("4 made this month"), "{message}");
 
     // One more fits exactly.
@@ -354,8 +408,13 @@ async fn the_monthly_voucher_limit_counts_batches_and_answers_the_api_with_its_o
 #[tokio::test]
 async fn an_unpaid_operator_is_restricted_until_it_pays_and_sold_vouchers_keep_working() {
     let app = spawn_app().await;
-    let owner =
-        PortalUser::sign_up_on(&app.host.base_url, "Late Payer", "late@example.com", "basic").await;
+    let owner = PortalUser::sign_up_on(
+        &app.host.base_url,
+        "Late Payer",
+        "late@example.com",
+        "basic",
+    )
+    .await;
     let op = operator_id(&app, "late@example.com").await;
     let store = &app.host.tiketi.store;
     let router_id = owner.add_router("Shop").await;
@@ -427,9 +486,11 @@ async fn an_unpaid_operator_is_restricted_until_it_pays_and_sold_vouchers_keep_w
     // The vouchers already made are still on the router's sync plan.
     let router = store.router(&op, &router_id).await.unwrap().unwrap();
     let plan = app.host.tiketi.sync_plan(&router).await.unwrap();
-    assert!(!format!("{plan:?}").is_empty());
-    let vouchers = store.batches(&op, 10).await.unwrap();
-    assert_eq!(vouchers.len(), 1);
+    assert_eq!(
+        plan.add.len(),
+        2,
+        "both vouchers of the batch still go to the router"
+    );
 
     // Paying the oldest open invoice lifts the restriction at once.
     let open = store
@@ -456,8 +517,5 @@ async fn an_unpaid_operator_is_restricted_until_it_pays_and_sold_vouchers_keep_w
         .await
         .unwrap();
     assert!(!checkout.contains("id=\"unavailable\""));
-    assert_eq!(
-        owner.add_batch(&ticket_type_id, &router_id, 1).await.len() > 0,
-        true
-    );
+    owner.add_batch(&ticket_type_id, &router_id, 1).await;
 }

@@ -2,6 +2,9 @@
 //!
 //! - `tiketi serve [--host 127.0.0.1] [--port 8080] [--data-dir ./tiketi-data]`
 //! - `tiketi demo --json [--port 8080] [--data-dir ./tiketi-data]`: the demo's ids and URLs
+//! - `tiketi admin add EMAIL --password-stdin [--name NAME] [--data-dir ...]`: a platform
+//!   administrator on the local store; with `--table NAME` (built with `--features aws`), on
+//!   a deployed DynamoDB table
 
 use std::path::PathBuf;
 
@@ -47,6 +50,11 @@ enum Command {
         #[arg(long, default_value = "demo-router")]
         router: String,
     },
+    /// Manage the platform's administrators (the `/admin` console).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// Print the demo hotspot's ids and URLs (creating the demo if the data directory is empty).
     Demo {
         #[command(flatten)]
@@ -55,6 +63,70 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Add an administrator (or replace the password of an existing one). They set up
+    /// two-step login at their first login at /admin.
+    Add {
+        email: String,
+        /// Read the password from standard input (its first line), never from the command
+        /// line, where other users and the shell history would see it.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// How the console names them (default: the e-mail address).
+        #[arg(long, default_value = "")]
+        name: String,
+        /// A deployed DynamoDB table instead of the local store (AWS credentials and region
+        /// from the environment, as the AWS CLI reads them).
+        #[arg(long)]
+        table: Option<String>,
+        #[arg(long, env = "TIKETI_DATA_DIR", default_value = "./tiketi-data")]
+        data_dir: PathBuf,
+    },
+}
+
+/// Adds an administrator to the store `table` names, or to the local one.
+async fn add_admin(
+    email: &str,
+    name: &str,
+    table: Option<&str>,
+    data_dir: &std::path::Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use tiketi_core::{
+        services::admins::{AdminAdded, add_administrator},
+        store::Repository,
+    };
+    let mut password = String::new();
+    std::io::stdin().read_line(&mut password)?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    let now = jiff::Timestamp::now();
+    let added = match table {
+        #[cfg(feature = "aws")]
+        Some(table) => {
+            let store = Repository::new(tiketi_adapters::dynamodb::DynamoTable::named(table).await);
+            add_administrator(&store, now, email, name, password).await?
+        }
+        #[cfg(not(feature = "aws"))]
+        Some(_) => {
+            return Err("--table needs the AWS build: cargo run -p tiketi-local --features aws -- admin add ...".into());
+        }
+        None => {
+            std::fs::create_dir_all(data_dir)?;
+            let table = tiketi_adapters::sqlite::SqliteTable::open(&data_dir.join("tiketi.db"))?;
+            add_administrator(&Repository::new(table), now, email, name, password).await?
+        }
+    };
+    match added {
+        AdminAdded::Created => println!(
+            "Administrator {email} added: log in at /admin (two-step login is set up at the first login)."
+        ),
+        AdminAdded::PasswordReplaced => {
+            println!("Administrator {email} exists: password replaced.")
+        }
+    }
+    Ok(())
 }
 
 fn options(common: Common) -> Result<Options, Box<dyn std::error::Error>> {
@@ -121,6 +193,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .await?
             );
         }
+        Command::Admin {
+            command:
+                AdminCommand::Add {
+                    email,
+                    password_stdin: _,
+                    name,
+                    table,
+                    data_dir,
+                },
+        } => add_admin(&email, &name, table.as_deref(), &data_dir).await?,
         Command::Demo { common, json } => {
             let options = options(common)?;
             let base_url = options

@@ -71,6 +71,13 @@ impl DynamoTable {
         Ok(Self::new(Client::new(&config), table_name))
     }
 
+    /// The table `table_name`, with the SDK's default configuration chain (for the
+    /// administrator's command line, run with the operator's own AWS credentials).
+    pub async fn named(table_name: &str) -> Self {
+        let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
+        Self::new(Client::new(&config), table_name)
+    }
+
     pub fn table_name(&self) -> &str {
         &self.table_name
     }

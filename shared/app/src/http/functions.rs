@@ -9,8 +9,8 @@ use axum::Router;
 use tiketi_core::services::{Platform, Tiketi};
 
 use super::{
-    AppState, admin, api, checkout as checkout_pages, health_router, ipn, landing,
-    portal as pages, routers,
+    AppState, admin, api, checkout as checkout_pages, health_router, ipn, landing, portal as pages,
+    routers,
 };
 
 /// `checkout`: the captive-portal checkout, the order pages (Pesapal's callback), voucher

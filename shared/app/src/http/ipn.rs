@@ -116,7 +116,11 @@ async fn notify<P: Platform>(
     if notification.operator_id == PLATFORM_BILLING_ID {
         return match tiketi.check_invoice_payment(&notification).await {
             Ok(invoice) => {
-                tracing::info!(invoice = invoice.number, status = invoice.status.as_str(), "billing IPN processed");
+                tracing::info!(
+                    invoice = invoice.number,
+                    status = invoice.status.as_str(),
+                    "billing IPN processed"
+                );
                 acknowledgement(&params, 200)
             }
             Err(error) => {

@@ -126,6 +126,12 @@ fn page(status: StatusCode, lang: Lang, cache: &'static str, html: String) -> Re
     response
 }
 
+/// A plan's limit in words (`5 routers`, `Unlimited agents`; in Swahili too), as the landing
+/// page, sign-up and Settings → Plan show it.
+pub(crate) fn limit_text(lang: Lang, limit: Limit, allowed: Option<u32>) -> String {
+    texts::limit(lang, limit, allowed)
+}
+
 fn plan_view(plan: &Plan, lang: Lang) -> Value {
     let signup = serde_urlencoded::to_string([("plan", plan.code.as_str())]).unwrap_or_default();
     json!({

@@ -29,6 +29,19 @@ impl<P: Platform> Clone for AppState<P> {
     }
 }
 
+/// A count as people read it: `20000` → `20,000`.
+pub(crate) fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
 /// Only ids made by Tiketi reach the store: letters, digits, `-` and `_`, so a crafted id can
 /// never reach into another key (the keys use `#` as separator).
 pub(crate) fn valid_id(id: &str) -> bool {

@@ -16,11 +16,12 @@ use crate::{
         sealed::{Field, Sealed},
         two_factor::TotpSecret,
     },
-    ports::Clock,
-    store::StoreError,
+    ports::{Clock, Table},
+    store::{Repository, StoreError},
 };
 
-const WRONG_CODE: &str = "That code is wrong or was already used: enter the current code from your authenticator app.";
+const WRONG_CODE: &str =
+    "That code is wrong or was already used: enter the current code from your authenticator app.";
 
 /// What adding an administrator did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +45,46 @@ pub struct Enrolment {
     pub otpauth_url: String,
 }
 
+/// Creates an administrator on any store (the `tiketi admin add` command runs this against
+/// the local SQLite file or a deployed DynamoDB table); for an existing address, replaces the
+/// password and keeps the two-step login.
+pub async fn add_administrator<T: Table>(
+    store: &Repository<T>,
+    now: jiff::Timestamp,
+    email: &str,
+    name: &str,
+    password: &str,
+) -> Result<AdminAdded, ServiceError> {
+    let email = Email::parse(email).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    account::check_password(password, &email).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    let name = match name.trim() {
+        "" => email.as_str().to_owned(),
+        name => super::accounts::text_field(name, "Name", 80)?,
+    };
+    let hash = account::hash_password(password, &mut rand::rng());
+    let id = admin_id(&email);
+    if let Some(mut existing) = store.admin(&id).await? {
+        existing.password_hash = hash;
+        existing.name = name;
+        store.update_admin(&existing).await?;
+        info!(admin_id = %id, "administrator's password replaced");
+        return Ok(AdminAdded::PasswordReplaced);
+    }
+    let admin = Administrator {
+        id,
+        email,
+        name,
+        password_hash: hash,
+        created_at: now,
+        totp: None,
+        totp_enabled_at: None,
+        last_used_step: None,
+    };
+    store.create_admin(&admin).await?;
+    info!(admin_id = %admin.id, "administrator added");
+    Ok(AdminAdded::Created)
+}
+
 impl<P: Platform> Tiketi<P> {
     /// Creates an administrator (or, for an existing address, replaces the password).
     pub async fn add_administrator(
@@ -52,34 +93,7 @@ impl<P: Platform> Tiketi<P> {
         name: &str,
         password: &str,
     ) -> Result<AdminAdded, ServiceError> {
-        let email = Email::parse(email).map_err(|e| ServiceError::Invalid(e.to_string()))?;
-        account::check_password(password, &email)
-            .map_err(|e| ServiceError::Invalid(e.to_string()))?;
-        let name = match name.trim() {
-            "" => email.as_str().to_owned(),
-            name => super::accounts::text_field(name, "Name", 80)?,
-        };
-        let hash = account::hash_password(password, &mut rand::rng());
-        let id = admin_id(&email);
-        if let Some(mut existing) = self.store.admin(&id).await? {
-            existing.password_hash = hash;
-            self.store.update_admin(&existing).await?;
-            info!(admin_id = %id, "administrator's password replaced");
-            return Ok(AdminAdded::PasswordReplaced);
-        }
-        let admin = Administrator {
-            id,
-            email,
-            name,
-            password_hash: hash,
-            created_at: self.clock.now(),
-            totp: None,
-            totp_enabled_at: None,
-            last_used_step: None,
-        };
-        self.store.create_admin(&admin).await?;
-        info!(admin_id = %admin.id, "administrator added");
-        Ok(AdminAdded::Created)
+        add_administrator(&self.store, self.clock.now(), email, name, password).await
     }
 
     /// The password step: a session that opens only the two-step pages.
@@ -142,7 +156,9 @@ impl<P: Platform> Tiketi<P> {
     /// time the page is shown before a code confirms it).
     pub async fn admin_enrolment(&self, auth: &AdminAuth) -> Result<Enrolment, ServiceError> {
         if auth.admin.two_factor_on() {
-            return Err(ServiceError::Conflict("two-step login is already set up".into()));
+            return Err(ServiceError::Conflict(
+                "two-step login is already set up".into(),
+            ));
         }
         let secret = TotpSecret::generate(&mut rand::rng());
         let mut admin = auth.admin.clone();

@@ -13,11 +13,11 @@ use super::{
 };
 use crate::{
     domain::{
-        plan::Limit,
         account::{self, Email, Role, Session, User},
         agent::{AgentBalance, INVITE_LIFETIME, Invite, Settlement},
         ledger::Rate,
         money::Money,
+        plan::Limit,
     },
     ports::Clock,
     store::StoreError,

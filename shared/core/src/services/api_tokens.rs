@@ -56,7 +56,8 @@ impl<P: Platform> Tiketi<P> {
                 "a business keeps at most {MAX_TOKENS} tokens"
             )));
         }
-        self.require_feature(&who.operator, Feature::ApiTokens).await?;
+        self.require_feature(&who.operator, Feature::ApiTokens)
+            .await?;
         let id = new_id();
         let minted = api_token::mint(op, &id, &mut rand::rng());
         let token = ApiToken {

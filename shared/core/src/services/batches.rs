@@ -14,10 +14,10 @@ use super::{
 };
 use crate::{
     domain::{
-        plan::Limit,
         batch::{Batch, BatchCode, BatchPage, BatchStatus, CodeFormat, MAX_QUANTITY},
         catalog::TicketTerms,
         custody::CustodyKind,
+        plan::Limit,
         voucher::{Origin, Voucher},
     },
     ports::{

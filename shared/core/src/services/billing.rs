@@ -15,20 +15,15 @@ use serde_json::json;
 use tracing::{info, instrument, warn};
 
 use super::{
-    Platform, ServiceError, Tiketi,
-    accounts::Authenticated,
-    catalog::new_id,
-    issuance::business_day,
-    payments::Notification,
+    Platform, ServiceError, Tiketi, accounts::Authenticated, catalog::new_id,
+    issuance::business_day, payments::Notification,
 };
 use crate::{
     domain::{
         account::Role,
         audit::AuditEntry,
         catalog::Operator,
-        invoice::{
-            Invoice, InvoiceAttempt, InvoicePayment, InvoiceStatus, PaidBy, verify_attempt,
-        },
+        invoice::{Invoice, InvoiceAttempt, InvoicePayment, InvoiceStatus, PaidBy, verify_attempt},
         payment::{CheckSource, Outcome, PaymentEvent},
         plan::{Feature, Limit, Plan},
         subscription::{INVOICE_AHEAD, Subscription, SubscriptionStatus},
@@ -95,7 +90,11 @@ impl<P: Platform> Tiketi<P> {
     }
 
     /// How much of each limit the operator uses now.
-    pub async fn plan_usage(&self, operator: &Operator, plan: &Plan) -> Result<Vec<LimitUsage>, ServiceError> {
+    pub async fn plan_usage(
+        &self,
+        operator: &Operator,
+        plan: &Plan,
+    ) -> Result<Vec<LimitUsage>, ServiceError> {
         let mut usage = Vec::new();
         for limit in Limit::ALL {
             usage.push(LimitUsage {
@@ -165,7 +164,11 @@ impl<P: Platform> Tiketi<P> {
     }
 
     /// Refuses what the plan does not include (API tokens on Basic, ...).
-    pub async fn require_feature(&self, operator: &Operator, feature: Feature) -> Result<(), ServiceError> {
+    pub async fn require_feature(
+        &self,
+        operator: &Operator,
+        feature: Feature,
+    ) -> Result<(), ServiceError> {
         match self.subscription_and_plan(&operator.id).await? {
             Some((_, plan)) if !plan.includes(feature) => Err(ServiceError::NotInPlan(format!(
                 "Your {} plan does not include {}. Choose a plan that does in Settings → Plan.",
@@ -179,7 +182,8 @@ impl<P: Platform> Tiketi<P> {
     /// Whether the checkout may take a new order for the operator (a paid order is always
     /// issued, so the check happens before the customer pays).
     pub async fn may_sell_online(&self, operator: &Operator) -> Result<(), ServiceError> {
-        self.require_room(operator, Limit::VouchersPerMonth, 1).await
+        self.require_room(operator, Limit::VouchersPerMonth, 1)
+            .await
     }
 
     /// Settings → Plan: the plan, its usage, the invoices (issuing any that is due), and the
@@ -199,11 +203,7 @@ impl<P: Platform> Tiketi<P> {
         };
         self.issue_due_invoices(&operator.id).await?;
         let now = self.clock.now();
-        let sub = self
-            .store
-            .subscription(&operator.id)
-            .await?
-            .unwrap_or(sub);
+        let sub = self.store.subscription(&operator.id).await?.unwrap_or(sub);
         Ok(PlanView {
             status: Some(sub.status(now)),
             usage: self.plan_usage(operator, &plan).await?,
@@ -218,7 +218,10 @@ impl<P: Platform> Tiketi<P> {
     /// Issues the invoices of every period that is due for billing (none, usually one).
     /// Safe to call from many places at once: the period and the number are claimed in one
     /// conditional transaction, so each period is billed once and numbers have no gaps.
-    pub async fn issue_due_invoices(&self, operator_id: &str) -> Result<Vec<Invoice>, ServiceError> {
+    pub async fn issue_due_invoices(
+        &self,
+        operator_id: &str,
+    ) -> Result<Vec<Invoice>, ServiceError> {
         let mut issued = Vec::new();
         for _ in 0..TRIES * 2 {
             let Some((sub, plan)) = self.subscription_and_plan(operator_id).await? else {
@@ -300,7 +303,11 @@ impl<P: Platform> Tiketi<P> {
             let now = self.clock.now();
             let Some(sub) = self.store.subscription(operator_id).await? else {
                 let sub = Subscription::start_trial(operator_id, &plan.code, now);
-                match self.store.create_subscription(&sub, &entry(&sub), platform).await {
+                match self
+                    .store
+                    .create_subscription(&sub, &entry(&sub), platform)
+                    .await
+                {
                     Ok(()) => return Ok(()),
                     Err(StoreError::ConditionFailed { .. }) => continue,
                     Err(e) => return Err(e.into()),
@@ -326,7 +333,11 @@ impl<P: Platform> Tiketi<P> {
         ))
     }
 
-    async fn reprice_open_invoices(&self, operator_id: &str, plan: &Plan) -> Result<(), ServiceError> {
+    async fn reprice_open_invoices(
+        &self,
+        operator_id: &str,
+        plan: &Plan,
+    ) -> Result<(), ServiceError> {
         for invoice in self.store.invoices(operator_id, 3).await? {
             if invoice.status != InvoiceStatus::Open || invoice.attempts > 0 {
                 continue;
@@ -355,7 +366,11 @@ impl<P: Platform> Tiketi<P> {
 
     /// Starts paying an open invoice through Pesapal; where to send the owner's browser.
     #[instrument(skip_all, fields(operator_id = %who.operator.id, invoice = number))]
-    pub async fn pay_invoice(&self, who: &Authenticated, number: u64) -> Result<String, ServiceError> {
+    pub async fn pay_invoice(
+        &self,
+        who: &Authenticated,
+        number: u64,
+    ) -> Result<String, ServiceError> {
         if who.user.role != Role::Owner {
             return Err(ServiceError::Forbidden);
         }
@@ -367,7 +382,10 @@ impl<P: Platform> Tiketi<P> {
             .filter(|i| i.operator_id == who.operator.id)
             .ok_or(ServiceError::NotFound("invoice"))?;
         if invoice.status != InvoiceStatus::Open {
-            return Err(ServiceError::Conflict(format!("{} is paid already.", invoice.label())));
+            return Err(ServiceError::Conflict(format!(
+                "{} is paid already.",
+                invoice.label()
+            )));
         }
         let attempt = InvoiceAttempt {
             invoice_number: number,
@@ -416,7 +434,11 @@ impl<P: Platform> Tiketi<P> {
     }
 
     /// The owner's view of one invoice.
-    pub async fn invoice_of(&self, operator_id: &str, number: u64) -> Result<Invoice, ServiceError> {
+    pub async fn invoice_of(
+        &self,
+        operator_id: &str,
+        number: u64,
+    ) -> Result<Invoice, ServiceError> {
         self.store
             .invoice(number)
             .await?
@@ -468,7 +490,9 @@ impl<P: Platform> Tiketi<P> {
             let rejected = event(Outcome::Rejected {
                 reason: mismatch.to_string(),
             });
-            self.store.record_invoice_event(invoice.number, &rejected).await?;
+            self.store
+                .record_invoice_event(invoice.number, &rejected)
+                .await?;
             return Ok(invoice);
         }
         if status.state != PaymentState::Completed || invoice.status == InvoiceStatus::Paid {
@@ -476,7 +500,9 @@ impl<P: Platform> Tiketi<P> {
                 let outcome = Outcome::NoChange {
                     status: invoice.status.as_str().into(),
                 };
-                self.store.record_invoice_event(invoice.number, &event(outcome)).await?;
+                self.store
+                    .record_invoice_event(invoice.number, &event(outcome))
+                    .await?;
             }
             return Ok(invoice);
         }
@@ -563,11 +589,18 @@ impl<P: Platform> Tiketi<P> {
     /// the date they are billed until, so the pass reads only those), then asks Pesapal about
     /// payments started a while ago and not yet settled (a lost IPN). Starts nothing after
     /// `deadline`.
-    pub async fn billing_pass(&self, deadline: std::time::Instant) -> Result<BillingReport, ServiceError> {
+    pub async fn billing_pass(
+        &self,
+        deadline: std::time::Instant,
+    ) -> Result<BillingReport, ServiceError> {
         let in_time = || std::time::Instant::now() < deadline;
         let now = self.clock.now();
         let mut report = BillingReport::default();
-        for operator_id in self.store.subscriptions_to_bill(now + INVOICE_AHEAD, 100).await? {
+        for operator_id in self
+            .store
+            .subscriptions_to_bill(now + INVOICE_AHEAD, 100)
+            .await?
+        {
             if !in_time() {
                 break;
             }
@@ -576,7 +609,8 @@ impl<P: Platform> Tiketi<P> {
         if self.settings.platform_merchant.is_none() {
             return Ok(report);
         }
-        let ago = |d: std::time::Duration| now - jiff::SignedDuration::try_from(d).unwrap_or_default();
+        let ago =
+            |d: std::time::Duration| now - jiff::SignedDuration::try_from(d).unwrap_or_default();
         let attempts = self
             .store
             .recent_invoice_attempts(

@@ -11,11 +11,11 @@ use super::{
 };
 use crate::{
     domain::{
-        plan::Limit,
         audit::AuditEntry,
         catalog::{Allowance, HotspotNetwork, Operator, Router, TicketType},
         ledger::Rate,
         money::Money,
+        plan::Limit,
         voucher_code,
     },
     ports::Clock,

@@ -8,10 +8,7 @@ use serde_json::json;
 use tracing::info;
 
 use super::{
-    Platform, ServiceError, Tiketi,
-    accounts::text_field,
-    admins::AdminAuth,
-    billing::LimitUsage,
+    Platform, ServiceError, Tiketi, accounts::text_field, admins::AdminAuth, billing::LimitUsage,
     catalog::new_id,
 };
 use crate::{
@@ -122,10 +119,8 @@ impl<P: Platform> Tiketi<P> {
         &self,
         auth: &AdminAuth,
         operator_id: &str,
-        action: &str,
-        subject: &str,
-        before: Option<serde_json::Value>,
-        after: Option<serde_json::Value>,
+        (action, subject): (&str, &str),
+        (before, after): (Option<serde_json::Value>, Option<serde_json::Value>),
         reason: Option<String>,
     ) -> AuditEntry {
         AuditEntry {
@@ -282,23 +277,20 @@ impl<P: Platform> Tiketi<P> {
                 self.admin_entry(
                     auth,
                     operator_id,
-                    action.name(),
-                    operator_id,
-                    Some(json!({"plan": before.plan})),
-                    Some(json!({"plan": plan.code})),
+                    (action.name(), operator_id),
+                    (
+                        Some(json!({"plan": before.plan})),
+                        Some(json!({"plan": plan.code})),
+                    ),
                     Some(reason.clone()),
                 )
             };
             return self.set_plan(operator_id, &plan, entry, true).await;
         }
         for _ in 0..5 {
-            let sub = self
-                .store
-                .subscription(operator_id)
-                .await?
-                .ok_or_else(|| {
-                    ServiceError::Invalid("this operator is not on a plan: choose one first".into())
-                })?;
+            let sub = self.store.subscription(operator_id).await?.ok_or_else(|| {
+                ServiceError::Invalid("this operator is not on a plan: choose one first".into())
+            })?;
             let now = self.clock.now();
             let mut next = sub.clone();
             match action {
@@ -336,13 +328,18 @@ impl<P: Platform> Tiketi<P> {
             let entry = self.admin_entry(
                 auth,
                 operator_id,
-                action.name(),
-                operator_id,
-                Some(subscription_record(&sub)),
-                Some(subscription_record(&next)),
+                (action.name(), operator_id),
+                (
+                    Some(subscription_record(&sub)),
+                    Some(subscription_record(&next)),
+                ),
                 Some(reason.clone()),
             );
-            match self.store.change_subscription(&sub, &next, &entry, true).await {
+            match self
+                .store
+                .change_subscription(&sub, &next, &entry, true)
+                .await
+            {
                 Ok(()) => {
                     info!(operator_id, action = action.name(), admin = %auth.admin.id, "subscription changed by an administrator");
                     return Ok(());
@@ -397,10 +394,11 @@ impl<P: Platform> Tiketi<P> {
         let entry = self.admin_entry(
             auth,
             operator_id,
-            "invoice.record_payment",
-            &invoice.label(),
-            Some(invoice_record(&invoice)),
-            Some(json!({"paid_by": by.label(), "reference": payment.reference})),
+            ("invoice.record_payment", &invoice.label()),
+            (
+                Some(invoice_record(&invoice)),
+                Some(json!({"paid_by": by.label(), "reference": payment.reference})),
+            ),
             Some(reason),
         );
         self.settle(&invoice, &payment, None, &entry, true).await
@@ -412,7 +410,10 @@ impl<P: Platform> Tiketi<P> {
         let now = self.clock.now();
         let day_of = |at: Timestamp| at.strftime("%Y-%m-%d").to_string();
         let first = now - SignedDuration::from_hours(29 * 24);
-        let stored = self.store.platform_days(&day_of(first), &day_of(now)).await?;
+        let stored = self
+            .store
+            .platform_days(&day_of(first), &day_of(now))
+            .await?;
         let mut days = Vec::with_capacity(30);
         for i in 0..30 {
             let day = day_of(first + SignedDuration::from_hours(i * 24));
@@ -464,10 +465,8 @@ impl<P: Platform> Tiketi<P> {
         let entry = self.admin_entry(
             auth,
             "",
-            "plan.save",
-            &plan.code,
-            before.map(|p| json!(p)),
-            Some(json!(plan)),
+            ("plan.save", &plan.code),
+            (before.map(|p| json!(p)), Some(json!(plan))),
             None,
         );
         self.store.save_plans(&plans, &entry).await?;
@@ -491,10 +490,8 @@ impl<P: Platform> Tiketi<P> {
         let entry = self.admin_entry(
             auth,
             "",
-            "testimonial.add",
-            &testimonial.id,
-            None,
-            Some(json!(testimonial)),
+            ("testimonial.add", &testimonial.id),
+            (None, Some(json!(testimonial))),
             None,
         );
         self.store.save_testimonial(&testimonial, &entry).await?;
@@ -506,7 +503,7 @@ impl<P: Platform> Tiketi<P> {
         auth: &AdminAuth,
         id: &str,
     ) -> Result<(), ServiceError> {
-        let entry = self.admin_entry(auth, "", "testimonial.delete", id, None, None, None);
+        let entry = self.admin_entry(auth, "", ("testimonial.delete", id), (None, None), None);
         match self.store.delete_testimonial(id, &entry).await {
             Ok(()) => Ok(()),
             Err(StoreError::ConditionFailed { .. }) => Err(ServiceError::NotFound("testimonial")),
@@ -525,10 +522,8 @@ impl<P: Platform> Tiketi<P> {
         let entry = self.admin_entry(
             auth,
             operator_id,
-            "support.view",
-            "dashboard, vouchers and orders",
-            None,
-            None,
+            ("support.view", "dashboard, vouchers and orders"),
+            (None, None),
             Some("viewed by platform support".into()),
         );
         self.store.append_audit(&entry).await?;

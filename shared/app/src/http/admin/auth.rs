@@ -75,11 +75,16 @@ fn cookie_duration(seconds: i64) -> cookie::time::Duration {
     cookie::time::Duration::seconds(seconds)
 }
 
-pub fn session_cookie<P: Platform>(state: &PortalState<P>, session: &AdminSession) -> Cookie<'static> {
+pub fn session_cookie<P: Platform>(
+    state: &PortalState<P>,
+    session: &AdminSession,
+) -> Cookie<'static> {
     let max_age = session.expires_at.duration_since(session.created_at);
     Cookie::build((
         ADMIN_COOKIE,
-        state.key.admin_session_cookie(&session.admin_id, &session.id),
+        state
+            .key
+            .admin_session_cookie(&session.admin_id, &session.id),
     ))
     .path("/admin")
     .http_only(true)

@@ -70,9 +70,14 @@ fn limit(text: Option<&String>, what: &str) -> Result<Option<u32>, ServiceError>
 }
 
 fn parse_plan(form: &HashMap<String, String>) -> Result<Plan, ServiceError> {
-    let field = |name: &str| form.get(name).map(|v| v.trim().to_owned()).unwrap_or_default();
-    let price = Money::parse_decimal(&field("price"))
-        .ok_or_else(|| ServiceError::Invalid("the price is an amount in KES like 500 or 1500.50".into()))?;
+    let field = |name: &str| {
+        form.get(name)
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let price = Money::parse_decimal(&field("price")).ok_or_else(|| {
+        ServiceError::Invalid("the price is an amount in KES like 500 or 1500.50".into())
+    })?;
     let plan = Plan {
         code: field("code"),
         name: field("name"),
@@ -161,6 +166,9 @@ async fn delete_testimonial<P: Platform>(
     Path(id): Path<String>,
 ) -> Result<Response, AdminError> {
     require_id(&id, "testimonial")?;
-    state.tiketi.admin_delete_testimonial(&who.auth, &id).await?;
+    state
+        .tiketi
+        .admin_delete_testimonial(&who.auth, &id)
+        .await?;
     Ok(Redirect::to("/admin/testimonials").into_response())
 }

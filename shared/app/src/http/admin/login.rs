@@ -14,8 +14,9 @@ use serde_json::json;
 use tiketi_core::services::{Platform, ServiceError};
 
 use super::{
-    AdminError, form_again, page, render,
+    AdminError,
     auth::{self, ADMIN_COOKIE, ADMIN_PRE_LOGIN_COOKIE, AdminAny},
+    form_again, page, render,
 };
 use crate::http::portal::PortalState;
 
@@ -81,8 +82,12 @@ async fn two_factor_values<P: Platform>(
         return Ok(json!({ "enrol": false }));
     }
     let enrolment = state.tiketi.admin_enrolment(&who.auth).await?;
-    let qr = tiketi_render::qr_svg(&enrolment.otpauth_url, 4, "QR code for your authenticator app")
-        .unwrap_or_default();
+    let qr = tiketi_render::qr_svg(
+        &enrolment.otpauth_url,
+        4,
+        "QR code for your authenticator app",
+    )
+    .unwrap_or_default();
     Ok(json!({ "enrol": true, "secret": enrolment.secret, "qr_svg": qr }))
 }
 

@@ -106,13 +106,22 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
             "portal/style.html",
             include_str!("../../templates/portal/style.html"),
         ),
-        ("admin/base.html", include_str!("../../templates/admin/base.html")),
-        ("admin/login.html", include_str!("../../templates/admin/login.html")),
+        (
+            "admin/base.html",
+            include_str!("../../templates/admin/base.html"),
+        ),
+        (
+            "admin/login.html",
+            include_str!("../../templates/admin/login.html"),
+        ),
         (
             "admin/two_factor.html",
             include_str!("../../templates/admin/two_factor.html"),
         ),
-        ("admin/home.html", include_str!("../../templates/admin/home.html")),
+        (
+            "admin/home.html",
+            include_str!("../../templates/admin/home.html"),
+        ),
         (
             "admin/operators.html",
             include_str!("../../templates/admin/operators.html"),
@@ -125,13 +134,22 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
             "admin/support.html",
             include_str!("../../templates/admin/support.html"),
         ),
-        ("admin/plans.html", include_str!("../../templates/admin/plans.html")),
+        (
+            "admin/plans.html",
+            include_str!("../../templates/admin/plans.html"),
+        ),
         (
             "admin/testimonials.html",
             include_str!("../../templates/admin/testimonials.html"),
         ),
-        ("admin/audit.html", include_str!("../../templates/admin/audit.html")),
-        ("admin/error.html", include_str!("../../templates/admin/error.html")),
+        (
+            "admin/audit.html",
+            include_str!("../../templates/admin/audit.html"),
+        ),
+        (
+            "admin/error.html",
+            include_str!("../../templates/admin/error.html"),
+        ),
     ])
     .expect("admin templates parse");
     tera
@@ -151,10 +169,12 @@ fn render(template: &str, who: Option<&AdminAny>, values: Value) -> String {
             context.insert(key, &value);
         }
     }
-    TEMPLATES.render(template, &context).unwrap_or_else(|error| {
-        tracing::error!(%error, template, "admin template failed to render");
-        "<!doctype html><title>Error</title><p>Something went wrong on our side.</p>".into()
-    })
+    TEMPLATES
+        .render(template, &context)
+        .unwrap_or_else(|error| {
+            tracing::error!(%error, template, "admin template failed to render");
+            "<!doctype html><title>Error</title><p>Something went wrong on our side.</p>".into()
+        })
 }
 
 fn page(template: &str, who: &AdminAny, values: Value) -> Response {

@@ -377,42 +377,37 @@ pub fn page_texts(lang: Lang, trial_days: i64) -> Value {
     Value::Object(map)
 }
 
-/// `20000` → `20,000`.
-fn grouped(n: u32) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
-
 /// A plan's limit as a line of its card: `5 routers`, `1 agent`, `2,000 vouchers a month`,
 /// `Unlimited routers`; `Ruta 5`, `Wakala 1`, `Vocha 2,000 kwa mwezi`, `Ruta bila kikomo`.
 pub fn limit(lang: Lang, limit: Limit, allowed: Option<u32>) -> String {
     match (lang, limit, allowed) {
         (Lang::En, Limit::Routers, None) => "Unlimited routers".into(),
         (Lang::En, Limit::Routers, Some(1)) => "1 router".into(),
-        (Lang::En, Limit::Routers, Some(n)) => format!("{} routers", grouped(n)),
+        (Lang::En, Limit::Routers, Some(n)) => {
+            format!("{} routers", crate::http::grouped(u64::from(n)))
+        }
         (Lang::En, Limit::Agents, None) => "Unlimited agents".into(),
         (Lang::En, Limit::Agents, Some(1)) => "1 agent".into(),
-        (Lang::En, Limit::Agents, Some(n)) => format!("{} agents", grouped(n)),
+        (Lang::En, Limit::Agents, Some(n)) => {
+            format!("{} agents", crate::http::grouped(u64::from(n)))
+        }
         (Lang::En, Limit::VouchersPerMonth, None) => "Unlimited vouchers".into(),
         (Lang::En, Limit::VouchersPerMonth, Some(1)) => "1 voucher a month".into(),
         (Lang::En, Limit::VouchersPerMonth, Some(n)) => {
-            format!("{} vouchers a month", grouped(n))
+            format!("{} vouchers a month", crate::http::grouped(u64::from(n)))
         }
         (Lang::Sw, Limit::Routers, None) => "Ruta bila kikomo".into(),
-        (Lang::Sw, Limit::Routers, Some(n)) => format!("Ruta {}", grouped(n)),
+        (Lang::Sw, Limit::Routers, Some(n)) => {
+            format!("Ruta {}", crate::http::grouped(u64::from(n)))
+        }
         (Lang::Sw, Limit::Agents, None) => "Mawakala bila kikomo".into(),
         (Lang::Sw, Limit::Agents, Some(1)) => "Wakala 1".into(),
-        (Lang::Sw, Limit::Agents, Some(n)) => format!("Mawakala {}", grouped(n)),
+        (Lang::Sw, Limit::Agents, Some(n)) => {
+            format!("Mawakala {}", crate::http::grouped(u64::from(n)))
+        }
         (Lang::Sw, Limit::VouchersPerMonth, None) => "Vocha bila kikomo".into(),
         (Lang::Sw, Limit::VouchersPerMonth, Some(n)) => {
-            format!("Vocha {} kwa mwezi", grouped(n))
+            format!("Vocha {} kwa mwezi", crate::http::grouped(u64::from(n)))
         }
     }
 }

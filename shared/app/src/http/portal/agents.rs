@@ -27,7 +27,7 @@ use super::{
     PortalError, PortalState,
     accounts::logged_in,
     auth::{self, Auth, Owner},
-    form_again, refused_on_form, local_time, page, render_page, require_id,
+    form_again, local_time, page, refused_on_form, render_page, require_id,
 };
 
 pub fn routes<P: Platform>() -> Router<PortalState<P>> {

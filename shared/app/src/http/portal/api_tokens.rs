@@ -22,7 +22,7 @@ use tiketi_core::{
 use super::{
     PortalError, PortalState,
     auth::{Auth, Owner},
-    form_again, refused_on_form, local_time, page, require_id,
+    form_again, local_time, page, refused_on_form, require_id,
 };
 
 const PAGE: &str = "portal/api_tokens.html";

@@ -31,9 +31,9 @@ use tiketi_core::{
 use super::{
     PortalError, PortalState,
     auth::{Auth, Owner},
-    download, form_again, refused_on_form, local_time, page,
+    download, form_again, local_time, page,
     printing::{self, LayoutQuery},
-    require_id,
+    refused_on_form, require_id,
 };
 
 pub fn routes<P: Platform>() -> Router<PortalState<P>> {

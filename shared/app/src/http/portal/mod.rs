@@ -210,6 +210,10 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
     let mut tera = Tera::default();
     tera.add_raw_templates([
         (
+            "portal/style.html",
+            include_str!("../../templates/portal/style.html"),
+        ),
+        (
             "portal/base.html",
             include_str!("../../templates/portal/base.html"),
         ),

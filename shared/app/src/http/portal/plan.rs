@@ -24,6 +24,7 @@ use tiketi_core::{
 };
 
 use super::{PortalError, PortalState, auth::Owner, local_time, page};
+use crate::http::i18n::Lang;
 
 pub fn routes<P: Platform>() -> Router<PortalState<P>> {
     Router::new()
@@ -32,32 +33,12 @@ pub fn routes<P: Platform>() -> Router<PortalState<P>> {
         .route("/portal/plan/invoices/{number}", get(invoice_page::<P>))
 }
 
-fn limit_text(allowed: Option<u32>, unit: &str) -> String {
-    match allowed {
-        Some(n) => format!("{} {unit}", thousands(u64::from(n))),
-        None => format!("unlimited {unit}"),
-    }
-}
-
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// A plan as the sign-up form, Settings → Plan and the landing page show it.
+/// A plan as the sign-up form and Settings → Plan show it.
 pub fn summary(plan: &Plan) -> Value {
-    let mut parts = vec![
-        limit_text(plan.routers, if plan.routers == Some(1) { "router" } else { "routers" }),
-        limit_text(plan.agents, if plan.agents == Some(1) { "agent" } else { "agents" }),
-        limit_text(plan.vouchers_per_month, "vouchers a month"),
-    ];
+    let mut parts: Vec<String> = Limit::ALL
+        .iter()
+        .map(|l| crate::http::landing::limit_text(Lang::En, *l, plan.limit(*l)))
+        .collect();
     parts.extend(
         Feature::ALL
             .iter()
@@ -102,8 +83,8 @@ async fn values<P: Platform>(
                 Limit::VouchersPerMonth => "vouchers this month",
             };
             json!({
-                "what": unit, "used": thousands(u.used),
-                "allowed": u.allowed.map(|n| thousands(u64::from(n))),
+                "what": unit, "used": crate::http::grouped(u.used),
+                "allowed": u.allowed.map(|n| crate::http::grouped(u64::from(n))),
                 "full": u.allowed.is_some_and(|n| u.used >= u64::from(n)),
             })
         })

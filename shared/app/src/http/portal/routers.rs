@@ -26,7 +26,8 @@ use tiketi_core::{
 };
 
 use super::{
-    PortalError, PortalState, auth::Owner, form_again, local_time, page, refused_on_form, require_id,
+    PortalError, PortalState, auth::Owner, form_again, local_time, page, refused_on_form,
+    require_id,
 };
 
 /// A router that has not reported for this long is shown as not syncing: its report time is

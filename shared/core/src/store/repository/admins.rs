@@ -37,7 +37,12 @@ pub(crate) fn directory_writes(operator_id: &str, terms: &[String]) -> Vec<Write
         .iter()
         .map(|term| {
             let entry = serde_json::json!({ "operator_id": operator_id, "term": term });
-            Write::put(item(&entry, keys::directory_entry(term, operator_id), "directory", &[]))
+            Write::put(item(
+                &entry,
+                keys::directory_entry(term, operator_id),
+                "directory",
+                &[],
+            ))
         })
         .collect()
 }
@@ -135,7 +140,10 @@ impl<T: Table> Repository<T> {
     }
 
     /// The newest operators (their ids are ULIDs: newest sort last), at most `limit`.
-    pub async fn newest_operators(&self, limit: usize) -> Result<Vec<crate::domain::catalog::Operator>> {
+    pub async fn newest_operators(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<crate::domain::catalog::Operator>> {
         let query = Query::partition(Index::Gsi1, keys::OPERATORS_PARTITION)
             .descending()
             .limit(limit);

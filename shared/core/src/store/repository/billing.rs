@@ -98,7 +98,12 @@ fn subscription_item(sub: &Subscription) -> crate::ports::table::Item {
             format!("{}#{}", keys::time(sub.billed_until), sub.operator_id),
         ));
     }
-    item(sub, keys::subscription(&sub.operator_id), "subscription", &index)
+    item(
+        sub,
+        keys::subscription(&sub.operator_id),
+        "subscription",
+        &index,
+    )
 }
 
 /// Writes `next` in place of the version `previous` read.
@@ -125,7 +130,10 @@ fn invoice_item(invoice: &Invoice) -> crate::ports::table::Item {
     ];
     if invoice.status == InvoiceStatus::Open {
         index.push((attr::GSI2PK, keys::OPEN_INVOICES_PARTITION.to_owned()));
-        index.push((attr::GSI2SK, keys::open_invoice_sort(invoice.due_at, invoice.number)));
+        index.push((
+            attr::GSI2SK,
+            keys::open_invoice_sort(invoice.due_at, invoice.number),
+        ));
     }
     item(invoice, keys::invoice(invoice.number), "invoice", &index)
 }
@@ -160,14 +168,21 @@ impl<T: Table> Repository<T> {
         self.query_entities(&query).await
     }
 
-    pub async fn save_testimonial(&self, testimonial: &Testimonial, entry: &AuditEntry) -> Result<()> {
+    pub async fn save_testimonial(
+        &self,
+        testimonial: &Testimonial,
+        entry: &AuditEntry,
+    ) -> Result<()> {
         let put = Write::put(item(
             testimonial,
             keys::testimonial(&testimonial.id),
             "testimonial",
             &[],
         ));
-        Ok(self.table.transact(vec![put, platform_audit_write(entry)]).await?)
+        Ok(self
+            .table
+            .transact(vec![put, platform_audit_write(entry)])
+            .await?)
     }
 
     pub async fn delete_testimonial(&self, id: &str, entry: &AuditEntry) -> Result<()> {
@@ -175,7 +190,10 @@ impl<T: Table> Repository<T> {
             key: keys::testimonial(id),
             condition: Some(Condition::Exists),
         };
-        Ok(self.table.transact(vec![delete, platform_audit_write(entry)]).await?)
+        Ok(self
+            .table
+            .transact(vec![delete, platform_audit_write(entry)])
+            .await?)
     }
 
     pub async fn subscription(&self, operator_id: &str) -> Result<Option<Subscription>> {
@@ -289,7 +307,11 @@ impl<T: Table> Repository<T> {
     }
 
     /// Open invoices due before `before`, oldest due first, at most `limit`.
-    pub async fn open_invoices(&self, before: jiff::Timestamp, limit: usize) -> Result<Vec<Invoice>> {
+    pub async fn open_invoices(
+        &self,
+        before: jiff::Timestamp,
+        limit: usize,
+    ) -> Result<Vec<Invoice>> {
         let query = Query::partition(Index::Gsi2, keys::OPEN_INVOICES_PARTITION)
             .between(String::new(), keys::time(before))
             .limit(limit);
@@ -461,7 +483,11 @@ impl<T: Table> Repository<T> {
             let page = self.table.query(&query).await?;
             for item in page.items {
                 let sk = item.str(attr::SK).unwrap_or_default().to_owned();
-                let day = sk.trim_start_matches("DAY#").get(..10).unwrap_or_default().to_owned();
+                let day = sk
+                    .trim_start_matches("DAY#")
+                    .get(..10)
+                    .unwrap_or_default()
+                    .to_owned();
                 let shard: PlatformDay = entity(item)?;
                 match days.last_mut() {
                     Some((last, total)) if *last == day => total.add(&shard),

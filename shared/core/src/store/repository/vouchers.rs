@@ -6,8 +6,7 @@ use jiff::Timestamp;
 use serde_json::json;
 
 use super::{
-    billing,
-    Repository, Result, StoreError, customers, item,
+    Repository, Result, StoreError, billing, customers, item,
     routers::router_changed,
     sales::{POOL_COUNT, count_vouchers, counted_as, sale_counters},
     set,
