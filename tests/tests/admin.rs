@@ -599,3 +599,34 @@ async fn operators_reach_no_admin_route_and_admin_pages_change_nothing() {
     let missing = admin.get("/admin/operators/01NOSUCHOPERATOR").await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
+
+/// What `tiketi admin add --table NAME` runs, on DynamoDB (moto): the same administrator as on
+/// the local store, and a login reads it back.
+#[tokio::test]
+async fn administrators_are_added_to_a_dynamodb_table_too() {
+    use tiketi_adapters::dynamodb::{DynamoTable, create_table};
+    use tiketi_core::{
+        domain::{account::Email, admin::admin_id},
+        services::admins::{AdminAdded, add_administrator},
+        store::Repository,
+    };
+    use tiketi_tests::moto::{Moto, unique_name};
+
+    let moto = Moto::start().await;
+    let client = moto.dynamodb().await;
+    let name = unique_name("tiketi");
+    create_table(&client, &name).await.unwrap();
+    let store = Repository::new(DynamoTable::new(client, name));
+    let now = jiff::Timestamp::now();
+    let added = add_administrator(&store, now, ADMIN_EMAIL, "Wanjiru", ADMIN_PASSWORD).await;
+    assert_eq!(added.unwrap(), AdminAdded::Created);
+    let again = add_administrator(&store, now, ADMIN_EMAIL, "Wanjiru", "a new long secret").await;
+    assert_eq!(again.unwrap(), AdminAdded::PasswordReplaced);
+    let id = admin_id(&Email::parse(ADMIN_EMAIL).unwrap());
+    let admin = store.admin(&id).await.unwrap().unwrap();
+    assert!(tiketi_core::domain::account::verify_password(
+        "a new long secret",
+        &admin.password_hash
+    ));
+    assert_eq!(store.admins().await.unwrap().len(), 1);
+}
