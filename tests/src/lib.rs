@@ -2,6 +2,7 @@
 //! (`app::spawn_app`), a moto server per test (DynamoDB + SQS emulator), and the contract
 //! suites every adapter must pass.
 
+pub mod admin;
 pub mod api;
 pub mod app;
 pub mod cloud;

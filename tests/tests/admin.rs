@@ -7,12 +7,11 @@
 use std::collections::BTreeSet;
 
 use reqwest::StatusCode;
-use tiketi_core::domain::{
-    invoice::InvoiceStatus, subscription::SubscriptionStatus, two_factor::TotpSecret,
-};
+use tiketi_core::domain::{invoice::InvoiceStatus, subscription::SubscriptionStatus};
 use tiketi_tests::{
+    admin::AdminUser,
     app::{TestApp, spawn_app},
-    portal::{PortalUser, browser, csrf_of, location},
+    portal::{PortalUser, csrf_of, location},
 };
 
 /// Every admin route: path pattern and methods. Must name every route the module declares.
@@ -41,115 +40,6 @@ fn the_route_table_covers_every_declared_admin_route() {
 const ADMIN_EMAIL: &str = "ops@tiketi.example";
 const ADMIN_PASSWORD: &str = "platform secret 42";
 
-/// An administrator's browser.
-struct AdminUser {
-    http: reqwest::Client,
-    base_url: String,
-    csrf: String,
-    secret: Option<TotpSecret>,
-    last_step: u64,
-}
-
-impl AdminUser {
-    fn new(app: &TestApp) -> Self {
-        Self {
-            http: browser(),
-            base_url: app.host.base_url.clone(),
-            csrf: String::new(),
-            secret: None,
-            last_step: 0,
-        }
-    }
-
-    async fn get(&self, path: &str) -> reqwest::Response {
-        self.http
-            .get(format!("{}{path}", self.base_url))
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn page(&self, path: &str) -> String {
-        let answer = self.get(path).await;
-        assert_eq!(answer.status(), StatusCode::OK, "GET {path}");
-        answer.text().await.unwrap()
-    }
-
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        let mut fields = form.to_vec();
-        fields.push(("csrf", &self.csrf));
-        self.http
-            .post(format!("{}{path}", self.base_url))
-            .form(&fields)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// The password step; returns where it leads.
-    async fn password(&mut self, password: &str) -> reqwest::Response {
-        let page = self.page("/admin/login").await;
-        self.csrf = csrf_of(&page).unwrap();
-        self.post(
-            "/admin/login",
-            &[("email", ADMIN_EMAIL), ("password", password)],
-        )
-        .await
-    }
-
-    /// A code of a step later than any used before (within the one-step skew).
-    fn next_code(&mut self) -> String {
-        let now = jiff::Timestamp::now().as_second() as u64 / 30;
-        let step = (now).max(self.last_step + 1);
-        assert!(step <= now + 1, "no fresh step within the skew");
-        self.last_step = step;
-        self.secret.as_ref().unwrap().code_at_step(step)
-    }
-
-    /// Logs in with both steps, enrolling at the first login.
-    async fn log_in(&mut self) {
-        let answer = self.password(ADMIN_PASSWORD).await;
-        assert_eq!(location(&answer), "/admin/two-factor");
-        let page = self.page("/admin/two-factor").await;
-        self.csrf = csrf_of(&page).unwrap();
-        if self.secret.is_none() {
-            let secret = page
-                .split("id=\"totp-secret\">")
-                .nth(1)
-                .and_then(|s| s.split('<').next())
-                .expect("the enrolment shows the secret");
-            let bytes = base32_decode(secret);
-            self.secret = Some(TotpSecret::from_bytes(bytes));
-        } else {
-            assert!(!page.contains("totp-secret"), "no second enrolment");
-        }
-        let code = self.next_code();
-        let answer = self.post("/admin/two-factor", &[("code", &code)]).await;
-        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
-        assert_eq!(location(&answer), "/admin");
-        let home = self.page("/admin").await;
-        self.csrf = csrf_of(&home).unwrap();
-    }
-}
-
-fn base32_decode(text: &str) -> Vec<u8> {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let mut bits = 0u64;
-    let mut count = 0;
-    let mut out = Vec::new();
-    for c in text.trim().bytes().filter(|c| *c != b'=') {
-        let value = ALPHABET.iter().position(|a| *a == c).expect("base32") as u64;
-        bits = (bits << 5) | value;
-        count += 5;
-        if count >= 8 {
-            count -= 8;
-            out.push((bits >> count) as u8);
-            bits &= (1 << count) - 1;
-        }
-    }
-    out
-}
-
 async fn admin_app() -> (TestApp, AdminUser) {
     let app = spawn_app().await;
     app.host
@@ -157,8 +47,8 @@ async fn admin_app() -> (TestApp, AdminUser) {
         .add_administrator(ADMIN_EMAIL, "Wanjiru", ADMIN_PASSWORD)
         .await
         .unwrap();
-    let mut admin = AdminUser::new(&app);
-    admin.log_in().await;
+    let mut admin = AdminUser::at(&app.host.base_url);
+    admin.log_in(ADMIN_EMAIL, ADMIN_PASSWORD).await.unwrap();
     (app, admin)
 }
 
@@ -238,17 +128,20 @@ async fn a_basic_operator_pays_and_the_administrator_sees_it() {
 
     // The administrator finds the operator by name, e-mail and phone, and sees the payment.
     for q in ["baraka", "BARAKA@example", "0712345678"] {
-        let list = admin.page(&format!("/admin/operators?q={q}")).await;
+        let list = admin
+            .page(&format!("/admin/operators?q={q}"))
+            .await
+            .unwrap();
         assert!(list.contains("Baraka WiFi"), "search {q}: {list}");
         assert!(list.contains("data-status=\"active\""), "{list}");
     }
-    let nobody = admin.page("/admin/operators?q=zzz").await;
+    let nobody = admin.page("/admin/operators?q=zzz").await.unwrap();
     assert!(!nobody.contains("Baraka WiFi"));
-    let page = admin.page(&format!("/admin/operators/{op}")).await;
+    let page = admin.page(&format!("/admin/operators/{op}")).await.unwrap();
     assert!(page.contains(&invoice.label()), "{page}");
     assert!(page.contains("Paid</span> · Pesapal"), "{page}");
     assert!(page.contains("basic"), "{page}");
-    let stats = admin.page("/admin").await;
+    let stats = admin.page("/admin").await.unwrap();
     assert!(
         stats.contains("id=\"revenue-month\">KES 500<"),
         "{}",
@@ -386,7 +279,10 @@ async fn actions_need_a_reason_and_land_in_both_audit_logs() {
     assert_eq!(again.status(), StatusCode::CONFLICT);
 
     // The support view is read-only and recorded.
-    let support = admin.page(&format!("/admin/operators/{op}/support")).await;
+    let support = admin
+        .page(&format!("/admin/operators/{op}/support"))
+        .await
+        .unwrap();
     assert!(support.contains("id=\"support-banner\""));
 
     let operator_log = store.audit_log(&op, None, 100).await.unwrap();
@@ -420,7 +316,7 @@ async fn actions_need_a_reason_and_land_in_both_audit_logs() {
             .count(),
         5
     );
-    let page = admin.page("/admin/audit").await;
+    let page = admin.page("/admin/audit").await.unwrap();
     assert!(page.contains("chargeback fraud"));
 }
 
@@ -484,25 +380,28 @@ async fn the_catalogue_and_testimonials_reach_the_landing_page() {
 async fn two_steps_always_and_each_code_once() {
     let (app, admin) = admin_app().await;
     // A wrong password: back to the form.
-    let mut stranger = AdminUser::new(&app);
-    let wrong = stranger.password("not the password").await;
+    let mut stranger = AdminUser::at(&app.host.base_url);
+    let wrong = stranger
+        .password(ADMIN_EMAIL, "not the password")
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
 
     // The password alone opens nothing but the code page.
-    let mut second = AdminUser::new(&app);
+    let mut second = AdminUser::at(&app.host.base_url);
     second.secret = admin.secret.clone();
     second.last_step = admin.last_step;
-    let answer = second.password(ADMIN_PASSWORD).await;
+    let answer = second.password(ADMIN_EMAIL, ADMIN_PASSWORD).await.unwrap();
     assert_eq!(location(&answer), "/admin/two-factor");
     for path in ["/admin", "/admin/operators", "/admin/plans"] {
         let answer = second.get(path).await;
         assert_eq!(location(&answer), "/admin/two-factor", "{path}");
     }
-    let page = second.page("/admin/two-factor").await;
+    let page = second.page("/admin/two-factor").await.unwrap();
     assert!(!page.contains("totp-secret"), "enrolled once");
     second.csrf = csrf_of(&page).unwrap();
     // The code used by the first login is refused.
-    let used = admin.secret.as_ref().unwrap().code_at_step(admin.last_step);
+    let used = tiketi_tests::portal::totp_code(admin.secret.as_deref().unwrap(), admin.last_step);
     let refused = second.post("/admin/two-factor", &[("code", &used)]).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let code = second.next_code();

@@ -37,7 +37,12 @@ async fn adds_an_administrator_and_replaces_a_password_from_stdin() {
     let dir = tempfile::tempdir().unwrap();
     let added = admin_add(
         dir.path(),
-        &["Ops@Tiketi.example", "--password-stdin", "--name", "Wanjiru"],
+        &[
+            "Ops@Tiketi.example",
+            "--password-stdin",
+            "--name",
+            "Wanjiru",
+        ],
         "platform secret 42\n",
     );
     assert!(added.status.success(), "{added:?}");
@@ -53,7 +58,12 @@ async fn adds_an_administrator_and_replaces_a_password_from_stdin() {
 
     let replaced = admin_add(
         dir.path(),
-        &["ops@tiketi.example", "--password-stdin", "--name", "Wanjiru"],
+        &[
+            "ops@tiketi.example",
+            "--password-stdin",
+            "--name",
+            "Wanjiru",
+        ],
         "another long secret\n",
     );
     assert!(replaced.status.success(), "{replaced:?}");
@@ -66,9 +76,16 @@ async fn adds_an_administrator_and_replaces_a_password_from_stdin() {
 #[test]
 fn refuses_weak_passwords_and_passwords_on_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
-    let weak = admin_add(dir.path(), &["ops@tiketi.example", "--password-stdin"], "short\n");
+    let weak = admin_add(
+        dir.path(),
+        &["ops@tiketi.example", "--password-stdin"],
+        "short\n",
+    );
     assert!(!weak.status.success());
-    assert!(String::from_utf8_lossy(&weak.stderr).contains("at least"), "{weak:?}");
+    assert!(
+        String::from_utf8_lossy(&weak.stderr).contains("at least"),
+        "{weak:?}"
+    );
     let no_flag = admin_add(dir.path(), &["ops@tiketi.example"], "platform secret 42\n");
     assert!(!no_flag.status.success());
     assert!(String::from_utf8_lossy(&no_flag.stderr).contains("--password-stdin"));

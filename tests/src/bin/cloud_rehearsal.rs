@@ -12,7 +12,7 @@ use tiketi_tests::{
     cloud::{
         checks::{Checks, ensure},
         costs::{AF_SOUTH_1, US_EAST_1},
-        scenarios,
+        platform, scenarios,
         stack::{CloudStack, Options},
         story,
     },
@@ -67,6 +67,7 @@ async fn main() -> ExitCode {
         measured = scenarios::measure(&stack, &story, &mut checks).await;
         story::batch(&story, &mut checks).await;
     }
+    platform::run(&stack, &mut checks).await;
 
     let ledger = stack.gate.ledger();
     let denied = ledger.denied.clone();

@@ -15,6 +15,7 @@ pub mod gate;
 pub mod http_api;
 pub mod iam;
 pub mod lambda;
+pub mod platform;
 pub mod provision;
 pub mod scenarios;
 pub mod sources;
