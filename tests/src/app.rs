@@ -294,9 +294,9 @@ impl TestApp {
     /// Waits until the queue is drained (every message handled and acknowledged).
     pub async fn settle(&self) {
         for _ in 0..100 {
-            if self.host.queue.depth() == 0 {
+            if self.host.queue.held() == 0 {
                 tokio::time::sleep(Duration::from_millis(50)).await;
-                if self.host.queue.depth() == 0 {
+                if self.host.queue.held() == 0 {
                     return;
                 }
             }

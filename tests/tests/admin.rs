@@ -20,6 +20,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/admin/login", &["GET", "POST"]),
     ("/admin/two-factor", &["GET", "POST"]),
     ("/admin/logout", &["POST"]),
+    ("/admin/snapshot", &["POST"]),
     ("/admin/audit", &["GET"]),
     ("/admin/operators", &["GET"]),
     ("/admin/operators/{id}", &["GET"]),
@@ -141,13 +142,31 @@ async fn a_basic_operator_pays_and_the_administrator_sees_it() {
     assert!(page.contains(&invoice.label()), "{page}");
     assert!(page.contains("Paid</span> · Pesapal"), "{page}");
     assert!(page.contains("basic"), "{page}");
+    // A forged IPN is counted as not processed.
+    app.http
+        .get(app.url("/pesapal/ipn/platform"))
+        .query(&[
+            ("OrderTrackingId", "forged-1"),
+            ("OrderMerchantReference", "TKI-999-1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let counted = admin.post("/admin/snapshot", &[]).await;
+    assert_eq!(location(&counted), "/admin");
     let stats = admin.page("/admin").await.unwrap();
-    assert!(
-        stats.contains("id=\"revenue-month\">KES 500<"),
-        "{}",
-        &stats[..stats.len().min(3000)]
-    );
-    assert!(stats.contains("id=\"signups-month\">1<"));
+    for expected in [
+        "id=\"revenue-month\">KES 500<",
+        "id=\"signups-month\">1<",
+        "id=\"status-active\">1<",
+        "id=\"status-trial\">0<",
+        "id=\"mrr\">KES 500<",
+        "id=\"queue\">0<",
+        "id=\"dead-letters\">0<",
+        "id=\"ipn-failures\">1<",
+    ] {
+        assert!(stats.contains(expected), "{expected} in {stats}");
+    }
 }
 
 #[tokio::test]

@@ -123,6 +123,8 @@ async fn basic_refuses_a_second_router_and_its_invoice_is_paid_exactly_once() {
 
     let page = owner.page("/portal/plan").await;
     assert!(page.contains("Free trial"), "{page}");
+    // Due in 14 days: no reminder yet (a week before).
+    assert!(!owner.page("/portal").await.contains("billing-reminder"));
     assert!(page.contains(&invoice.label()), "{page}");
 
     // One router is fine; the second is refused with the limit and how to raise it.
@@ -219,6 +221,22 @@ async fn basic_refuses_a_second_router_and_its_invoice_is_paid_exactly_once() {
     assert!(page.contains("Paid"), "{page}");
     let plan_page = owner.page("/portal/plan").await;
     assert!(plan_page.contains("data-status=\"active\""), "{plan_page}");
+    // Its receipt, a PDF saying what was paid and how.
+    let receipt = owner
+        .download(&format!(
+            "/portal/plan/invoices/{}/receipt.pdf",
+            invoice.number
+        ))
+        .await;
+    assert_eq!(receipt.status(), StatusCode::OK);
+    let pdf = receipt.bytes().await.unwrap();
+    let doc = lopdf::Document::load_mem(&pdf).expect("a PDF");
+    let text = doc.extract_text(&[1]).unwrap();
+    assert!(
+        text.contains(&invoice.label()) && text.contains("KES 500"),
+        "{text}"
+    );
+    assert!(text.contains(&payment.reference), "{text}");
 }
 
 #[tokio::test]
@@ -447,6 +465,9 @@ async fn an_unpaid_operator_is_restricted_until_it_pays_and_sold_vouchers_keep_w
         .unwrap();
     let page = owner.page("/portal/plan").await;
     assert!(page.contains("data-status=\"restricted\""), "{page}");
+    let dashboard = owner.page("/portal").await;
+    assert!(dashboard.contains("id=\"billing-reminder\""), "{dashboard}");
+    assert!(dashboard.contains("Vouchers already sold keep working"));
 
     // Nothing new: batches, routers, online sales.
     let batch = owner

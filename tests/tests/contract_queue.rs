@@ -33,7 +33,7 @@ mod sqs {
                 .await
                 .unwrap();
         (
-            SqsQueue::new(client.clone(), url),
+            SqsQueue::new(client.clone(), url).with_dead_letter_queue(Some(dlq_url.clone())),
             SqsQueue::new(client, dlq_url),
             moto,
         )

@@ -349,7 +349,7 @@ async fn a_message_that_keeps_failing_lands_in_the_dead_letter_queue() {
     .unwrap();
     let dead = app.host.queue.dead_letter_queue().unwrap();
     for _ in 0..80 {
-        if dead.depth() == 1 {
+        if dead.held() == 1 {
             let status = app.get("/local").await.text().await.unwrap();
             assert!(
                 status.contains("<strong>1</strong> failed for good"),

@@ -33,6 +33,11 @@ const ROUTES: &[(&str, &[&str], bool)] = &[
     ("/portal/plan", &["GET", "POST"], false),
     ("/portal/plan/invoices/{number}", &["GET"], false),
     ("/portal/plan/invoices/{number}/pay", &["POST"], false),
+    (
+        "/portal/plan/invoices/{number}/receipt.pdf",
+        &["GET"],
+        false,
+    ),
     ("/portal/routers", &["GET"], false),
     ("/portal/routers/new", &["GET", "POST"], false),
     ("/portal/routers/{id}", &["GET", "POST"], false),

@@ -100,14 +100,14 @@ async fn home(State(state): State<DemoState>) -> Html<String> {
         ("title", "Tiketi (local)".into()),
         ("page", "home".into()),
         ("sandbox", state.sandbox.into()),
-        ("queued", state.tiketi.queue.depth().into()),
+        ("queued", state.tiketi.queue.held().into()),
         (
             "dead_letters",
             state
                 .tiketi
                 .queue
                 .dead_letter_queue()
-                .map_or(0, InProcessQueue::depth)
+                .map_or(0, InProcessQueue::held)
                 .into(),
         ),
         ("checkout_url", checkout_url(&state.base_url, &demo).into()),

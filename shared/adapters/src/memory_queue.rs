@@ -7,7 +7,7 @@ use std::{
     time::Duration,
 };
 
-use tiketi_core::ports::queue::{Delivery, Queue, QueueError};
+use tiketi_core::ports::queue::{Delivery, Queue, QueueDepth, QueueError};
 use tokio::{sync::Notify, time::Instant};
 
 #[derive(Debug, Clone)]
@@ -59,7 +59,7 @@ impl InProcessQueue {
     }
 
     /// Messages waiting or in flight (for status pages and tests).
-    pub fn depth(&self) -> usize {
+    pub fn held(&self) -> usize {
         let state = self.lock();
         state.ready.len() + state.in_flight.len()
     }
@@ -154,6 +154,13 @@ impl Queue for InProcessQueue {
             .remove(receipt)
             .map(|_| ())
             .ok_or(QueueError::UnknownReceipt)
+    }
+
+    async fn depth(&self) -> Result<QueueDepth, QueueError> {
+        Ok(QueueDepth {
+            held: self.held() as u64,
+            dead_letters: self.dead_letter_queue().map(|d| d.held() as u64),
+        })
     }
 
     async fn release(&self, receipt: &str) -> Result<(), QueueError> {

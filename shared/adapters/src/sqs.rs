@@ -16,7 +16,7 @@ use aws_sdk_sqs::{
     },
     types::{MessageSystemAttributeName, QueueAttributeName},
 };
-use tiketi_core::ports::queue::{Delivery, Queue, QueueError};
+use tiketi_core::ports::queue::{Delivery, Queue, QueueDepth, QueueError};
 
 /// The environment variable holding the queue URL (set by `template.yaml`).
 pub const QUEUE_URL_VAR: &str = "QUEUE_URL";
@@ -31,14 +31,49 @@ const MAX_WAIT_SECS: u64 = 20;
 pub struct SqsQueue {
     client: Client,
     queue_url: String,
+    /// Its dead-letter queue, when the caller reports its depth.
+    dead_letter_url: Option<String>,
 }
+
+/// The environment variable holding the dead-letter queue's URL (the portal's statistics).
+pub const DEAD_LETTER_QUEUE_URL_VAR: &str = "DEAD_LETTER_QUEUE_URL";
 
 impl SqsQueue {
     pub fn new(client: Client, queue_url: impl Into<String>) -> Self {
         Self {
             client,
             queue_url: queue_url.into(),
+            dead_letter_url: None,
         }
+    }
+
+    /// Reports the depth of the dead-letter queue at `url` too.
+    #[must_use]
+    pub fn with_dead_letter_queue(mut self, url: Option<String>) -> Self {
+        self.dead_letter_url = url;
+        self
+    }
+
+    /// Messages visible and in flight in the queue at `url` (SQS's approximate counts).
+    async fn held_at(&self, url: &str) -> Result<u64, QueueError> {
+        let answer = self
+            .client
+            .get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+            .send()
+            .await
+            .map_err(|e| QueueError::Unavailable(DisplayErrorContext(e).to_string()))?;
+        let attributes = answer.attributes.unwrap_or_default();
+        Ok([
+            QueueAttributeName::ApproximateNumberOfMessages,
+            QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+        ]
+        .iter()
+        .filter_map(|name| attributes.get(name))
+        .filter_map(|n| n.parse::<u64>().ok())
+        .sum())
     }
 
     /// The queue at `QUEUE_URL`, with the SDK's default configuration chain (region, credentials
@@ -103,6 +138,15 @@ impl Queue for SqsQueue {
             .await
             .map_err(delete_error)?;
         Ok(())
+    }
+
+    async fn depth(&self) -> Result<QueueDepth, QueueError> {
+        let held = self.held_at(&self.queue_url).await?;
+        let dead_letters = match &self.dead_letter_url {
+            Some(url) => Some(self.held_at(url).await?),
+            None => None,
+        };
+        Ok(QueueDepth { held, dead_letters })
     }
 
     #[tracing::instrument(level = "debug", skip_all)]

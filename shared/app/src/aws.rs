@@ -203,7 +203,8 @@ pub async fn build(
     sdk: &aws_config::SdkConfig,
 ) -> Result<Tiketi<AwsPlatform>, ConfigError> {
     let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(sdk), aws.table_name.clone());
-    let queue = SqsQueue::new(aws_sdk_sqs::Client::new(sdk), aws.queue_url.clone());
+    let queue = SqsQueue::new(aws_sdk_sqs::Client::new(sdk), aws.queue_url.clone())
+        .with_dead_letter_queue(var(tiketi_adapters::sqs::DEAD_LETTER_QUEUE_URL_VAR));
     let gateway = PesapalClient::new(&aws.config.pesapal_base_url, PESAPAL_TIMEOUT);
     // An emulator (AWS_ENDPOINT_URL, as in the cloud rehearsal) serves buckets by path, not by
     // host name; on AWS the default virtual-hosted addresses are used.

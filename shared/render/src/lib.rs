@@ -7,7 +7,7 @@ pub mod pdf;
 pub mod qr_svg;
 
 pub use chart::{Bar, ChartSpec, bar_chart_svg, horizontal_bar_chart_svg};
-pub use pdf::{Layout, VoucherCard, voucher_sheet};
+pub use pdf::{Layout, Receipt, VoucherCard, receipt_pdf, voucher_sheet};
 pub use qr_svg::qr_svg;
 
 /// Why a document could not be rendered.

@@ -106,6 +106,28 @@ pub async fn messages_received_too_often_go_to_the_dead_letter_queue<Q: Queue>(
     }
     assert_eq!(dead_letters.len(), 1);
     assert_eq!(dead_letters[0].body, "poison");
+    let depth = queue.depth().await.unwrap();
+    assert_eq!(depth.held, 0, "the poison left the queue");
+    assert_eq!(
+        depth.dead_letters,
+        Some(1),
+        "and is counted as a dead letter"
+    );
+}
+
+pub async fn depth_counts_waiting_and_in_flight_messages<Q: Queue>(queue: &Q, _dead: &Q) {
+    assert_eq!(queue.depth().await.unwrap().held, 0);
+    queue.send("one".into()).await.unwrap();
+    queue.send("two".into()).await.unwrap();
+    assert_eq!(queue.depth().await.unwrap().held, 2);
+    let got = receive_all(queue, 2).await;
+    assert_eq!(queue.depth().await.unwrap().held, 2, "in flight still held");
+    for delivery in &got {
+        queue.ack(&delivery.receipt).await.unwrap();
+    }
+    let depth = queue.depth().await.unwrap();
+    assert_eq!(depth.held, 0);
+    assert_eq!(depth.dead_letters, Some(0));
 }
 
 #[macro_export]
@@ -116,6 +138,7 @@ macro_rules! queue_contract {
             unacked_messages_come_back_after_the_visibility_timeout,
             released_messages_come_back_at_once,
             messages_received_too_often_go_to_the_dead_letter_queue,
+            depth_counts_waiting_and_in_flight_messages,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {

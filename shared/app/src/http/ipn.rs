@@ -125,6 +125,7 @@ async fn notify<P: Platform>(
             }
             Err(error) => {
                 tracing::warn!(%error, tracking_id = %notification.tracking_id, "billing IPN not processed");
+                tiketi.count_ipn_failure(&notification.tracking_id).await;
                 acknowledgement(&params, 500)
             }
         };
@@ -136,6 +137,7 @@ async fn notify<P: Platform>(
         }
         Err(error) => {
             tracing::warn!(%error, tracking_id = %notification.tracking_id, "IPN not processed");
+            tiketi.count_ipn_failure(&notification.tracking_id).await;
             acknowledgement(&params, 500)
         }
     }

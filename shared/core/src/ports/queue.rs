@@ -70,6 +70,17 @@ pub trait Queue: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<Delivery>, QueueError>> + Send;
     fn ack(&self, receipt: &str) -> impl Future<Output = Result<(), QueueError>> + Send;
     fn release(&self, receipt: &str) -> impl Future<Output = Result<(), QueueError>> + Send;
+    /// How many messages it holds, and its dead-letter queue when known (for the
+    /// administrator's statistics; approximate on SQS).
+    fn depth(&self) -> impl Future<Output = Result<QueueDepth, QueueError>> + Send;
+}
+
+/// Messages waiting or in flight, and failed for good.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueDepth {
+    pub held: u64,
+    /// `None` when this queue's dead-letter queue is not known to the caller.
+    pub dead_letters: Option<u64>,
 }
 
 /// Sends a typed message.

@@ -68,6 +68,13 @@ pub struct PlanView {
     pub choices: Vec<Plan>,
 }
 
+/// An invoice the owner should pay soon, and where the subscription stands.
+#[derive(Debug, Clone)]
+pub struct BillingReminder {
+    pub status: SubscriptionStatus,
+    pub invoice: Invoice,
+}
+
 /// What the owner or administrator is told when an operator may not create anything new.
 fn restricted(status: SubscriptionStatus) -> ServiceError {
     ServiceError::Restricted(match status {
@@ -213,6 +220,32 @@ impl<P: Platform> Tiketi<P> {
             plan: Some(plan),
             choices,
         })
+    }
+
+    /// What the dashboard reminds the owner of: the oldest open invoice, once payment is due
+    /// within a week or overdue (none otherwise, or outside billing).
+    pub async fn billing_reminder(
+        &self,
+        operator: &Operator,
+    ) -> Result<Option<BillingReminder>, ServiceError> {
+        let Some(sub) = self.store.subscription(&operator.id).await? else {
+            return Ok(None);
+        };
+        let now = self.clock.now();
+        if !sub.remind(now) {
+            return Ok(None);
+        }
+        let oldest_open = self
+            .store
+            .invoices(&operator.id, INVOICES_SHOWN)
+            .await?
+            .into_iter()
+            .filter(|i| i.status == InvoiceStatus::Open)
+            .min_by_key(|i| i.number);
+        Ok(oldest_open.map(|invoice| BillingReminder {
+            status: sub.status(now),
+            invoice,
+        }))
     }
 
     /// Issues the invoices of every period that is due for billing (none, usually one).
@@ -596,6 +629,14 @@ impl<P: Platform> Tiketi<P> {
         let in_time = || std::time::Instant::now() < deadline;
         let now = self.clock.now();
         let mut report = BillingReport::default();
+        // The platform's hourly count of subscriptions (statuses change with time alone).
+        let stale = match self.store.platform_snapshot().await? {
+            Some(kept) => kept.at.is_none_or(|at| now - at >= SNAPSHOT_EVERY),
+            None => true,
+        };
+        if stale {
+            report.snapshot = self.refresh_platform_snapshot(deadline).await?.is_some();
+        }
         for operator_id in self
             .store
             .subscriptions_to_bill(now + INVOICE_AHEAD, 100)
@@ -647,4 +688,9 @@ impl<P: Platform> Tiketi<P> {
 pub struct BillingReport {
     pub issued: usize,
     pub checked: usize,
+    /// The platform's snapshot was taken.
+    pub snapshot: bool,
 }
+
+/// How often the scheduled pass counts the platform's subscriptions.
+const SNAPSHOT_EVERY: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);

@@ -22,8 +22,10 @@ use crate::{
         subscription::{Subscription, SubscriptionStatus, Suspension},
         testimonial::{MAX_QUOTE, Testimonial},
     },
-    ports::Clock,
-    store::{MonthUsage, PlatformDay, StoreError, directory_term, invoice_record},
+    ports::{Clock, Queue},
+    store::{
+        MonthUsage, PlatformDay, PlatformSnapshot, StoreError, directory_term, invoice_record,
+    },
 };
 
 /// Rows a list shows.
@@ -31,6 +33,8 @@ const LIST_LIMIT: usize = 50;
 /// A router that has not reported for this long counts as offline (a heartbeat every
 /// 5 minutes, and some slack).
 const OFFLINE_AFTER: SignedDuration = SignedDuration::from_mins(7);
+/// Overdue invoices the statistics page reads at most.
+const MAX_OVERDUE_READ: usize = 2_000;
 /// The longest trial extension at once.
 const MAX_EXTENSION_DAYS: i64 = 90;
 
@@ -79,12 +83,17 @@ pub struct SupportView {
 /// The console's home page: the platform's figures.
 #[derive(Debug, Clone)]
 pub struct PlatformStats {
+    /// The issuance queue: vouchers waiting to be made, and messages failed for good.
+    pub queue: Option<crate::ports::queue::QueueDepth>,
+    /// Subscriptions by status and plan, and the MRR, as of the last hourly count.
+    pub snapshot: PlatformSnapshot,
     /// The last 30 UTC days, oldest first, every day present.
     pub days: Vec<(String, PlatformDay)>,
     pub today: PlatformDay,
     pub month: PlatformDay,
-    pub open_invoices: usize,
     pub overdue_invoices: usize,
+    /// More are overdue than were read.
+    pub overdue_capped: bool,
     pub overdue_value: i64,
 }
 
@@ -432,19 +441,87 @@ impl<P: Platform> Tiketi<P> {
                 month.add(counts);
             }
         }
-        let open = self
-            .store
-            .open_invoices(now + SignedDuration::from_hours(60 * 24), 1000)
-            .await?;
-        let overdue: Vec<&Invoice> = open.iter().filter(|i| i.due_at <= now).collect();
+        // Only the overdue ones are read (the index is by due date): a cost that grows with
+        // unpaid invoices, not with operators.
+        let overdue = self.store.open_invoices(now, MAX_OVERDUE_READ).await?;
+        // The issuance queue, if it answers (the page still shows the rest when it does not).
+        let queue = match self.queue.depth().await {
+            Ok(depth) => Some(depth),
+            Err(error) => {
+                tracing::warn!(%error, "queue depth unavailable");
+                None
+            }
+        };
         Ok(PlatformStats {
+            queue,
+            snapshot: self.platform_snapshot().await?,
             days,
             today,
             month,
-            open_invoices: open.len(),
             overdue_invoices: overdue.len(),
+            overdue_capped: overdue.len() >= MAX_OVERDUE_READ,
             overdue_value: overdue.iter().map(|i| i.amount.minor()).sum(),
         })
+    }
+
+    /// Counts every subscription by status and plan, and the MRR, and keeps the count (the
+    /// statistics page reads it). `None` when `deadline` came first (nothing is saved; the
+    /// next pass starts again).
+    pub async fn refresh_platform_snapshot(
+        &self,
+        deadline: std::time::Instant,
+    ) -> Result<Option<PlatformSnapshot>, ServiceError> {
+        const PAGE: usize = 500;
+        let now = self.clock.now();
+        let plans = self.plan_catalogue().await?;
+        let mut snapshot = PlatformSnapshot {
+            at: Some(now),
+            ..PlatformSnapshot::default()
+        };
+        let mut after: Option<String> = None;
+        loop {
+            if std::time::Instant::now() >= deadline {
+                return Ok(None);
+            }
+            let page = self
+                .store
+                .subscriptions_page(after.as_deref(), PAGE)
+                .await?;
+            for sub in &page {
+                let status = sub.status(now);
+                *snapshot
+                    .by_status
+                    .entry(status.as_str().to_owned())
+                    .or_default() += 1;
+                *snapshot.by_plan.entry(sub.plan.clone()).or_default() += 1;
+                if matches!(
+                    status,
+                    SubscriptionStatus::Active | SubscriptionStatus::PastDue
+                ) && let Some(plan) = plans.iter().find(|p| p.code == sub.plan)
+                {
+                    snapshot.mrr += plan.price.minor();
+                }
+            }
+            match page.last() {
+                Some(last) if page.len() == PAGE => after = Some(last.operator_id.clone()),
+                _ => break,
+            }
+        }
+        self.store.save_platform_snapshot(&snapshot).await?;
+        info!(?snapshot.by_status, mrr = snapshot.mrr, "platform snapshot taken");
+        Ok(Some(snapshot))
+    }
+
+    /// The snapshot the statistics page shows: the kept one, or a fresh one on the first look.
+    pub async fn platform_snapshot(&self) -> Result<PlatformSnapshot, ServiceError> {
+        if let Some(kept) = self.store.platform_snapshot().await? {
+            return Ok(kept);
+        }
+        let deadline = self.settings.pass_deadline();
+        Ok(self
+            .refresh_platform_snapshot(deadline)
+            .await?
+            .unwrap_or_default())
     }
 
     /// The newest entries of the platform's audit log.

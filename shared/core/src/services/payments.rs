@@ -317,6 +317,18 @@ impl<P: Platform> Tiketi<P> {
         Ok(())
     }
 
+    /// Counts an IPN that could not be processed in the platform's figures (best effort: a
+    /// failure to count is only logged).
+    pub async fn count_ipn_failure(&self, tracking_id: &str) {
+        if let Err(error) = self
+            .store
+            .count_ipn_failure(self.clock.now(), tracking_id)
+            .await
+        {
+            warn!(%error, "IPN failure not counted");
+        }
+    }
+
     /// The reconciliation on its own, with a whole pass's budget.
     pub async fn reconcile(&self) -> Result<ReconcileReport, ServiceError> {
         self.reconcile_until(self.settings.pass_deadline()).await

@@ -37,7 +37,7 @@
 //! | agent balance   | `OP#<op>#AGENT#<user>`      | `BALANCE`                  |                                         |                                   |
 //! | agent's sale    | `OP#<op>#AGENT#<user>`      | `SALE#<at>#<code>`         |                                         |                                   |
 //! | settlement      | `OP#<op>#AGENT#<user>`      | `SETTLEMENT#<at>#<id>`     |                                         |                                   |
-//! | subscription    | `OP#<op>`                   | `SUBSCRIPTION`             |                                         | `SUBSCRIPTIONS#BILLING` / `<billed until>#<op>` (unless suspended) |
+//! | subscription    | `OP#<op>`                   | `SUBSCRIPTION`             | `SUBSCRIPTIONS` / `<op>`                | `SUBSCRIPTIONS#BILLING` / `<billed until>#<op>` (unless suspended) |
 //! | month usage     | `OP#<op>`                   | `MONTH#<yyyy-mm>`          |                                         |                                   |
 //! | plan            | `PLATFORM`                  | `PLAN#<code>`              |                                         |                                   |
 //! | testimonial     | `PLATFORM`                  | `TESTIMONIAL#<id>`         |                                         |                                   |
@@ -46,6 +46,7 @@
 //! | admin session   | `ADMIN#<id>`                | `SESSION#<session>`        |                                         |                                   |
 //! | directory entry | `PLATFORM#DIRECTORY`        | `<term>#<op>`              |                                         |                                   |
 //! | platform audit  | `PLATFORM#AUDIT`            | `<at>#<entry>`             |                                         |                                   |
+//! | platform snapshot | `PLATFORM#STATS`          | `SNAPSHOT`                 |                                         |                                   |
 //! | platform day    | `PLATFORM#STATS`            | `DAY#<yyyy-mm-dd>#<shard>` |                                         |                                   |
 //! | invoice         | `INVOICE#<n>`               | `INVOICE`                  | `OP#<op>#INVOICES` / `<n, 12 digits>`   | `INVOICES#OPEN` / `<due>#<n>` (only while open) |
 //! | invoice attempt | `INVOICE#<n>`               | `ATTEMPT#<reference>`      |                                         | `INVOICES#ATTEMPTS` / `<created>#<reference>` |
@@ -476,6 +477,14 @@ pub fn platform_audit_entry(at: Timestamp, entry: &str) -> Key {
 
 /// Platform-wide counters of a UTC day, kept as things happen (never counted by scans).
 pub const PLATFORM_STATS_PARTITION: &str = "PLATFORM#STATS";
+
+/// The hourly count of subscriptions by status and plan, and the MRR.
+pub fn platform_snapshot() -> Key {
+    Key::new(PLATFORM_STATS_PARTITION, "SNAPSHOT")
+}
+
+/// Every subscription (gsi1), for the snapshot.
+pub const SUBSCRIPTIONS_PARTITION: &str = "SUBSCRIPTIONS";
 
 /// Counters of a day are spread over this many items, so that sales of many operators at
 /// once do not all write (and conflict on) one item; the statistics page adds them up.

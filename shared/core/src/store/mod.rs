@@ -5,7 +5,7 @@ pub mod keys;
 mod repository;
 
 pub use repository::{
-    DayTotals, IpnRegistration, MonthUsage, POOL_COUNT, PlatformDay, Repository, Reversal,
-    RouterInventory, StoreError, counted_as, directory_term, invoice_record, latest_usage,
-    link_sort_key,
+    DayTotals, IpnRegistration, MonthUsage, POOL_COUNT, PlatformDay, PlatformSnapshot, Repository,
+    Reversal, RouterInventory, StoreError, counted_as, directory_term, invoice_record,
+    latest_usage, link_sort_key,
 };

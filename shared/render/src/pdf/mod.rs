@@ -10,7 +10,10 @@
 //! size of the output.
 
 mod qr;
+mod receipt;
 mod text;
+
+pub use receipt::{Receipt, receipt_pdf};
 
 pub use qr::{ModuleRect, QrRects, qr_rects};
 

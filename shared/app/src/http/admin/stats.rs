@@ -1,7 +1,13 @@
 //! - `GET /admin`       the platform's figures (day counters; the same cost at any size)
+//! - `POST /admin/snapshot` counts the subscriptions now (the scheduled pass does it hourly)
 //! - `GET /admin/audit` the platform audit log
 
-use axum::{Router, extract::State, response::Response, routing::get};
+use axum::{
+    Router,
+    extract::State,
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
 use serde_json::json;
 use tiketi_core::{domain::money::Money, services::Platform};
 use tiketi_render::{Bar, ChartSpec, bar_chart_svg};
@@ -12,6 +18,7 @@ use crate::http::portal::PortalState;
 pub fn routes<P: Platform>() -> Router<PortalState<P>> {
     Router::new()
         .route("/admin", get(home::<P>))
+        .route("/admin/snapshot", post(snapshot::<P>))
         .route("/admin/audit", get(audit::<P>))
 }
 
@@ -45,19 +52,34 @@ async fn home<P: Platform>(
         json!({
             "sales": d.sales, "sales_value": kes(d.sales_value), "vouchers_made": d.vouchers_made,
             "signups": d.signups, "subscription_revenue": kes(d.subscription_revenue),
-            "invoices_paid": d.invoices_paid,
+            "invoices_paid": d.invoices_paid, "ipn_failures": d.ipn_failures,
         })
     };
+    let snapshot = &stats.snapshot;
+    let statuses: Vec<_> = tiketi_core::domain::subscription::SubscriptionStatus::ALL
+        .iter()
+        .map(|s| {
+            json!({
+                "code": s.as_str(), "label": s.label(),
+                "count": snapshot.by_status.get(s.as_str()).copied().unwrap_or(0),
+            })
+        })
+        .collect();
     let values = json!({
         "section": "stats",
         "today": day(&stats.today),
         "month": day(&stats.month),
-        "open_invoices": stats.open_invoices,
-        "overdue_invoices": stats.overdue_invoices,
+        "overdue_invoices": if stats.overdue_capped { format!("{}+", stats.overdue_invoices) } else { stats.overdue_invoices.to_string() },
         "overdue_value": kes(stats.overdue_value),
         "sales_chart": chart("Online sales per day (UTC)", |d| d.sales_value),
         "revenue_chart": chart("Subscription payments per day (UTC)", |d| d.subscription_revenue),
         "local": state.tiketi.settings.public_base_url.starts_with("http://"),
+        "statuses": statuses,
+        "queue_held": stats.queue.map(|q| q.held),
+        "dead_letters": stats.queue.and_then(|q| q.dead_letters),
+        "plans": snapshot.by_plan,
+        "mrr": kes(snapshot.mrr),
+        "snapshot_at": snapshot.at.map(utc),
     });
     Ok(page("admin/home.html", &who, values))
 }
@@ -83,4 +105,13 @@ async fn audit<P: Platform>(
         &who,
         json!({ "section": "audit", "entries": entries }),
     ))
+}
+
+async fn snapshot<P: Platform>(
+    State(state): State<PortalState<P>>,
+    Admin(_who): Admin,
+) -> Result<Response, AdminError> {
+    let deadline = state.tiketi.settings.pass_deadline();
+    state.tiketi.refresh_platform_snapshot(deadline).await?;
+    Ok(Redirect::to("/admin").into_response())
 }

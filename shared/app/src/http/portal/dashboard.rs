@@ -185,8 +185,16 @@ async fn owner_home<P: Platform>(
         .iter()
         .filter(|p| p.resolution.is_none())
         .count();
+    let reminder = tiketi.billing_reminder(&auth.who.operator).await?.map(|r| {
+        json!({
+            "label": r.invoice.label(), "amount": r.invoice.amount.display(&r.invoice.currency),
+            "due": local_time(r.invoice.due_at, &operator.time_zone),
+            "status": r.status.as_str(),
+        })
+    });
     Ok(json!({
         "unmatched": unmatched,
+        "reminder": reminder,
         "section": "dashboard",
         "today": card(auth, &since(today)), "week": card(auth, &since(week_start)),
         "month": card(auth, &since(month_start)),

@@ -5,6 +5,7 @@
 //! - `POST     /portal/plan/invoices/{number}/pay` starts a Pesapal payment, redirects there
 //! - `GET      /portal/plan/invoices/{number}`     one invoice; Pesapal's callback lands here
 //!   with `OrderTrackingId`, which is checked with Pesapal before anything is believed
+//! - `GET      /portal/plan/invoices/{number}/receipt.pdf` the receipt of a paid invoice
 
 use axum::{
     Form, Router,
@@ -23,7 +24,7 @@ use tiketi_core::{
     services::{Platform, billing::PLATFORM_BILLING_ID, payments::Notification},
 };
 
-use super::{PortalError, PortalState, auth::Owner, local_time, page};
+use super::{PortalError, PortalState, auth::Owner, download, local_time, page};
 use crate::http::i18n::Lang;
 
 pub fn routes<P: Platform>() -> Router<PortalState<P>> {
@@ -31,6 +32,10 @@ pub fn routes<P: Platform>() -> Router<PortalState<P>> {
         .route("/portal/plan", get(plan_page::<P>).post(change::<P>))
         .route("/portal/plan/invoices/{number}/pay", post(pay::<P>))
         .route("/portal/plan/invoices/{number}", get(invoice_page::<P>))
+        .route(
+            "/portal/plan/invoices/{number}/receipt.pdf",
+            get(receipt::<P>),
+        )
 }
 
 /// A plan as the sign-up form and Settings → Plan show it.
@@ -59,6 +64,7 @@ fn invoice_view(invoice: &Invoice, time_zone: &str) -> Value {
         "due": day(invoice.due_at, time_zone),
         "paid": invoice.status == InvoiceStatus::Paid,
         "paid_by": invoice.payment.as_ref().map(|p| format!("{} {} on {}", p.by.label(), p.reference, local_time(p.at, time_zone))),
+        "receipt_url": format!("/portal/plan/invoices/{}/receipt.pdf", invoice.number),
     })
 }
 
@@ -194,4 +200,51 @@ async fn invoice_page<P: Platform>(
         "online_payment": tiketi.settings.platform_merchant.is_some(),
     });
     Ok(page("portal/invoice.html", &auth, values).into_response())
+}
+
+async fn receipt<P: Platform>(
+    State(state): State<PortalState<P>>,
+    Owner(auth): Owner,
+    Path(number): Path<String>,
+) -> Result<Response, PortalError> {
+    let number = invoice_number(&number)?;
+    let invoice = state.tiketi.invoice_of(auth.operator_id(), number).await?;
+    let Some(payment) = invoice.payment.as_ref() else {
+        return Err(tiketi_core::services::ServiceError::Conflict(format!(
+            "{} is not paid yet: its receipt comes with the payment.",
+            invoice.label()
+        ))
+        .into());
+    };
+    let tz = &auth.who.operator.time_zone;
+    let receipt = tiketi_render::Receipt {
+        title: format!("Receipt {}", invoice.label()),
+        issuer: "Tiketi: WiFi vouchers for hotspot operators".into(),
+        customer: auth.who.operator.business_name.clone(),
+        rows: vec![
+            ("Invoice".into(), invoice.label()),
+            ("Plan".into(), format!("{} (monthly)", invoice.plan_name)),
+            (
+                "Period".into(),
+                format!(
+                    "{} to {}",
+                    day(invoice.period_start, tz),
+                    day(invoice.period_end, tz)
+                ),
+            ),
+            (
+                "Amount paid".into(),
+                payment.amount.display(&invoice.currency),
+            ),
+            (
+                "Paid by".into(),
+                format!("{} {}", payment.by.label(), payment.reference),
+            ),
+            ("Paid on".into(), local_time(payment.at, tz)),
+        ],
+        note: "Thank you for your payment.".into(),
+    };
+    let pdf = tiketi_render::receipt_pdf(&receipt);
+    let filename = format!("tiketi-receipt-{}.pdf", invoice.label());
+    download(&state, &auth, &filename, "application/pdf", pdf).await
 }

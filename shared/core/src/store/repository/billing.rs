@@ -33,6 +33,23 @@ pub struct PlatformDay {
     pub subscription_revenue: i64,
     #[serde(default)]
     pub invoices_paid: i64,
+    /// IPNs answered "not processed" (Pesapal retries; reconciliation covers them).
+    #[serde(default)]
+    pub ipn_failures: i64,
+}
+
+/// The platform's subscriptions counted at one moment (by the scheduled pass, hourly): what
+/// depends on time (trial, past due, restricted) cannot be kept as counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PlatformSnapshot {
+    pub at: Option<jiff::Timestamp>,
+    /// Subscriptions by status (`trial`, `active`, …).
+    pub by_status: std::collections::BTreeMap<String, u64>,
+    /// Subscriptions by plan code.
+    pub by_plan: std::collections::BTreeMap<String, u64>,
+    /// Monthly recurring revenue: the monthly price of paying subscriptions (active or past
+    /// due), in minor units of KES.
+    pub mrr: i64,
 }
 
 impl PlatformDay {
@@ -43,6 +60,7 @@ impl PlatformDay {
         self.signups += other.signups;
         self.subscription_revenue += other.subscription_revenue;
         self.invoices_paid += other.invoices_paid;
+        self.ipn_failures += other.ipn_failures;
     }
 }
 
@@ -90,7 +108,11 @@ pub struct MonthUsage {
 /// A subscription item; unless suspended it is in the billing index by the date it is billed
 /// until, so the scheduled pass finds the ones due for an invoice without reading the others.
 fn subscription_item(sub: &Subscription) -> crate::ports::table::Item {
-    let mut index = Vec::new();
+    // Every subscription in gsi1 (the hourly snapshot of the platform reads them all).
+    let mut index = vec![
+        (attr::GSI1PK, keys::SUBSCRIPTIONS_PARTITION.to_owned()),
+        (attr::GSI1SK, sub.operator_id.clone()),
+    ];
     if sub.suspended.is_none() {
         index.push((attr::GSI2PK, keys::BILLING_PARTITION.to_owned()));
         index.push((
@@ -499,6 +521,42 @@ impl<T: Table> Repository<T> {
                 None => return Ok(days),
             }
         }
+    }
+
+    /// Every subscription, a page of at most `limit` after `after` (an operator id).
+    pub async fn subscriptions_page(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Subscription>> {
+        let low = after.map(|a| format!("{a}\u{1}")).unwrap_or_default();
+        let query = Query::partition(Index::Gsi1, keys::SUBSCRIPTIONS_PARTITION)
+            .between(low, "\u{10FFFF}".to_owned())
+            .limit(limit);
+        self.query_entities(&query).await
+    }
+
+    pub async fn platform_snapshot(&self) -> Result<Option<PlatformSnapshot>> {
+        self.get_entity(&keys::platform_snapshot()).await
+    }
+
+    pub async fn save_platform_snapshot(&self, snapshot: &PlatformSnapshot) -> Result<()> {
+        let write = Write::put(item(
+            snapshot,
+            keys::platform_snapshot(),
+            "platform_snapshot",
+            &[],
+        ));
+        Ok(self.table.write(write).await?)
+    }
+
+    /// Counts an IPN that could not be processed (Pesapal is asked to retry).
+    pub async fn count_ipn_failure(&self, at: jiff::Timestamp, spread: &str) -> Result<()> {
+        let day = at.strftime("%Y-%m-%d").to_string();
+        Ok(self
+            .table
+            .write(platform_day_write(&day, spread, &[("ipn_failures", 1)]))
+            .await?)
     }
 
     /// The newest entries of the platform's audit log.

@@ -23,7 +23,7 @@ mod unmatched;
 mod vouchers;
 
 pub use admins::directory_term;
-pub use billing::{MonthUsage, PlatformDay, invoice_record};
+pub use billing::{MonthUsage, PlatformDay, PlatformSnapshot, invoice_record};
 pub use catalog::IpnRegistration;
 pub use customers::link_sort_key;
 pub use orders::Reversal;
