@@ -251,6 +251,10 @@ async fn actions_need_a_reason_and_land_in_both_audit_logs() {
         extended.trial_ends_at,
         sub.trial_ends_at + jiff::SignedDuration::from_hours(240)
     );
+    // The unpaid first invoice moves with the trial: the extra days are free.
+    let first = store.invoices(&op, 1).await.unwrap()[0].clone();
+    assert_eq!(first.period_start, extended.trial_ends_at);
+    assert_eq!(first.due_at, extended.trial_ends_at);
     let absurd = admin
         .post(
             &path,

@@ -540,3 +540,162 @@ async fn an_unpaid_operator_is_restricted_until_it_pays_and_sold_vouchers_keep_w
     assert!(!checkout.contains("id=\"unavailable\""));
     owner.add_batch(&ticket_type_id, &router_id, 1).await;
 }
+
+/// Pays the operator's oldest open invoice on the stand-in and waits for its IPN to settle it.
+async fn pay_oldest_open(app: &TestApp, owner: &PortalUser, op: &str) -> u64 {
+    let store = &app.host.tiketi.store;
+    let open = store
+        .invoices(op, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|i| i.status == InvoiceStatus::Open)
+        .min_by_key(|i| i.number)
+        .expect("an open invoice");
+    let (reference, tracking_id, _) = pay_on_stand_in(app, owner, open.number, "pay").await;
+    billing_ipn(app, &tracking_id, &reference).await;
+    let paid = store.invoice(open.number).await.unwrap().unwrap();
+    assert_eq!(paid.status, InvoiceStatus::Paid);
+    open.number
+}
+
+#[tokio::test]
+async fn a_paid_month_keeps_its_plan_downgrades_wait_and_upgrades_cost_the_difference() {
+    let app = spawn_app().await;
+    let store = &app.host.tiketi.store;
+
+    // Enterprise, paid: a smaller plan waits for the paid month to end.
+    let big =
+        PortalUser::sign_up_on(&app.host.base_url, "Big", "big@example.com", "enterprise").await;
+    let big_op = operator_id(&app, "big@example.com").await;
+    pay_oldest_open(&app, &big, &big_op).await;
+    let paid_until = store
+        .subscription(&big_op)
+        .await
+        .unwrap()
+        .unwrap()
+        .paid_until
+        .unwrap();
+    let answer = big.post("/portal/plan", &[("plan", "basic")]).await;
+    assert_eq!(location(&answer), "/portal/plan");
+    let sub = store.subscription(&big_op).await.unwrap().unwrap();
+    assert_eq!(sub.plan, "enterprise", "the paid month keeps its plan");
+    let pending = sub.pending_plan.clone().expect("the downgrade waits");
+    assert_eq!((pending.plan.as_str(), pending.from), ("basic", paid_until));
+    assert!(
+        big.page("/portal/plan")
+            .await
+            .contains("id=\"pending-plan\"")
+    );
+    big.add_router("One").await;
+    big.add_router("Two").await;
+    // Changing their mind before it happens.
+    big.post("/portal/plan", &[("plan", "enterprise")]).await;
+    assert_eq!(
+        store
+            .subscription(&big_op)
+            .await
+            .unwrap()
+            .unwrap()
+            .pending_plan,
+        None
+    );
+
+    // Basic, paid: a bigger plan costs the difference for what is left, and applies once paid.
+    let small =
+        PortalUser::sign_up_on(&app.host.base_url, "Small", "small@example.com", "basic").await;
+    let small_op = operator_id(&app, "small@example.com").await;
+    pay_oldest_open(&app, &small, &small_op).await;
+    small.add_router("One").await;
+    let answer = small
+        .post("/portal/plan", &[("plan", "professional")])
+        .await;
+    let upgrade_path = location(&answer);
+    assert!(
+        upgrade_path.starts_with("/portal/plan/invoices/"),
+        "{upgrade_path}"
+    );
+    let number: u64 = upgrade_path.rsplit('/').next().unwrap().parse().unwrap();
+    let upgrade = store.invoice(number).await.unwrap().unwrap();
+    assert_eq!(
+        upgrade.kind,
+        tiketi_core::domain::invoice::InvoiceKind::Upgrade
+    );
+    // More than a month is paid ahead (the trial, then the month): a whole month's difference.
+    assert_eq!(upgrade.amount, Money::from_major(1_000));
+    assert_eq!(
+        store.subscription(&small_op).await.unwrap().unwrap().plan,
+        "basic"
+    );
+    assert_eq!(
+        router_form(&small, "Two").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let again = small.post("/portal/plan", &[("plan", "enterprise")]).await;
+    assert_eq!(
+        again.status(),
+        StatusCode::CONFLICT,
+        "one upgrade waiting at a time"
+    );
+    assert_eq!(pay_oldest_open(&app, &small, &small_op).await, number);
+    assert_eq!(
+        store.subscription(&small_op).await.unwrap().unwrap().plan,
+        "professional"
+    );
+    small.add_router("Two").await;
+    // Paying the upgrade does not move the paid month.
+    let sub = store.subscription(&small_op).await.unwrap().unwrap();
+    assert_eq!(sub.paid_until, Some(upgrade.period_end));
+}
+
+#[tokio::test]
+async fn an_invoice_paid_twice_is_recorded_once_for_a_refund() {
+    let app = spawn_app().await;
+    let owner =
+        PortalUser::sign_up_on(&app.host.base_url, "Twice", "twice@example.com", "basic").await;
+    let op = operator_id(&app, "twice@example.com").await;
+    let store = &app.host.tiketi.store;
+    let invoice = store.invoices(&op, 1).await.unwrap()[0].clone();
+    // Two windows: both start a payment; both are paid.
+    let first = owner
+        .post(
+            &format!("/portal/plan/invoices/{}/pay", invoice.number),
+            &[],
+        )
+        .await;
+    let first_pay_url = location(&first);
+    let first_tracking = first_pay_url.rsplit('/').next().unwrap().to_owned();
+    let (reference, tracking, _) = pay_on_stand_in(&app, &owner, invoice.number, "pay").await;
+    billing_ipn(&app, &tracking, &reference).await;
+    assert_eq!(
+        store.invoice(invoice.number).await.unwrap().unwrap().status,
+        InvoiceStatus::Paid
+    );
+    let late = app
+        .http
+        .post(&first_pay_url)
+        .form(&[("action", "pay")])
+        .send()
+        .await
+        .unwrap();
+    assert!(late.status().is_redirection());
+    let first_reference = InvoiceAttempt::reference_for(invoice.number, 1);
+    for _ in 0..3 {
+        billing_ipn(&app, &first_tracking, &first_reference).await;
+    }
+    let paid = store.invoice(invoice.number).await.unwrap().unwrap();
+    assert_eq!(
+        paid.payment.unwrap().tracking_id.as_deref(),
+        Some(tracking.as_str())
+    );
+    let refunds: Vec<_> = store
+        .audit_log(&op, None, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(_, e)| e.action == "invoice.paid_twice")
+        .collect();
+    assert_eq!(refunds.len(), 1, "recorded once for three notifications");
+    let platform = app.host.tiketi.platform_audit(50).await.unwrap();
+    assert!(platform.iter().any(|e| e.action == "invoice.paid_twice"));
+}

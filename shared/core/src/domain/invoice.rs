@@ -24,6 +24,18 @@ impl InvoiceStatus {
     }
 }
 
+/// What an invoice bills.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvoiceKind {
+    /// A month of the plan.
+    #[default]
+    Period,
+    /// The difference to a bigger plan for what is left of a paid period: the bigger plan's
+    /// limits apply once it is paid.
+    Upgrade,
+}
+
 /// How an invoice was paid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -83,6 +95,8 @@ pub struct Invoice {
     pub due_at: Timestamp,
     pub issued_at: Timestamp,
     pub status: InvoiceStatus,
+    #[serde(default)]
+    pub kind: InvoiceKind,
     /// Pesapal orders started for it (each has its own merchant reference).
     #[serde(default)]
     pub attempts: u32,
@@ -95,6 +109,22 @@ impl Invoice {
     pub fn label(&self) -> String {
         label(self.number)
     }
+}
+
+/// The price of moving from a plan costing `from` to one costing `to` a month for what is left
+/// of a paid period (`left` of a month of `month`), rounded up to whole shillings.
+pub fn upgrade_price(
+    from: Money,
+    to: Money,
+    left: jiff::SignedDuration,
+    month: jiff::SignedDuration,
+) -> Money {
+    let difference = i128::from((to.minor() - from.minor()).max(0));
+    let left = i128::from(left.as_secs().clamp(0, month.as_secs()));
+    let month = i128::from(month.as_secs().max(1));
+    let exact = (difference * left + month - 1) / month;
+    let shillings = (exact + 99) / 100 * 100;
+    Money(i64::try_from(shillings).unwrap_or(i64::MAX))
 }
 
 pub fn label(number: u64) -> String {
@@ -174,6 +204,28 @@ pub fn verify_attempt(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_upgrade_costs_the_difference_for_what_is_left() {
+        let month = jiff::SignedDuration::from_hours(30 * 24);
+        let half = jiff::SignedDuration::from_hours(15 * 24);
+        let basic = Money::from_major(500);
+        let enterprise = Money::from_major(5_000);
+        assert_eq!(
+            upgrade_price(basic, enterprise, half, month),
+            Money::from_major(2_250)
+        );
+        assert_eq!(
+            upgrade_price(basic, enterprise, month * 2, month),
+            Money::from_major(4_500)
+        );
+        assert_eq!(
+            upgrade_price(basic, enterprise, jiff::SignedDuration::from_secs(1), month),
+            Money::from_major(1),
+            "rounded up to a shilling"
+        );
+        assert_eq!(upgrade_price(enterprise, basic, half, month), Money(0));
+    }
 
     #[test]
     fn references_round_trip_and_refuse_others() {

@@ -71,6 +71,8 @@ impl Feature {
 
 /// The largest number a limit can be set to (more is "no limit").
 pub const MAX_LIMIT: u32 = 10_000_000;
+/// The smallest monthly price: every invoice is payable through Pesapal.
+pub const MIN_PRICE: Money = Money(100);
 /// The largest monthly price a plan can have: KES 10,000,000.
 pub const MAX_PRICE: Money = Money(1_000_000_000);
 
@@ -158,9 +160,10 @@ impl Plan {
         if name.is_empty() || name.chars().count() > 40 || name.chars().any(char::is_control) {
             return Err("a plan's name is one line of 1 to 40 characters".into());
         }
-        if self.price < Money(0) || self.price > MAX_PRICE {
+        if self.price < MIN_PRICE || self.price > MAX_PRICE {
             return Err(format!(
-                "a plan costs between KES 0 and {} a month",
+                "a plan costs between {} and {} a month (Pesapal takes no payment of nothing)",
+                MIN_PRICE.display("KES"),
                 MAX_PRICE.display("KES")
             ));
         }
@@ -281,6 +284,8 @@ mod tests {
     fn absurd_catalogue_entries_are_refused() {
         let mut plan = basic();
         plan.price = Money(-1);
+        assert!(plan.validate().is_err());
+        plan.price = Money(0);
         assert!(plan.validate().is_err());
         plan.price = Money(MAX_PRICE.0 + 1);
         assert!(plan.validate().is_err());

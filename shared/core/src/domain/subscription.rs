@@ -71,6 +71,14 @@ impl SubscriptionStatus {
     }
 }
 
+/// A smaller plan chosen while a paid period runs: it takes over when that period ends (the
+/// operator keeps what they paid for, and cannot pay the small price for the big limits).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingPlan {
+    pub plan: String,
+    pub from: Timestamp,
+}
+
 /// Why and when the administrator suspended an operator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Suspension {
@@ -93,6 +101,8 @@ pub struct Subscription {
     pub billed_until: Timestamp,
     #[serde(default)]
     pub suspended: Option<Suspension>,
+    #[serde(default)]
+    pub pending_plan: Option<PendingPlan>,
     /// Bumped by every change: each write requires the version it read, so two changes
     /// (a payment and an administrator's action) never overwrite each other.
     #[serde(default)]
@@ -111,8 +121,22 @@ impl Subscription {
             paid_until: None,
             billed_until: trial_ends_at,
             suspended: None,
+            pending_plan: None,
             version: 0,
         }
+    }
+
+    /// The plan whose limits apply at `at` (the plan billed for a period starting at `at`).
+    pub fn plan_at(&self, at: Timestamp) -> &str {
+        match &self.pending_plan {
+            Some(pending) if at >= pending.from => &pending.plan,
+            _ => &self.plan,
+        }
+    }
+
+    /// Whether a paid period runs past `now` (changes of plan then wait or cost a top-up).
+    pub fn paid_ahead(&self, now: Timestamp) -> bool {
+        self.paid_until.is_some_and(|paid| paid > now)
     }
 
     /// When the next payment is due: the end of what is paid, or of the trial.
@@ -141,10 +165,12 @@ impl Subscription {
         }
     }
 
-    /// The period the next invoice bills, when it is time to issue it at `now`.
+    /// The period the next invoice bills, when it is time to issue it at `now`: from where
+    /// billing stopped, or from now after a lapse (unpaid months are not billed afterwards:
+    /// the operator was restricted then).
     pub fn next_period(&self, now: Timestamp) -> Option<(Timestamp, Timestamp)> {
-        (now >= self.billed_until - INVOICE_AHEAD)
-            .then(|| (self.billed_until, one_month_after(self.billed_until)))
+        let start = self.billed_until.max(now);
+        (now >= self.billed_until - INVOICE_AHEAD).then(|| (start, one_month_after(start)))
     }
 
     /// Whether the portal should remind the owner to pay (due within a week, or overdue).
@@ -220,6 +246,25 @@ mod tests {
         sub.billed_until = at("2027-01-15T10:00:00Z");
         assert_eq!(sub.next_period(at("2026-12-31T00:00:00Z")), None);
         assert!(sub.next_period(at("2027-01-01T10:00:00Z")).is_some());
+        // After months without paying, the next period starts now.
+        assert_eq!(
+            sub.next_period(at("2027-05-02T08:00:00Z")),
+            Some((at("2027-05-02T08:00:00Z"), at("2027-06-02T08:00:00Z")))
+        );
+    }
+
+    #[test]
+    fn a_downgrade_waits_for_the_paid_period_to_end() {
+        let start = at("2026-12-01T10:00:00Z");
+        let mut sub = Subscription::start_trial("op", "enterprise", start);
+        sub.paid_until = Some(at("2027-01-15T10:00:00Z"));
+        assert!(sub.paid_ahead(start));
+        sub.pending_plan = Some(PendingPlan {
+            plan: "basic".into(),
+            from: at("2027-01-15T10:00:00Z"),
+        });
+        assert_eq!(sub.plan_at(at("2027-01-15T09:59:59Z")), "enterprise");
+        assert_eq!(sub.plan_at(at("2027-01-15T10:00:00Z")), "basic");
     }
 
     #[test]

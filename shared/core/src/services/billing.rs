@@ -23,10 +23,13 @@ use crate::{
         account::Role,
         audit::AuditEntry,
         catalog::Operator,
-        invoice::{Invoice, InvoiceAttempt, InvoicePayment, InvoiceStatus, PaidBy, verify_attempt},
+        invoice::{
+            Invoice, InvoiceAttempt, InvoiceKind, InvoicePayment, InvoiceStatus, PaidBy,
+            upgrade_price, verify_attempt,
+        },
         payment::{CheckSource, Outcome, PaymentEvent},
         plan::{Feature, Limit, Plan},
-        subscription::{INVOICE_AHEAD, Subscription, SubscriptionStatus},
+        subscription::{INVOICE_AHEAD, PendingPlan, Subscription, SubscriptionStatus},
     },
     ports::{
         Clock, PaymentGateway,
@@ -67,6 +70,20 @@ pub struct PlanView {
     /// Plans the owner can move to.
     pub choices: Vec<Plan>,
 }
+
+/// What a change of plan did.
+#[derive(Debug, Clone)]
+pub enum PlanChange {
+    /// In force now.
+    Now(Plan),
+    /// A smaller plan, from the end of the paid period.
+    AtRenewal { plan: Plan, from: Timestamp },
+    /// A bigger plan, once this invoice (the difference for the rest of the period) is paid.
+    UpgradeInvoice(Invoice),
+}
+
+/// The month an upgrade's difference is prorated over.
+const MONTH: jiff::SignedDuration = jiff::SignedDuration::from_hours(30 * 24);
 
 /// An invoice the owner should pay soon, and where the subscription stands.
 #[derive(Debug, Clone)]
@@ -117,14 +134,21 @@ impl<P: Platform> Tiketi<P> {
         let op = &operator.id;
         Ok(match limit {
             Limit::Routers => self.store.routers(op).await?.len() as u64,
-            // Agents working or invited; one the owner switched off frees their place.
-            Limit::Agents => self
-                .store
-                .users(op)
-                .await?
-                .iter()
-                .filter(|u| u.role == Role::Agent && (u.active || u.password_hash.is_empty()))
-                .count() as u64,
+            // Agents working, or invited within an invitation's lifetime; one the owner
+            // switched off, or an invitation never taken up, frees the place.
+            Limit::Agents => {
+                let now = self.clock.now();
+                let waiting = |u: &crate::domain::account::User| {
+                    u.password_hash.is_empty()
+                        && now < u.created_at + crate::domain::agent::INVITE_LIFETIME
+                };
+                self.store
+                    .users(op)
+                    .await?
+                    .iter()
+                    .filter(|u| u.role == Role::Agent && (u.active || waiting(u)))
+                    .count() as u64
+            }
             Limit::VouchersPerMonth => {
                 let month = Self::usage_month(self.clock.now(), &operator.time_zone);
                 self.store.vouchers_made(op, &month).await?
@@ -140,11 +164,12 @@ impl<P: Platform> Tiketi<P> {
         let Some(sub) = self.store.subscription(operator_id).await? else {
             return Ok(None);
         };
-        let plan = self
-            .plan(&sub.plan)
-            .await?
-            .ok_or(ServiceError::NotFound("plan"))?;
+        let plan = self.plan_named(sub.plan_at(self.clock.now())).await?;
         Ok(Some((sub, plan)))
+    }
+
+    async fn plan_named(&self, code: &str) -> Result<Plan, ServiceError> {
+        self.plan(code).await?.ok_or(ServiceError::NotFound("plan"))
     }
 
     /// Refuses a creation the subscription does not allow now: `adding` more of `limit`
@@ -257,7 +282,7 @@ impl<P: Platform> Tiketi<P> {
     ) -> Result<Vec<Invoice>, ServiceError> {
         let mut issued = Vec::new();
         for _ in 0..TRIES * 2 {
-            let Some((sub, plan)) = self.subscription_and_plan(operator_id).await? else {
+            let Some((sub, _)) = self.subscription_and_plan(operator_id).await? else {
                 break;
             };
             let now = self.clock.now();
@@ -267,6 +292,17 @@ impl<P: Platform> Tiketi<P> {
             if sub.suspended.is_some() {
                 break;
             }
+            // One unpaid invoice at a time: an operator who stopped paying is not billed month
+            // after month; once they pay, the next period starts from then.
+            let open = self.store.invoices(operator_id, 3).await?;
+            if open
+                .iter()
+                .any(|i| i.status == InvoiceStatus::Open && i.kind == InvoiceKind::Period)
+            {
+                break;
+            }
+            // The plan of that period (a downgrade takes over when the paid period ends).
+            let plan = self.plan_named(sub.plan_at(start)).await?;
             let number = self.store.last_invoice_number().await? + 1;
             let invoice = Invoice {
                 number,
@@ -280,6 +316,7 @@ impl<P: Platform> Tiketi<P> {
                 due_at: start,
                 issued_at: now,
                 status: InvoiceStatus::Open,
+                kind: InvoiceKind::Period,
                 attempts: 0,
                 payment: None,
             };
@@ -291,36 +328,116 @@ impl<P: Platform> Tiketi<P> {
                     issued.push(invoice);
                 }
                 // Another request took the number or billed the period: look again.
-                Err(StoreError::ConditionFailed { .. }) => continue,
+                Err(e) if e.lost_race() => continue,
                 Err(e) => return Err(e.into()),
             }
         }
         Ok(issued)
     }
 
-    /// The owner moves to another plan on sale. Limits change at once; an open invoice nobody
-    /// has started paying is re-priced, otherwise the next invoice bills the new plan.
-    pub async fn change_plan(&self, who: &Authenticated, code: &str) -> Result<Plan, ServiceError> {
+    /// The owner moves to another plan on sale. Without a paid period running (a trial, or
+    /// unpaid), the change applies at once and an open invoice nobody started paying takes the
+    /// new price. While a paid period runs, a smaller plan takes over when it ends (the next
+    /// invoice bills it), and a bigger one costs the difference for what is left of the period
+    /// (an upgrade invoice): its limits apply once that is paid.
+    pub async fn change_plan(
+        &self,
+        who: &Authenticated,
+        code: &str,
+    ) -> Result<PlanChange, ServiceError> {
         if who.user.role != Role::Owner {
             return Err(ServiceError::Forbidden);
         }
+        let op = &who.operator.id;
         let plan = self
             .plans_on_sale()
             .await?
             .into_iter()
             .find(|p| p.code == code)
             .ok_or_else(|| ServiceError::Invalid("Choose one of the plans on offer.".into()))?;
-        let entry = |before: &Subscription| {
+        let entry = |before: &Subscription, after: serde_json::Value| {
             self.audit_entry(
                 who,
                 "subscription.plan",
-                &who.operator.id,
-                Some(json!({"plan": before.plan})),
-                Some(json!({"plan": plan.code})),
+                op,
+                Some(json!({"plan": before.plan, "pending": before.pending_plan})),
+                Some(after),
             )
         };
-        self.set_plan(&who.operator.id, &plan, entry, false).await?;
-        Ok(plan)
+        for _ in 0..TRIES {
+            let now = self.clock.now();
+            let sub = match self.store.subscription(op).await? {
+                Some(sub) if sub.paid_ahead(now) => sub,
+                _ => {
+                    let entry = |before: &Subscription| entry(before, json!({"plan": plan.code}));
+                    self.set_plan(op, &plan, entry, false).await?;
+                    return Ok(PlanChange::Now(plan));
+                }
+            };
+            let current = self.plan_named(sub.plan_at(now)).await?;
+            let paid_until = sub.paid_until.unwrap_or(now);
+            if plan.price <= current.price {
+                let mut next = sub.clone();
+                next.pending_plan = (plan.code != sub.plan).then(|| PendingPlan {
+                    plan: plan.code.clone(),
+                    from: paid_until,
+                });
+                let after = json!({"plan": sub.plan, "pending": next.pending_plan});
+                match self
+                    .store
+                    .change_subscription(&sub, &next, &entry(&sub, after), false)
+                    .await
+                {
+                    Ok(()) => {
+                        self.reprice_open_invoices(op, &plan, paid_until).await?;
+                        return Ok(PlanChange::AtRenewal {
+                            plan,
+                            from: paid_until,
+                        });
+                    }
+                    Err(e) if e.lost_race() => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            let open = self.store.invoices(op, 3).await?;
+            if let Some(waiting) = open
+                .iter()
+                .find(|i| i.status == InvoiceStatus::Open && i.kind == InvoiceKind::Upgrade)
+            {
+                return Err(ServiceError::Conflict(format!(
+                    "An upgrade is waiting for payment: pay {} first.",
+                    waiting.label()
+                )));
+            }
+            let number = self.store.last_invoice_number().await? + 1;
+            let invoice = Invoice {
+                number,
+                operator_id: op.clone(),
+                plan: plan.code.clone(),
+                plan_name: plan.name.clone(),
+                amount: upgrade_price(current.price, plan.price, paid_until - now, MONTH),
+                currency: plan.currency.clone(),
+                period_start: now,
+                period_end: paid_until,
+                due_at: now,
+                issued_at: now,
+                status: InvoiceStatus::Open,
+                kind: InvoiceKind::Upgrade,
+                attempts: 0,
+                payment: None,
+            };
+            match self.store.issue_invoice(&sub, &sub, &invoice).await {
+                Ok(()) => {
+                    info!(operator_id = %op, invoice = number, "upgrade invoice issued");
+                    return Ok(PlanChange::UpgradeInvoice(invoice));
+                }
+                Err(e) if e.lost_race() => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ServiceError::Conflict(
+            "The subscription changed meanwhile: reload the page and try again.".into(),
+        ))
     }
 
     /// Puts the operator on `plan` (creating its subscription as a trial if it had none) and
@@ -342,22 +459,23 @@ impl<P: Platform> Tiketi<P> {
                     .await
                 {
                     Ok(()) => return Ok(()),
-                    Err(StoreError::ConditionFailed { .. }) => continue,
+                    Err(e) if e.lost_race() => continue,
                     Err(e) => return Err(e.into()),
                 }
             };
             let mut next = sub.clone();
             next.plan = plan.code.clone();
+            next.pending_plan = None;
             match self
                 .store
                 .change_subscription(&sub, &next, &entry(&sub), platform)
                 .await
             {
                 Ok(()) => {
-                    self.reprice_open_invoices(operator_id, plan).await?;
+                    self.reprice_open_invoices(operator_id, plan, now).await?;
                     return Ok(());
                 }
-                Err(StoreError::ConditionFailed { .. }) => continue,
+                Err(e) if e.lost_race() => continue,
                 Err(e) => return Err(e.into()),
             }
         }
@@ -366,13 +484,19 @@ impl<P: Platform> Tiketi<P> {
         ))
     }
 
+    /// Re-prices the open month invoices nobody started paying whose period starts at `from`
+    /// or later (never one of a period already under way).
     async fn reprice_open_invoices(
         &self,
         operator_id: &str,
         plan: &Plan,
+        from: Timestamp,
     ) -> Result<(), ServiceError> {
         for invoice in self.store.invoices(operator_id, 3).await? {
-            if invoice.status != InvoiceStatus::Open || invoice.attempts > 0 {
+            let unstarted = invoice.status == InvoiceStatus::Open
+                && invoice.kind == InvoiceKind::Period
+                && invoice.attempts == 0;
+            if !unstarted || invoice.period_start < from.max(self.clock.now()) {
                 continue;
             }
             let mut repriced = invoice.clone();
@@ -491,7 +615,9 @@ impl<P: Platform> Tiketi<P> {
             },
             None => None,
         }
-        .filter(|a| a.tracking_id.as_deref() == Some(n.tracking_id.as_str()))
+        // An attempt whose tracking id was never stored (the store failed right after Pesapal
+        // took the order) is still found: Pesapal's answer must then name its reference.
+        .filter(|a| a.tracking_id.as_deref().is_none_or(|t| t == n.tracking_id))
         .ok_or(ServiceError::NotFound("invoice payment"))?;
         let merchant = self.platform_merchant()?;
         let status = self
@@ -503,6 +629,10 @@ impl<P: Platform> Tiketi<P> {
             .invoice(attempt.invoice_number)
             .await?
             .ok_or(ServiceError::NotFound("invoice"))?;
+        // The pass looks at recent attempts; one whose invoice is paid needs no question.
+        if n.source == CheckSource::Reconciliation && invoice.status == InvoiceStatus::Paid {
+            return Ok(invoice);
+        }
         let event = |outcome: Outcome| PaymentEvent {
             id: new_id(),
             operator_id: invoice.operator_id.clone(),
@@ -526,6 +656,35 @@ impl<P: Platform> Tiketi<P> {
             self.store
                 .record_invoice_event(invoice.number, &rejected)
                 .await?;
+            return Ok(invoice);
+        }
+        let settled_by_other = invoice
+            .payment
+            .as_ref()
+            .is_some_and(|p| p.tracking_id.as_deref() != Some(n.tracking_id.as_str()));
+        if status.state == PaymentState::Completed && settled_by_other {
+            // Paid twice (two windows, or cash recorded while Pesapal was paid): the money is
+            // kept on record for a refund, once per payment, in both audit logs.
+            let entry = AuditEntry::system(
+                new_id(),
+                &invoice.operator_id,
+                self.clock.now(),
+                "Subscription paid twice (Pesapal): refund due",
+                "invoice.paid_twice",
+                &invoice.label(),
+                json!({"tracking_id": n.tracking_id, "amount_minor": attempt.amount.minor(),
+                    "currency": attempt.currency, "confirmation_code": status.confirmation_code}),
+            );
+            let outcome = Outcome::Rejected {
+                reason: "the invoice was already paid: refund this payment".into(),
+            };
+            if self
+                .store
+                .record_double_payment(invoice.number, &n.tracking_id, &event(outcome), &entry)
+                .await?
+            {
+                warn!(invoice = invoice.number, tracking_id = %n.tracking_id, "invoice paid twice; refund due");
+            }
             return Ok(invoice);
         }
         if status.state != PaymentState::Completed || invoice.status == InvoiceStatus::Paid {
@@ -596,6 +755,11 @@ impl<P: Platform> Tiketi<P> {
                 Some(paid) => paid.max(current.period_end),
                 None => current.period_end,
             });
+            if current.kind == InvoiceKind::Upgrade {
+                // The bigger plan, paid for: it applies from now on.
+                extended.plan = current.plan.clone();
+                extended.pending_plan = None;
+            }
             match self
                 .store
                 .settle_invoice(&current, payment, &sub, &extended, event, entry, platform)
@@ -603,13 +767,19 @@ impl<P: Platform> Tiketi<P> {
             {
                 Ok(()) => {
                     info!(operator_id = %current.operator_id, invoice = current.number, "invoice paid");
+                    if current.kind == InvoiceKind::Upgrade {
+                        let plan = self.plan_named(&current.plan).await?;
+                        let next_period = current.period_end;
+                        self.reprice_open_invoices(&current.operator_id, &plan, next_period)
+                            .await?;
+                    }
                     return self
                         .store
                         .invoice(invoice.number)
                         .await?
                         .ok_or(ServiceError::NotFound("invoice"));
                 }
-                Err(StoreError::ConditionFailed { .. }) => continue,
+                Err(e) if e.lost_race() => continue,
                 Err(e) => return Err(e.into()),
             }
         }
@@ -629,14 +799,6 @@ impl<P: Platform> Tiketi<P> {
         let in_time = || std::time::Instant::now() < deadline;
         let now = self.clock.now();
         let mut report = BillingReport::default();
-        // The platform's hourly count of subscriptions (statuses change with time alone).
-        let stale = match self.store.platform_snapshot().await? {
-            Some(kept) => kept.at.is_none_or(|at| now - at >= SNAPSHOT_EVERY),
-            None => true,
-        };
-        if stale {
-            report.snapshot = self.refresh_platform_snapshot(deadline).await?.is_some();
-        }
         for operator_id in self
             .store
             .subscriptions_to_bill(now + INVOICE_AHEAD, 100)
@@ -645,9 +807,15 @@ impl<P: Platform> Tiketi<P> {
             if !in_time() {
                 break;
             }
-            report.issued += self.issue_due_invoices(&operator_id).await?.len();
+            // One operator failing (a race lost five times, a corrupt item) must not stop the
+            // others' invoices: logged, and the next pass tries again.
+            match self.issue_due_invoices(&operator_id).await {
+                Ok(issued) => report.issued += issued.len(),
+                Err(error) => warn!(operator_id, %error, "invoice not issued; next pass retries"),
+            }
         }
         if self.settings.platform_merchant.is_none() {
+            self.snapshot_when_due(deadline, &mut report).await?;
             return Ok(report);
         }
         let ago =
@@ -679,7 +847,26 @@ impl<P: Platform> Tiketi<P> {
                 warn!(reference = %attempt.reference, %error, "invoice payment check failed; next pass retries");
             }
         }
+        self.snapshot_when_due(deadline, &mut report).await?;
         Ok(report)
+    }
+
+    /// The platform's hourly count of subscriptions (statuses change with time alone), last in
+    /// the pass so that it never keeps invoices or payment checks waiting.
+    async fn snapshot_when_due(
+        &self,
+        deadline: std::time::Instant,
+        report: &mut BillingReport,
+    ) -> Result<(), ServiceError> {
+        let now = self.clock.now();
+        let stale = match self.store.platform_snapshot().await? {
+            Some(kept) => kept.at.is_none_or(|at| now - at >= SNAPSHOT_EVERY),
+            None => true,
+        };
+        if stale {
+            report.snapshot = self.refresh_platform_snapshot(deadline).await?.is_some();
+        }
+        Ok(())
     }
 }
 

@@ -15,11 +15,11 @@ use crate::{
     domain::{
         audit::AuditEntry,
         catalog::{Operator, Router},
-        invoice::{Invoice, InvoicePayment, InvoiceStatus, PaidBy},
+        invoice::{Invoice, InvoiceKind, InvoicePayment, InvoiceStatus, PaidBy},
         order::{Order, OrderStatus},
         phone::Msisdn,
         plan::Plan,
-        subscription::{Subscription, SubscriptionStatus, Suspension},
+        subscription::{Subscription, SubscriptionStatus, Suspension, one_month_after},
         testimonial::{MAX_QUOTE, Testimonial},
     },
     ports::{Clock, Queue},
@@ -327,9 +327,10 @@ impl<P: Platform> Tiketi<P> {
                     let by = SignedDuration::from_hours(days * 24);
                     // From its end, or from now for a trial that has ended.
                     next.trial_ends_at = sub.trial_ends_at.max(now) + by;
-                    // The first invoice is due when the trial ends.
-                    if sub.paid_until.is_none() && next.billed_until < next.trial_ends_at {
-                        next.billed_until = next.trial_ends_at;
+                    // Nothing paid yet: the first invoice moves to the new end of the trial
+                    // (below), and billing continues from its period.
+                    if sub.paid_until.is_none() {
+                        next.billed_until = one_month_after(next.trial_ends_at);
                     }
                 }
                 SubscriptionAction::ChangePlan(_) => unreachable!("handled above"),
@@ -351,15 +352,50 @@ impl<P: Platform> Tiketi<P> {
             {
                 Ok(()) => {
                     info!(operator_id, action = action.name(), admin = %auth.admin.id, "subscription changed by an administrator");
+                    if matches!(action, SubscriptionAction::ExtendTrial { .. })
+                        && sub.paid_until.is_none()
+                    {
+                        self.redate_first_invoice(operator_id, next.trial_ends_at)
+                            .await?;
+                    }
                     return Ok(());
                 }
-                Err(StoreError::ConditionFailed { .. }) => continue,
+                Err(e) if e.lost_race() => continue,
                 Err(e) => return Err(e.into()),
             }
         }
         Err(ServiceError::Conflict(
             "the subscription changed meanwhile: reload and try again".into(),
         ))
+    }
+
+    /// After a trial is extended, the unpaid first invoice nobody started paying bills the
+    /// month from the new end of the trial (the extra days are free).
+    async fn redate_first_invoice(
+        &self,
+        operator_id: &str,
+        trial_ends_at: Timestamp,
+    ) -> Result<(), ServiceError> {
+        for invoice in self.store.invoices(operator_id, 3).await? {
+            if invoice.status != InvoiceStatus::Open
+                || invoice.kind != InvoiceKind::Period
+                || invoice.attempts > 0
+                || invoice.period_start >= trial_ends_at
+            {
+                continue;
+            }
+            let mut moved = invoice.clone();
+            moved.period_start = trial_ends_at;
+            moved.due_at = trial_ends_at;
+            moved.period_end = one_month_after(trial_ends_at);
+            match self.store.reprice_invoice(&invoice, &moved).await {
+                // Someone started paying it meanwhile: it keeps its dates.
+                Ok(()) => {}
+                Err(e) if e.lost_race() => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
     }
 
     /// Records a payment received outside Pesapal (bank transfer, cash) against an open

@@ -50,6 +50,7 @@
 //! | platform day    | `PLATFORM#STATS`            | `DAY#<yyyy-mm-dd>#<shard>` |                                         |                                   |
 //! | invoice         | `INVOICE#<n>`               | `INVOICE`                  | `OP#<op>#INVOICES` / `<n, 12 digits>`   | `INVOICES#OPEN` / `<due>#<n>` (only while open) |
 //! | invoice attempt | `INVOICE#<n>`               | `ATTEMPT#<reference>`      |                                         | `INVOICES#ATTEMPTS` / `<created>#<reference>` |
+//! | paid twice      | `INVOICE#<n>`               | `DOUBLE#<hash(tracking)>`  |                                         |                                   |
 //! | invoice event   | `INVOICE#<n>`               | `EVENT#<at>#<event>`       |                                         |                                   |
 //!
 //! Every partition key starts with the operator id, so no query can cross tenants. The
@@ -563,6 +564,15 @@ pub fn open_invoice_sort(due: Timestamp, number: u64) -> String {
 
 pub fn invoice_attempt(number: u64, reference: &str) -> Key {
     Key::new(invoice_pk(number), format!("ATTEMPT#{reference}"))
+}
+
+/// A second payment of a paid invoice, by its Pesapal tracking id (a refund is due).
+pub fn invoice_double_payment(number: u64, tracking_id: &str) -> Key {
+    let digest = Sha256::digest(tracking_id.as_bytes());
+    Key::new(
+        invoice_pk(number),
+        format!("DOUBLE#{}", hex::encode(&digest[..12])),
+    )
 }
 
 pub fn invoice_event(number: u64, at: Timestamp, id: &str) -> Key {

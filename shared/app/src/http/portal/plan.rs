@@ -21,7 +21,11 @@ use tiketi_core::{
         payment::CheckSource,
         plan::{Feature, Limit, Plan},
     },
-    services::{Platform, billing::PLATFORM_BILLING_ID, payments::Notification},
+    services::{
+        Platform,
+        billing::{PLATFORM_BILLING_ID, PlanChange},
+        payments::Notification,
+    },
 };
 
 use super::{PortalError, PortalState, auth::Owner, download, local_time, page};
@@ -59,6 +63,7 @@ pub fn summary(plan: &Plan) -> Value {
 fn invoice_view(invoice: &Invoice, time_zone: &str) -> Value {
     json!({
         "number": invoice.number, "label": invoice.label(), "plan": invoice.plan_name,
+        "upgrade": invoice.kind == tiketi_core::domain::invoice::InvoiceKind::Upgrade,
         "amount": invoice.amount.display(&invoice.currency),
         "period": format!("{} to {}", day(invoice.period_start, time_zone), day(invoice.period_end, time_zone)),
         "due": day(invoice.due_at, time_zone),
@@ -103,6 +108,10 @@ async fn values<P: Platform>(
         "status_code": view.status.map(|s| s.as_str()),
         "trial_ends": view.subscription.as_ref().map(|s| day(s.trial_ends_at, tz)),
         "renews": view.subscription.as_ref().map(|s| day(s.due_at(), tz)),
+        "pending": view.subscription.as_ref().and_then(|s| s.pending_plan.as_ref()).map(|p| {
+            let name = view.choices.iter().find(|c| c.code == p.plan).map_or(p.plan.clone(), |c| c.name.clone());
+            json!({ "plan": name, "from": day(p.from, tz) })
+        }),
         "remind": view.remind,
         "usage": usage,
         "invoices": view.invoices.iter().map(|i| invoice_view(i, tz)).collect::<Vec<_>>(),
@@ -130,8 +139,11 @@ async fn change<P: Platform>(
     Owner(auth): Owner,
     Form(form): Form<ChangeForm>,
 ) -> Result<Response, PortalError> {
-    state.tiketi.change_plan(&auth.who, &form.plan).await?;
-    Ok(Redirect::to("/portal/plan").into_response())
+    let to = match state.tiketi.change_plan(&auth.who, &form.plan).await? {
+        PlanChange::UpgradeInvoice(invoice) => format!("/portal/plan/invoices/{}", invoice.number),
+        PlanChange::Now(_) | PlanChange::AtRenewal { .. } => "/portal/plan".to_owned(),
+    };
+    Ok(Redirect::to(&to).into_response())
 }
 
 fn invoice_number(text: &str) -> Result<u64, PortalError> {

@@ -91,13 +91,23 @@ impl<T: Table> Repository<T> {
             Some(step) => Condition::attr_eq("last_used_step", step),
             None => Condition::AttrAbsent("last_used_step".into()),
         };
+        // At enrolment, the secret the code was checked against must still be the stored one
+        // (the enrolment page shown again meanwhile would have replaced it).
+        let same_secret = Condition::attr_eq(
+            "totp",
+            serde_json::to_value(&seen.totp).expect("values serialize"),
+        );
         let write = Write::Update {
             key: keys::admin(&seen.id),
             changes: vec![
                 ("last_used_step".into(), set(next.last_used_step)),
                 ("totp_enabled_at".into(), set(next.totp_enabled_at)),
             ],
-            condition: Some(Condition::All(vec![Condition::Exists, unchanged])),
+            condition: Some(Condition::All(vec![
+                Condition::Exists,
+                unchanged,
+                same_secret,
+            ])),
         };
         Ok(self.table.write(write).await?)
     }

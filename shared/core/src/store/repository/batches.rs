@@ -58,12 +58,14 @@ impl<T: Table> Repository<T> {
             month,
             &[("vouchers_made", i64::from(batch.quantity))],
         ));
-        writes.push(super::billing::platform_day_write(
-            &batch.created_at.strftime("%Y-%m-%d").to_string(),
+        self.audited(writes, entry).await?;
+        self.count_for_platform(
+            batch.created_at,
             &batch.id,
             &[("vouchers_made", i64::from(batch.quantity))],
-        ));
-        self.audited(writes, entry).await
+        )
+        .await;
+        Ok(())
     }
 
     /// The batch an idempotency key created, if any.

@@ -452,6 +452,15 @@ impl<T: Table> Repository<T> {
         }
         if let Some(event) = event {
             writes.push(self.invoice_event_write(invoice.number, event));
+            // The attempt that paid leaves the index of payments to check.
+            writes.push(Write::Update {
+                key: keys::invoice_attempt(invoice.number, &event.order_id),
+                changes: vec![
+                    (attr::GSI2PK.into(), Change::Remove),
+                    (attr::GSI2SK.into(), Change::Remove),
+                ],
+                condition: Some(Condition::Exists),
+            });
         }
         Ok(self.table.transact(writes).await?)
     }
@@ -459,6 +468,35 @@ impl<T: Table> Repository<T> {
     fn invoice_event_write(&self, number: u64, event: &PaymentEvent) -> Write {
         let key = keys::invoice_event(number, event.received_at, &event.id);
         Write::put_new(item(event, key, "invoice_event", &[]))
+    }
+
+    /// Records a second payment of a paid invoice (a refund is due), once per Pesapal payment:
+    /// the marker, the event and the audit entries in one transaction. `false` when it was
+    /// recorded before.
+    pub async fn record_double_payment(
+        &self,
+        number: u64,
+        tracking_id: &str,
+        event: &PaymentEvent,
+        entry: &AuditEntry,
+    ) -> Result<bool> {
+        let marker = serde_json::json!({ "invoice": number, "tracking_id": tracking_id });
+        let writes = vec![
+            Write::put_new(item(
+                &marker,
+                keys::invoice_double_payment(number, tracking_id),
+                "invoice_double_payment",
+                &[],
+            )),
+            self.invoice_event_write(number, event),
+            audit_write(entry),
+            platform_audit_write(entry),
+        ];
+        match self.table.transact(writes).await {
+            Ok(()) => Ok(true),
+            Err(crate::ports::table::TableError::ConditionFailed { index: 0 }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Keeps a gateway answer about an invoice that changed nothing (or was refused).
@@ -548,6 +586,26 @@ impl<T: Table> Repository<T> {
             &[],
         ));
         Ok(self.table.write(write).await?)
+    }
+
+    /// Adds to the platform's day counters outside any transaction: figures for the
+    /// administrator, not money, so a lost count (a crash right after the sale) is accepted
+    /// rather than making every sale of every operator write one shared item in its
+    /// transaction (where two operators' sales at once would cancel each other).
+    pub async fn count_for_platform(
+        &self,
+        at: jiff::Timestamp,
+        spread: &str,
+        counts: &[(&str, i64)],
+    ) {
+        let day = at.strftime("%Y-%m-%d").to_string();
+        if let Err(error) = self
+            .table
+            .write(platform_day_write(&day, spread, counts))
+            .await
+        {
+            tracing::warn!(%error, "platform figures not counted");
+        }
     }
 
     /// Counts an IPN that could not be processed (Pesapal is asked to retry).

@@ -57,6 +57,17 @@ impl From<TableError> for StoreError {
     }
 }
 
+impl StoreError {
+    /// Another write got there first (a condition that no longer holds, or DynamoDB cancelling
+    /// a transaction that raced another on the same item): read again and retry.
+    pub fn lost_race(&self) -> bool {
+        matches!(
+            self,
+            Self::ConditionFailed { .. } | Self::Table(TableError::Conflict)
+        )
+    }
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Builds an item from an entity, its key, its type tag and index attributes.

@@ -206,16 +206,18 @@ impl<T: Table> Repository<T> {
                 ("sales_value", sale.amount.minor()),
             ],
         ));
-        writes.push(billing::platform_day_write(
-            &sale.sold_at.strftime("%Y-%m-%d").to_string(),
+        self.audited(writes, entry).await?;
+        self.count_for_platform(
+            sale.sold_at,
             &order.id,
             &[
                 ("sales", 1),
                 ("sales_value", sale.amount.minor()),
                 ("vouchers_made", 1),
             ],
-        ));
-        self.audited(writes, entry).await
+        )
+        .await;
+        Ok(())
     }
 
     /// Applies a usage report's change to a voucher, if it is still in the status it was read
