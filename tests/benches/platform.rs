@@ -48,9 +48,9 @@ fn tiketi(table: CountingTable<SqliteTable>) -> Tiketi<Counted> {
 
 /// Signs `count` operators up, as the portal's sign-up writes them (one password hash for all:
 /// hashing is not what is measured).
-async fn sign_up(tiketi: &Tiketi<Counted>, count: usize, hash: &str) {
+async fn sign_up(tiketi: &Tiketi<Counted>, numbers: std::ops::Range<usize>, hash: &str) {
     let now = jiff::Timestamp::now();
-    for i in 0..count {
+    for i in numbers {
         let id = ulid::Ulid::new().to_string();
         let operator = Operator {
             id: id.clone(),
@@ -124,10 +124,10 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let table = CountingTable::new(SqliteTable::open(&dir.path().join("tiketi.db")).unwrap());
     let tiketi = tiketi(table);
-    sign_up(&tiketi, 10, &hash).await;
+    sign_up(&tiketi, 0..10, &hash).await;
     measure(&tiketi, 10).await;
     let started = Instant::now();
-    sign_up(&tiketi, 9_990, &hash).await;
+    sign_up(&tiketi, 10..10_000, &hash).await;
     println!(
         "(signed up 9,990 more operators in {:.1} s)",
         started.elapsed().as_secs_f64()

@@ -552,3 +552,27 @@ async fn administrators_are_added_to_a_dynamodb_table_too() {
     ));
     assert_eq!(store.admins().await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn the_search_follows_a_renamed_business() {
+    let (app, admin) = admin_app().await;
+    let owner = PortalUser::sign_up(&app, "Old Name WiFi", "rename@example.com").await;
+    let renamed = owner
+        .post(
+            "/portal/settings",
+            &[
+                ("business_name", "Fresh Name WiFi"),
+                ("currency", "KES"),
+                ("time_zone", "Africa/Nairobi"),
+                ("voucher_code_length", "8"),
+                ("gateway_fee", "3.5"),
+                ("agent_commission", "10"),
+            ],
+        )
+        .await;
+    assert!(renamed.status().is_success() || renamed.status().is_redirection());
+    let found = admin.page("/admin/operators?q=fresh").await.unwrap();
+    assert!(found.contains("Fresh Name WiFi"), "{found}");
+    let old = admin.page("/admin/operators?q=old%20name").await.unwrap();
+    assert!(!old.contains("Name WiFi"), "{old}");
+}

@@ -159,7 +159,7 @@ impl<P: Platform> Tiketi<P> {
             Some(rates(&operator)),
         );
         self.store
-            .update_operator_audited(&operator, &entry)
+            .update_operator_audited(&operator, &who.operator.business_name, &entry)
             .await?;
         info!(operator_id = %operator.id, "settings changed");
         Ok(operator)

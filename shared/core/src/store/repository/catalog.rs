@@ -71,16 +71,30 @@ impl<T: Table> Repository<T> {
     }
 
     /// Saves the operator's settings with the audit entry of the change.
+    /// Saves the operator's changed settings; a new business name also moves its entry in
+    /// the administrator's directory (`previous_name`: the name it had).
     pub async fn update_operator_audited(
         &self,
         operator: &Operator,
+        previous_name: &str,
         entry: &crate::domain::audit::AuditEntry,
     ) -> Result<()> {
-        let write = Write::Put {
+        let mut writes = vec![Write::Put {
             item: operator_item(operator),
             condition: Some(Condition::Exists),
-        };
-        self.audited(vec![write], entry).await
+        }];
+        if previous_name != operator.business_name {
+            let old = super::admins::directory_term("name", previous_name);
+            let new = super::admins::directory_term("name", &operator.business_name);
+            if old != new {
+                writes.push(Write::Delete {
+                    key: keys::directory_entry(&old, &operator.id),
+                    condition: None,
+                });
+                writes.extend(super::admins::directory_writes(&operator.id, &[new]));
+            }
+        }
+        self.audited(writes, entry).await
     }
 
     pub async fn operator(&self, id: &str) -> Result<Option<Operator>> {
