@@ -289,6 +289,8 @@ impl Host {
             app = app.nest("/pesapal-sandbox", sandbox.router());
         }
         let server = tokio::spawn(async move {
+            // The peer's address reaches the handlers (`http::ClientAddress`, rate limits).
+            let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
             if let Err(error) = axum::serve(listener, app).await {
                 tracing::error!(%error, "server stopped");
             }

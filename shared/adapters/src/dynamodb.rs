@@ -462,6 +462,13 @@ impl Expressions {
                     .collect::<Result<Vec<_>, _>>()?;
                 format!("({})", parts.join(" AND "))
             }
+            Condition::CountBelow { attribute, limit } => {
+                let name = self.name(attribute);
+                let limit = self.json_value(&serde_json::Value::from(*limit))?;
+                format!(
+                    "(attribute_not_exists({pk}) OR attribute_not_exists({name}) OR {name} < {limit})"
+                )
+            }
         })
     }
 
@@ -578,6 +585,9 @@ fn holds(condition: &Condition, item: Option<&Item>) -> bool {
             item.is_some_and(|item| !item.0.contains_key(attribute))
         }
         Condition::All(parts) => parts.iter().all(|part| holds(part, item)),
+        Condition::CountBelow { attribute, limit } => item
+            .and_then(|item| item.0.get(attribute))
+            .is_none_or(|v| v.as_i64().is_some_and(|n| n < *limit)),
     }
 }
 

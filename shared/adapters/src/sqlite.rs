@@ -159,6 +159,9 @@ fn holds(current: Option<&Map<String, Value>>, condition: &Condition) -> bool {
             .is_some_and(|v| values.contains(v)),
         Condition::AttrAbsent(name) => current.is_some_and(|item| !item.contains_key(name)),
         Condition::All(parts) => parts.iter().all(|part| holds(current, part)),
+        Condition::CountBelow { attribute, limit } => current
+            .and_then(|item| item.get(attribute))
+            .is_none_or(|v| v.as_i64().is_some_and(|n| n < *limit)),
     }
 }
 

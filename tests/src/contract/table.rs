@@ -98,6 +98,46 @@ pub async fn update_sets_removes_and_counts<T: Table>(table: &T) {
     assert_eq!(read.int("hits"), Some(6), "other attributes are kept");
 }
 
+/// A counter taken with `ADD` under `CountBelow` stops at its limit, item absent or not.
+pub async fn counters_stop_at_their_limit<T: Table>(table: &T) {
+    let key = Key::new("P#RATE", "WINDOW");
+    let take = || Write::Update {
+        key: key.clone(),
+        changes: vec![("n".into(), Change::Add(1))],
+        condition: Some(Condition::CountBelow {
+            attribute: "n".into(),
+            limit: 3,
+        }),
+    };
+    for _ in 0..3 {
+        table.write(take()).await.unwrap();
+    }
+    assert!(matches!(
+        table.write(take()).await,
+        Err(TableError::ConditionFailed { index: 0 })
+    ));
+    let stored = table.get(&key).await.unwrap().unwrap();
+    assert_eq!(stored.int("n"), Some(3));
+    // Inside a transaction, and on an item that exists without the counter.
+    table
+        .write(Write::put(item("P#RATE", "OTHER", json!({"x": 1}))))
+        .await
+        .unwrap();
+    let other = Write::Update {
+        key: Key::new("P#RATE", "OTHER"),
+        changes: vec![("n".into(), Change::Add(1))],
+        condition: Some(Condition::CountBelow {
+            attribute: "n".into(),
+            limit: 1,
+        }),
+    };
+    table.transact(vec![other.clone()]).await.unwrap();
+    assert!(matches!(
+        table.transact(vec![other]).await,
+        Err(TableError::ConditionFailed { index: 0 })
+    ));
+}
+
 pub async fn conditions_on_attributes_guard_updates<T: Table>(table: &T) {
     table
         .write(Write::put(item(
@@ -490,6 +530,7 @@ macro_rules! table_contract {
             conditional_put_refuses_an_existing_key,
             update_sets_removes_and_counts,
             conditions_on_attributes_guard_updates,
+            counters_stop_at_their_limit,
             transactions_apply_all_or_nothing,
             transactions_refuse_bad_shapes,
             concurrent_conditional_writes_have_one_winner,

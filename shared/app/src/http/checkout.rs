@@ -70,7 +70,7 @@ pub struct OrderBody {
     portal: PortalParams,
 }
 
-fn lang_of(explicit: Option<&str>, headers: &HeaderMap) -> Lang {
+pub(super) fn lang_of(explicit: Option<&str>, headers: &HeaderMap) -> Lang {
     Lang::choose(
         explicit,
         headers
@@ -83,7 +83,7 @@ fn money(amount: Money, currency: &str) -> String {
     amount.display(currency)
 }
 
-fn validity(lang: Lang, seconds: u64) -> String {
+pub(super) fn validity(lang: Lang, seconds: u64) -> String {
     match lang {
         Lang::En => describe_duration(seconds),
         Lang::Sw => lang.allowance(tiketi_core::domain::catalog::Allowance::Time { seconds }),
@@ -167,7 +167,7 @@ async fn packages_page<P: Platform>(
 
 /// A MikroTik rate limit as a customer reads it: `512k/1M` is 1 Mbit/s down (the second
 /// figure is the client's download).
-fn speed(rate_limit: &str) -> String {
+pub(super) fn speed(rate_limit: &str) -> String {
     let first = rate_limit.split(' ').next().unwrap_or(rate_limit);
     let down = first.rsplit('/').next().unwrap_or(first);
     match down.strip_suffix('M') {
@@ -376,7 +376,7 @@ pub struct RecoverBody {
     lang: Option<String>,
 }
 
-async fn business_name<P: Platform>(
+pub(super) async fn business_name<P: Platform>(
     tiketi: &Tiketi<P>,
     operator_id: &str,
     lang: Lang,

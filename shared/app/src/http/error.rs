@@ -37,7 +37,7 @@ impl PageError {
             ServiceError::Unauthorized => (StatusCode::UNAUTHORIZED, "not_found"),
             ServiceError::Forbidden => (StatusCode::FORBIDDEN, "not_found"),
             ServiceError::Conflict(_) => (StatusCode::CONFLICT, "invalid_request"),
-            ServiceError::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "server_error"),
+            ServiceError::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many"),
             ServiceError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"),
             ServiceError::NoMerchantAccount => {
                 (StatusCode::SERVICE_UNAVAILABLE, "no_payment_account")
@@ -83,6 +83,14 @@ impl IntoResponse for PageError {
             &failure.uri,
             json!({ "message": message }),
         );
-        (status, Html(html)).into_response()
+        let mut response = (status, Html(html)).into_response();
+        if let ServiceError::TooManyAttempts { retry_after_secs } = &failure.error
+            && let Ok(value) = retry_after_secs.to_string().parse()
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
+        response
     }
 }

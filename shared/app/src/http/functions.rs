@@ -9,14 +9,16 @@ use axum::Router;
 use tiketi_core::services::{Platform, Tiketi};
 
 use super::{
-    AppState, admin, api, checkout as checkout_pages, health_router, ipn, landing, portal as pages,
-    routers,
+    AppState, admin, api, balance, checkout as checkout_pages, health_router, ipn, landing,
+    portal as pages, routers,
 };
 
 /// `checkout`: the captive-portal checkout, the order pages (Pesapal's callback), voucher
-/// recovery, and `/health`.
+/// recovery, the balance page, and `/health`.
 pub fn checkout<P: Platform>(tiketi: Arc<Tiketi<P>>) -> Router {
-    checkout_pages::router(AppState(tiketi)).merge(health_router())
+    checkout_pages::router(AppState(Arc::clone(&tiketi)))
+        .merge(balance::router(AppState(tiketi)))
+        .merge(health_router())
 }
 
 /// `pesapal-ipn`: Pesapal's IPN webhook.

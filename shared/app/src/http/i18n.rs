@@ -238,6 +238,55 @@ const TEXTS: &[(&str, [&str; 2])] = &[
         ["This page does not exist.", "Ukurasa huu haupo."],
     ),
     (
+        "too_many",
+        [
+            "Too many tries from this device: wait a few minutes and try again.",
+            "Majaribio mengi mno kutoka kifaa hiki: subiri dakika chache kisha ujaribu tena.",
+        ],
+    ),
+    ("balance_title", ["Check my balance", "Angalia salio langu"]),
+    (
+        "balance_intro",
+        [
+            "Enter your voucher code to see what is left on it.",
+            "Weka nambari ya vocha yako kuona kilichobaki.",
+        ],
+    ),
+    ("balance_code", ["Voucher code", "Nambari ya vocha"]),
+    ("balance_check", ["Check", "Angalia"]),
+    (
+        "balance_unknown",
+        [
+            "No voucher of this hotspot has this code. Check it and try again.",
+            "Hakuna vocha ya hotspot hii yenye nambari hii. Iangalie kisha ujaribu tena.",
+        ],
+    ),
+    ("status_unused", ["Not used yet", "Bado haijatumika"]),
+    ("status_active", ["In use", "Inatumika"]),
+    ("status_used_up", ["Used up", "Imekwisha"]),
+    ("status_expired", ["Expired", "Muda wake umeisha"]),
+    ("status_cancelled", ["Cancelled", "Imefutwa"]),
+    ("time_left", ["Time left", "Muda uliobaki"]),
+    ("data_left", ["Data left", "Data iliyobaki"]),
+    ("ends", ["Works until", "Inafanya kazi hadi"]),
+    ("use_by", ["Use by", "Tumia kabla ya"]),
+    (
+        "starts_on_first_login",
+        [
+            "Starts at your first login, then lasts",
+            "Inaanza unapoingia mara ya kwanza, kisha inadumu",
+        ],
+    ),
+    ("speed", ["Speed", "Kasi"]),
+    ("devices", ["Devices at once", "Vifaa kwa wakati mmoja"]),
+    (
+        "cannot_log_in",
+        [
+            "This voucher cannot connect any more.",
+            "Vocha hii haiwezi kuunganisha tena.",
+        ],
+    ),
+    (
         "invalid_phone",
         [
             "That is not a phone number: use 07XX XXX XXX or +254 7XX XXX XXX.",

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod api;
+mod balance;
 pub mod checkout;
 mod error;
 pub mod functions;
@@ -26,6 +27,37 @@ pub struct AppState<P: Platform>(pub Arc<Tiketi<P>>);
 impl<P: Platform> Clone for AppState<P> {
     fn clone(&self) -> Self {
         Self(Arc::clone(&self.0))
+    }
+}
+
+/// The address of the client that sent a request, for rate limits: on AWS the HTTP API's (or
+/// function URL's) source IP from the request context, locally the TCP peer; `unknown` when
+/// neither is there (a router built for a test). Behind a proxy of its own, a local install
+/// sees every client as the proxy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientAddress(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        use lambda_http::request::RequestContext;
+        if let Some(RequestContext::ApiGatewayV2(context)) =
+            parts.extensions.get::<RequestContext>()
+            && let Some(ip) = context.http.source_ip.as_deref()
+        {
+            return Ok(Self(ip.to_owned()));
+        }
+        if let Some(axum::extract::ConnectInfo(peer)) = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        {
+            return Ok(Self(peer.ip().to_string()));
+        }
+        Ok(Self("unknown".into()))
     }
 }
 

@@ -16,6 +16,7 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
         ("voucher.html", include_str!("../templates/voucher.html")),
         ("order.html", include_str!("../templates/order.html")),
         ("recover.html", include_str!("../templates/recover.html")),
+        ("balance.html", include_str!("../templates/balance.html")),
         ("error.html", include_str!("../templates/error.html")),
     ])
     .expect("templates parse");

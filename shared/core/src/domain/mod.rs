@@ -17,6 +17,7 @@ pub mod order;
 pub mod payment;
 pub mod phone;
 pub mod plan;
+pub mod rate_limit;
 pub mod router_secret;
 pub mod router_state;
 pub mod sealed;

@@ -3,7 +3,12 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::{batch::Actor, catalog::TicketTerms, ledger::Channel, money::Money};
+use super::{
+    batch::Actor,
+    catalog::{Allowance, TicketTerms},
+    ledger::Channel,
+    money::Money,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -127,7 +132,42 @@ pub struct UsageChange {
     pub usage: Usage,
 }
 
+/// What a voucher has left, as its customer reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Balance {
+    /// Online time left (time vouchers).
+    pub time_left: Option<u64>,
+    /// Data left (data vouchers); zero once used (a fair-usage voucher then goes on slowly).
+    pub data_left: Option<u64>,
+    /// When it stops working whatever is left: the end of its validity once started, or its
+    /// use-by day.
+    pub ends_at: Option<Timestamp>,
+    /// Whether it can log a device in now.
+    pub can_log_in: bool,
+}
+
 impl Voucher {
+    /// What is left at `now`, from the router's last report.
+    pub fn balance(&self, now: Timestamp) -> Balance {
+        let (time_left, data_left) = match self.terms.allowance {
+            Allowance::Time { seconds } => (
+                Some(seconds.saturating_sub(self.usage.uptime_seconds)),
+                None,
+            ),
+            Allowance::Data { bytes } => (None, Some(bytes.saturating_sub(self.usage.bytes_used))),
+        };
+        let ends_at = match (self.expires_at, self.terms.use_by) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Balance {
+            time_left,
+            data_left,
+            ends_at,
+            can_log_in: self.status.is_live() && ends_at.is_none_or(|end| end > now),
+        }
+    }
+
     /// A new voucher nobody has used yet: nothing sold, activated or ended. A use-by date in
     /// its terms makes it due for the expiry sweep from the start.
     pub fn unused(

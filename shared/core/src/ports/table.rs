@@ -75,6 +75,10 @@ pub enum Condition {
     AttrAbsent(String),
     /// Every condition holds.
     All(Vec<Self>),
+    /// A counter is under `limit`: no item, no such attribute, or a number below it
+    /// (`attribute_not_exists(pk) OR attribute_not_exists(name) OR name < limit`). For
+    /// counting attempts up to a limit with one conditional `ADD`.
+    CountBelow { attribute: String, limit: i64 },
 }
 
 impl Condition {

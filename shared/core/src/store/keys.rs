@@ -45,6 +45,7 @@
 //! | administrator   | `ADMIN#<id>`                | `ADMIN`                    | `ADMINS` / `<email>`                    |                                   |
 //! | admin session   | `ADMIN#<id>`                | `SESSION#<session>`        |                                         |                                   |
 //! | directory entry | `PLATFORM#DIRECTORY`        | `<term>#<op>`              |                                         |                                   |
+//! | rate window     | `RATE#<limit>#<hash(subject)>` | `<window start>` (TTL)  |                                         |                                   |
 //! | platform audit  | `PLATFORM#AUDIT`            | `<at>#<entry>`             |                                         |                                   |
 //! | platform snapshot | `PLATFORM#STATS`          | `SNAPSHOT`                 |                                         |                                   |
 //! | platform day    | `PLATFORM#STATS`            | `DAY#<yyyy-mm-dd>#<shard>` |                                         |                                   |
@@ -448,6 +449,16 @@ pub fn batch_page(op: &str, batch: &str, number: u32) -> Key {
 }
 
 pub const BATCH_PAGE_PREFIX: &str = "PAGE#";
+
+/// A rate limit's counter for one subject (a client address, an operator) in one window;
+/// the subject is hashed, so no client input shapes a key.
+pub fn rate_window(name: &str, subject: &str, window_start: Timestamp) -> Key {
+    let digest = Sha256::digest(subject.as_bytes());
+    Key::new(
+        format!("RATE#{name}#{}", hex::encode(&digest[..12])),
+        time(window_start),
+    )
+}
 
 /// The platform's own partition: plan catalogue, testimonials, invoice numbering.
 pub const PLATFORM_PARTITION: &str = "PLATFORM";

@@ -16,6 +16,7 @@ mod catalog;
 mod customers;
 mod merchant_keys;
 mod orders;
+mod rate_limits;
 mod routers;
 mod sales;
 mod two_factor;
