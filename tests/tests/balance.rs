@@ -65,7 +65,10 @@ async fn a_voucher_shows_its_status_and_what_is_left_in_both_languages() {
     // An unknown code, and another operator's code, find nothing.
     let (status, page) = balance(&app, "demo", "?code=NOSUCHCODE1").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("No voucher of this hotspot has this code"), "{page}");
+    assert!(
+        page.contains("No voucher of this hotspot has this code"),
+        "{page}"
+    );
     let other = PortalUser::sign_up(&app, "Other Hotspot", "other@example.com").await;
     let other_op = {
         let email = tiketi_core::domain::account::Email::parse("other@example.com").unwrap();
@@ -103,4 +106,46 @@ async fn guessing_codes_from_one_client_is_stopped() {
     assert!(answer.text().await.unwrap().contains("Too many tries"));
     // The form itself costs nothing and stays open.
     assert_eq!(balance(&app, "demo", "").await.0, StatusCode::OK);
+}
+
+async fn recover(app: &TestApp, order_code: &str) -> String {
+    app.post_form(
+        "/checkout/demo/recover",
+        &[("phone", "0712345678"), ("code", order_code), ("lang", "en")],
+    )
+    .await
+    .text()
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_recovered_voucher_that_cannot_connect_offers_no_connect_button() {
+    let app = spawn_app().await;
+    let ticket = app.host.demo.ticket_type_ids[0].clone();
+    let (placed, voucher) = app.buy(&ticket, "0712345678").await;
+    let order = app.order(&placed.order_id).await;
+    let page = recover(&app, &order.code).await;
+    assert!(page.contains("data-status=\"unused\""), "{page}");
+    assert!(page.contains("name=\"username\""), "a usable voucher connects");
+    assert!(page.contains(&format!("/checkout/demo/balance?code={}", voucher.code)));
+
+    let owner = demo_owner(&app, "recover@demo.example").await;
+    owner
+        .post(
+            &format!("/portal/vouchers/{}/cancel", voucher.code),
+            &[("reason", "refunded")],
+        )
+        .await;
+    let page = recover(&app, &order.code).await;
+    assert!(page.contains("id=\"cannot-log-in\""), "{page}");
+    assert!(!page.contains("name=\"username\""), "no Connect for a cancelled voucher");
+    let order_page = app
+        .get(&format!("/checkout/demo/orders/{}", placed.order_id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(order_page.contains("data-status=\"cancelled\""), "{order_page}");
+    assert!(!order_page.contains("name=\"username\""));
 }

@@ -58,8 +58,9 @@ fn status_key(status: VoucherStatus) -> &'static str {
     }
 }
 
-/// What the page shows of a voucher: its own state, nothing else of the operator's.
-fn view(voucher: &Voucher, lang: Lang, time_zone: &str) -> Value {
+/// What the page shows of a voucher: its own state, nothing else of the operator's (the
+/// order and recovery pages show the same).
+pub(super) fn facts(voucher: &Voucher, lang: Lang, time_zone: &str) -> Value {
     let now = jiff::Timestamp::now();
     let balance = voucher.balance(now);
     let status = status_key(voucher.status);
@@ -101,7 +102,7 @@ async fn balance<P: Platform>(
     } else {
         match tiketi.voucher_balance(&operator_id, &client, &code).await {
             Ok((operator, voucher)) => {
-                values["voucher"] = view(&voucher, lang, &operator.time_zone);
+                values["voucher"] = facts(&voucher, lang, &operator.time_zone);
                 operator.business_name
             }
             Err(ServiceError::NotFound("voucher")) => {

@@ -259,15 +259,27 @@ pub struct CallbackParams {
     lang: Option<String>,
 }
 
-fn voucher_view(order: &Order, voucher: &Voucher, lang: Lang) -> Value {
-    json!({
+/// A bought voucher as the order and recovery pages show it: its login, and the same facts
+/// as the balance page (status, what is left, when it ends), so a voucher that can no longer
+/// connect is never offered a Connect button.
+fn voucher_view(order: &Order, voucher: &Voucher, lang: Lang, time_zone: &str) -> Value {
+    let mut view = json!({
         "name": voucher.terms.name,
         "allowance": lang.allowance(voucher.terms.allowance),
         "username": voucher.code,
         "password": voucher.password,
         "login_url": order.login_url,
         "dst": order.original_url,
-    })
+        "balance_url": format!("/checkout/{}/balance?code={}&lang={}", order.operator_id, voucher.code, lang.code()),
+    });
+    if let (Value::Object(view), Value::Object(facts)) =
+        (&mut view, super::balance::facts(voucher, lang, time_zone))
+    {
+        for (key, value) in facts {
+            view.entry(key).or_insert(value);
+        }
+    }
+    view
 }
 
 async fn order_page<P: Platform>(
@@ -332,6 +344,9 @@ async fn order_page<P: Platform>(
         .operator(&operator_id)
         .await
         .map_err(|e| PageError::new(e, lang, &uri))?;
+    let time_zone = operator
+        .as_ref()
+        .map_or_else(|| "UTC".to_owned(), |o| o.time_zone.clone());
     let business_name = operator.map_or_else(|| "Tiketi".to_owned(), |o| o.business_name);
     let state = match order.status {
         OrderStatus::Pending => "pending",
@@ -349,7 +364,7 @@ async fn order_page<P: Platform>(
     };
     let values = json!({
         "state": state,
-        "voucher": voucher.as_ref().filter(|_| order.status == OrderStatus::Fulfilled).map(|v| voucher_view(&order, v, lang)),
+        "voucher": voucher.as_ref().filter(|_| order.status == OrderStatus::Fulfilled).map(|v| voucher_view(&order, v, lang, &time_zone)),
         "refresh_seconds": if waiting { Some(4) } else { None },
         "self_url": format!("/checkout/{operator_id}/orders/{order_id}?lang={}", lang.code()),
         "retry_url": checkout_url(&operator_id, &order.router_id, &portal, lang),
@@ -435,7 +450,13 @@ async fn recover<P: Platform>(
             .await
         {
             Ok(Some((order, voucher))) => {
-                values["voucher"] = voucher_view(&order, &voucher, lang);
+                let time_zone = tiketi
+                    .store
+                    .operator(&operator_id)
+                    .await
+                    .map_err(|e| PageError::new(e, lang, &uri))?
+                    .map_or_else(|| "UTC".to_owned(), |o| o.time_zone);
+                values["voucher"] = voucher_view(&order, &voucher, lang, &time_zone);
                 StatusCode::OK
             }
             Ok(None) | Err(ServiceError::Invalid(_)) => {
