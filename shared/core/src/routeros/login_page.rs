@@ -46,6 +46,13 @@ pub fn login_page(p: &SetupParams) -> String {
         "{}{joiner}mac=$(mac-esc)&amp;login_url=$(link-login-only-esc)&amp;dst=$(link-orig-esc)",
         html_escape(&p.checkout_url)
     );
+    // The operator's balance page sits beside the router's checkout: `/checkout/<op>/balance`
+    // (the walled garden already lets a device that is not logged in reach it).
+    let path = p.checkout_url.split('?').next().unwrap_or_default();
+    let balance = html_escape(&format!(
+        "{}/balance",
+        path.rsplit_once('/').map_or(path, |(base, _)| base)
+    ));
     format!(
         r#"<!DOCTYPE html>
 <html lang="en">
@@ -68,6 +75,7 @@ button,.buy{{display:block;box-sizing:border-box;width:100%;margin-top:1rem;padd
 button{{background:#1f6feb;color:#fff}}
 .buy{{background:#fff;color:#1f6feb;border:2px solid #1f6feb}}
 .error{{background:#fde8e8;color:#9b1c1c;padding:.75rem;border-radius:.5rem}}
+.more{{text-align:center;margin-top:1rem}}.more a{{color:#1f6feb}}
 </style>
 </head>
 <body>
@@ -94,6 +102,7 @@ $(if error)<p class="error">$(error)</p>$(endif)
 <button type="submit">Connect</button>
 </form>
 <a class="buy" href="{buy}">Buy a voucher</a>
+<p class="more"><a href="{balance}">Check my balance</a></p>
 <noscript><p>Please enable JavaScript to connect.</p></noscript>
 </main>
 <script>
