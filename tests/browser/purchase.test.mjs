@@ -63,6 +63,17 @@ test('a customer buys a voucher and connects with it', async () => {
   const voucher = (await code.textContent()).trim();
   assert.match(voucher, /^[2-9A-HJKMNP-Z]{10}$/);
   await page.screenshot({ path: join(tmpdir(), 'tiketi-voucher.png'), fullPage: true });
+  assert.equal(await page.locator('#voucher-status').getAttribute('data-status'), 'unused');
+  // The balance page, from the voucher page: what is left, readable on the phone.
+  const balance = await context.newPage();
+  await balance.goto(baseUrl + await page.getByRole('link', { name: 'Check my balance' }).getAttribute('href'));
+  await balance.locator('#balance[data-status=unused]').waitFor();
+  assert.match(await balance.locator('#balance-status').innerText(), /Not used yet/);
+  assert.ok(await balance.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+  await balance.goto(`${baseUrl}/checkout/demo/balance?lang=sw`);
+  await balance.locator('#code').fill(voucher.toLowerCase());
+  await balance.locator('form button[type=submit]').click();
+  assert.match(await balance.locator('#balance-status').innerText(), /Bado haijatumika/);
   await page.getByRole('button', { name: 'Connect now' }).click();
   await page.getByText(`Connected with voucher ${voucher}`).waitFor();
   await context.close();
