@@ -111,7 +111,11 @@ async fn guessing_codes_from_one_client_is_stopped() {
 async fn recover(app: &TestApp, order_code: &str) -> String {
     app.post_form(
         "/checkout/demo/recover",
-        &[("phone", "0712345678"), ("code", order_code), ("lang", "en")],
+        &[
+            ("phone", "0712345678"),
+            ("code", order_code),
+            ("lang", "en"),
+        ],
     )
     .await
     .text()
@@ -127,7 +131,10 @@ async fn a_recovered_voucher_that_cannot_connect_offers_no_connect_button() {
     let order = app.order(&placed.order_id).await;
     let page = recover(&app, &order.code).await;
     assert!(page.contains("data-status=\"unused\""), "{page}");
-    assert!(page.contains("name=\"username\""), "a usable voucher connects");
+    assert!(
+        page.contains("name=\"username\""),
+        "a usable voucher connects"
+    );
     assert!(page.contains(&format!("/checkout/demo/balance?code={}", voucher.code)));
 
     let owner = demo_owner(&app, "recover@demo.example").await;
@@ -139,13 +146,19 @@ async fn a_recovered_voucher_that_cannot_connect_offers_no_connect_button() {
         .await;
     let page = recover(&app, &order.code).await;
     assert!(page.contains("id=\"cannot-log-in\""), "{page}");
-    assert!(!page.contains("name=\"username\""), "no Connect for a cancelled voucher");
+    assert!(
+        !page.contains("name=\"username\""),
+        "no Connect for a cancelled voucher"
+    );
     let order_page = app
         .get(&format!("/checkout/demo/orders/{}", placed.order_id))
         .await
         .text()
         .await
         .unwrap();
-    assert!(order_page.contains("data-status=\"cancelled\""), "{order_page}");
+    assert!(
+        order_page.contains("data-status=\"cancelled\""),
+        "{order_page}"
+    );
     assert!(!order_page.contains("name=\"username\""));
 }
