@@ -255,9 +255,15 @@ async fn place_order<P: Platform>(
 pub struct CallbackParams {
     #[serde(rename = "OrderTrackingId")]
     tracking_id: Option<String>,
+    /// Set on Pesapal's cancellation URL: the customer pressed Cancel there.
+    #[serde(default)]
+    cancelled: Option<String>,
     #[serde(default)]
     lang: Option<String>,
 }
+
+/// How long the order page waits (refreshing) for a payment before it stops and explains.
+const SLOW_PAYMENT: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
 
 /// A bought voucher as the order and recovery pages show it: its login, and the same facts
 /// as the balance page (status, what is left, when it ends), so a voucher that can no longer
@@ -354,8 +360,15 @@ async fn order_page<P: Platform>(
         OrderStatus::Failed => "failed",
         OrderStatus::Reversed => "reversed",
     };
-    let waiting =
-        voucher.is_none() && matches!(order.status, OrderStatus::Pending | OrderStatus::Paid);
+    // A payment still not confirmed after a few minutes stops refreshing and says what
+    // happens next; one cancelled on Pesapal's page says so.
+    let age = jiff::Timestamp::now() - order.created_at;
+    let state = match (state, order.status) {
+        ("pending", _) if params.cancelled.is_some() => "cancelled",
+        ("pending", OrderStatus::Pending) if age >= SLOW_PAYMENT => "slow",
+        (state, _) => state,
+    };
+    let waiting = voucher.is_none() && matches!(state, "pending" | "paid");
     let portal = PortalParams {
         mac: order.mac.clone(),
         login_url: order.login_url.clone(),
@@ -370,6 +383,7 @@ async fn order_page<P: Platform>(
         "retry_url": checkout_url(&operator_id, &order.router_id, &portal, lang),
         "pay_url": order.redirect_url.as_ref().filter(|_| order.status == OrderStatus::Pending),
         "order_code": order.code,
+        "recover_url": format!("/checkout/{operator_id}/recover?lang={}", lang.code()),
         "amount": money(order.amount, &order.currency),
     });
     Ok(Html(pages::render(

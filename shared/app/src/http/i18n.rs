@@ -188,6 +188,29 @@ const TEXTS: &[(&str, [&str; 2])] = &[
         ],
     ),
     (
+        "cancelled_title",
+        ["Payment cancelled", "Malipo yameghairiwa"],
+    ),
+    (
+        "cancelled_text",
+        [
+            "You cancelled the payment on Pesapal's page. Nothing was charged and no voucher was made.",
+            "Umeghairi malipo kwenye ukurasa wa Pesapal. Hakuna pesa iliyotozwa na hakuna vocha iliyotengenezwa.",
+        ],
+    ),
+    ("pay_again", ["Pay now", "Lipa sasa"]),
+    (
+        "slow_title",
+        ["Payment not confirmed yet", "Malipo bado hayajathibitishwa"],
+    ),
+    (
+        "slow_text",
+        [
+            "Pesapal has not confirmed this payment yet. If you approved it on your phone, your voucher is made as soon as it is confirmed: we keep checking, and it shows on this page. Keep your order code: with your phone number it finds the voucher under Lost your voucher?",
+            "Pesapal bado haijathibitisha malipo haya. Kama uliyakubali kwenye simu yako, vocha yako itatengenezwa mara yatakapothibitishwa: tunaendelea kuangalia, na itaonekana kwenye ukurasa huu. Hifadhi nambari ya oda: pamoja na nambari yako ya simu, itakusaidia kupata vocha kupitia Umepoteza vocha yako?",
+        ],
+    ),
+    (
         "reversed_title",
         ["Payment reversed", "Malipo yamerejeshwa"],
     ),

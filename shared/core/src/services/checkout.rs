@@ -182,7 +182,10 @@ impl<P: Platform> Tiketi<P> {
             currency: order.currency.clone(),
             description,
             callback_url: self.settings.callback_url(&order.operator_id, &order.id),
-            cancellation_url: Some(self.settings.callback_url(&order.operator_id, &order.id)),
+            cancellation_url: Some(
+                self.settings
+                    .cancellation_url(&order.operator_id, &order.id),
+            ),
             notification_id,
             phone_number: order.phone.as_str().to_owned(),
             email: order.email.clone(),

@@ -113,6 +113,12 @@ impl Settings {
         format!("{}/pesapal/ipn/{operator_id}", self.public_base_url)
     }
 
+    /// Where Pesapal's Cancel button sends the customer: the order page, told the payment was
+    /// cancelled (Pesapal's status stays "not paid", so the page could not tell otherwise).
+    pub fn cancellation_url(&self, operator_id: &str, order_id: &str) -> String {
+        format!("{}?cancelled=1", self.callback_url(operator_id, order_id))
+    }
+
     pub fn callback_url(&self, operator_id: &str, order_id: &str) -> String {
         format!(
             "{}/checkout/{operator_id}/orders/{order_id}",
