@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use axum::Router;
+use axum::{Router, middleware};
 use tiketi_core::services::{Platform, Tiketi};
 
 use super::{
@@ -13,22 +13,32 @@ use super::{
     portal as pages, routers,
 };
 
+/// Every function's answers carry the same security headers (`http::security_headers`).
+fn secured<P: Platform>(router: Router, tiketi: &Tiketi<P>) -> Router {
+    let https = tiketi.settings.public_base_url.starts_with("https://");
+    router.layer(middleware::from_fn_with_state(
+        https,
+        super::security_headers,
+    ))
+}
+
 /// `checkout`: the captive-portal checkout, the order pages (Pesapal's callback), voucher
 /// recovery, the balance page, and `/health`.
 pub fn checkout<P: Platform>(tiketi: Arc<Tiketi<P>>) -> Router {
-    checkout_pages::router(AppState(Arc::clone(&tiketi)))
-        .merge(balance::router(AppState(tiketi)))
-        .merge(health_router())
+    let router = checkout_pages::router(AppState(Arc::clone(&tiketi)))
+        .merge(balance::router(AppState(Arc::clone(&tiketi))))
+        .merge(health_router());
+    secured(router, &tiketi)
 }
 
 /// `pesapal-ipn`: Pesapal's IPN webhook.
 pub fn pesapal_ipn<P: Platform>(tiketi: Arc<Tiketi<P>>) -> Router {
-    ipn::router(AppState(tiketi))
+    secured(ipn::router(AppState(Arc::clone(&tiketi))), &tiketi)
 }
 
 /// `rsc`: what MikroTik routers call (usage reports, sync scripts, their login page).
 pub fn rsc<P: Platform>(tiketi: Arc<Tiketi<P>>) -> Router {
-    routers::router(AppState(tiketi))
+    secured(routers::router(AppState(Arc::clone(&tiketi))), &tiketi)
 }
 
 /// `portal`: the operator portal's pages, the platform administrator's console (`/admin`),
@@ -38,14 +48,15 @@ pub fn rsc<P: Platform>(tiketi: Arc<Tiketi<P>>) -> Router {
 /// fallbacks.
 pub fn portal<P: Platform>(tiketi: Arc<Tiketi<P>>, key: pages::cookie::CookieKey) -> Router {
     let state = pages::PortalState::new(Arc::clone(&tiketi), key);
-    pages::router(state.clone())
+    let router = pages::router(state.clone())
         .merge(admin::router(state))
-        .merge(landing::router(AppState(tiketi)))
-        .fallback(landing::not_found)
+        .merge(landing::router(AppState(Arc::clone(&tiketi))))
+        .fallback(landing::not_found);
+    secured(router, &tiketi)
 }
 
 /// `api`: the REST API for operators' programs (its own function: token callers, no session
 /// key, and the portal's package stays small).
 pub fn api<P: Platform>(tiketi: Arc<Tiketi<P>>) -> Router {
-    api::router(AppState(tiketi))
+    secured(api::router(AppState(Arc::clone(&tiketi))), &tiketi)
 }
