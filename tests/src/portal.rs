@@ -194,20 +194,25 @@ impl PortalUser {
     }
 
     /// Creates a router; returns its id (from the redirect).
+    /// Submits the new-router form with a valid hotspot; the raw answer (a refusal shows the
+    /// form again).
+    pub async fn submit_router(&self, name: &str) -> Response {
+        self.post(
+            "/portal/routers/new",
+            &[
+                ("name", name),
+                ("location", "Nairobi"),
+                ("hotspot_dns", "login.wifi"),
+                ("interface", "bridge"),
+                ("address", "192.168.88.1"),
+                ("pool", "192.168.88.10-192.168.88.254"),
+            ],
+        )
+        .await
+    }
+
     pub async fn add_router(&self, name: &str) -> String {
-        let answer = self
-            .post(
-                "/portal/routers/new",
-                &[
-                    ("name", name),
-                    ("location", "Nairobi"),
-                    ("hotspot_dns", "login.wifi"),
-                    ("interface", "bridge"),
-                    ("address", "192.168.88.1"),
-                    ("pool", "192.168.88.10-192.168.88.254"),
-                ],
-            )
-            .await;
+        let answer = self.submit_router(name).await;
         assert_eq!(
             answer.status(),
             StatusCode::SEE_OTHER,

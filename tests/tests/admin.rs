@@ -77,19 +77,7 @@ async fn a_basic_operator_pays_and_the_administrator_sees_it() {
     .await;
     let op = operator_id(&app, "baraka@example.com").await;
     owner.add_router("Shop").await;
-    let second = owner
-        .post(
-            "/portal/routers/new",
-            &[
-                ("name", "Second"),
-                ("location", "Kisumu"),
-                ("hotspot_dns", "login.wifi"),
-                ("interface", "bridge"),
-                ("address", "192.168.88.1"),
-                ("pool", "192.168.88.10-192.168.88.254"),
-            ],
-        )
-        .await;
+    let second = owner.submit_router("Second").await;
     assert_eq!(second.status(), StatusCode::FORBIDDEN);
 
     // The first invoice, paid on the Pesapal stand-in (its IPN reaches /pesapal/ipn/platform).

@@ -31,22 +31,6 @@ async fn operator_id(app: &TestApp, email: &str) -> String {
         .operator_id
 }
 
-async fn router_form(owner: &PortalUser, name: &str) -> reqwest::Response {
-    owner
-        .post(
-            "/portal/routers/new",
-            &[
-                ("name", name),
-                ("location", "Kisumu"),
-                ("hotspot_dns", "login.wifi"),
-                ("interface", "bridge"),
-                ("address", "192.168.88.1"),
-                ("pool", "192.168.88.10-192.168.88.254"),
-            ],
-        )
-        .await
-}
-
 /// Pays the operator's open invoice on the stand-in's page (`action`: pay, fail, cancel);
 /// returns the attempt's reference and tracking id, and where the browser lands.
 async fn pay_on_stand_in(
@@ -129,7 +113,7 @@ async fn basic_refuses_a_second_router_and_its_invoice_is_paid_exactly_once() {
 
     // One router is fine; the second is refused with the limit and how to raise it.
     owner.add_router("Shop").await;
-    let refused = router_form(&owner, "Second shop").await;
+    let refused = owner.submit_router("Second shop").await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     let html = refused.text().await.unwrap();
     assert!(html.contains("Basic plan allows 1 router."), "{html}");
@@ -315,7 +299,7 @@ async fn changing_plan_moves_limits_at_once_and_reprices_an_unstarted_invoice() 
     let store = &app.host.tiketi.store;
     owner.add_router("One").await;
     assert_eq!(
-        router_form(&owner, "Two").await.status(),
+        owner.submit_router("Two").await.status(),
         StatusCode::FORBIDDEN
     );
 
@@ -336,7 +320,7 @@ async fn changing_plan_moves_limits_at_once_and_reprices_an_unstarted_invoice() 
     let page = owner.page("/portal/routers").await;
     assert!(page.contains("One") && page.contains("Two"));
     assert_eq!(
-        router_form(&owner, "Three").await.status(),
+        owner.submit_router("Three").await.status(),
         StatusCode::FORBIDDEN
     );
 
@@ -628,7 +612,7 @@ async fn a_paid_month_keeps_its_plan_downgrades_wait_and_upgrades_cost_the_diffe
         "basic"
     );
     assert_eq!(
-        router_form(&small, "Two").await.status(),
+        small.submit_router("Two").await.status(),
         StatusCode::FORBIDDEN
     );
     let again = small.post("/portal/plan", &[("plan", "enterprise")]).await;

@@ -55,19 +55,7 @@ pub async fn run(stack: &CloudStack, checks: &mut Checks) {
             "Basic refuses a second router, naming the limit",
             async move {
                 o.add_router("First").await;
-                let answer = o
-                    .post(
-                        "/portal/routers/new",
-                        &[
-                            ("name", "Second"),
-                            ("location", "Kisumu"),
-                            ("hotspot_dns", "login.wifi"),
-                            ("interface", "bridge"),
-                            ("address", "192.168.88.1"),
-                            ("pool", "192.168.88.10-192.168.88.254"),
-                        ],
-                    )
-                    .await;
+                let answer = o.submit_router("Second").await;
                 let status = answer.status();
                 let html = answer.text().await.map_err(|e| e.to_string())?;
                 ensure(

@@ -3,7 +3,6 @@
 //! admin POST.
 
 use axum::{
-    body::{Body, to_bytes},
     extract::{FromRequestParts, Request, State},
     http::{Method, request::Parts},
     middleware::Next,
@@ -16,12 +15,14 @@ use tiketi_core::{
 };
 
 use super::AdminError;
-use crate::http::portal::{PortalState, auth::CSRF_FIELD};
+use crate::http::portal::{
+    PortalState,
+    auth::{FormRefusal, checked_form},
+};
 
 pub const ADMIN_COOKIE: &str = "tiketi_admin";
 /// A random value set on the login page, binding its CSRF token.
 pub const ADMIN_PRE_LOGIN_COOKIE: &str = "tiketi_admin_pre";
-const MAX_FORM_BYTES: usize = 64 * 1024;
 
 /// Any administrator's session, two-step login done or not (the two-step pages).
 #[derive(Debug, Clone)]
@@ -139,23 +140,11 @@ pub async fn require_csrf<P: Platform>(
             jar.get(ADMIN_PRE_LOGIN_COOKIE)
                 .map(|c| c.value().to_owned())
         });
-    let (parts, body) = request.into_parts();
-    let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
-        return AdminError::from(ServiceError::Invalid("the form is too large".into()))
-            .into_response();
-    };
-    let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-        .ok()
-        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == CSRF_FIELD))
-        .map(|(_, v)| v);
-    let valid = match (binding, token) {
-        (Some(binding), Some(token)) => state.key.check_csrf(&binding, &token),
-        _ => false,
-    };
-    if !valid {
-        tracing::warn!(path = %parts.uri.path(), "admin form refused: missing or wrong CSRF token");
-        return AdminError::Csrf.into_response();
+    match checked_form(&state.key, binding, request).await {
+        Ok(request) => next.run(request).await,
+        Err(FormRefusal::TooLarge) => {
+            AdminError::from(ServiceError::Invalid("the form is too large".into())).into_response()
+        }
+        Err(FormRefusal::Csrf) => AdminError::Csrf.into_response(),
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
 }

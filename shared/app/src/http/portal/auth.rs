@@ -172,23 +172,45 @@ pub async fn require_csrf<P: Platform>(
         .and_then(|c| state.key.open_session_cookie(c.value()))
         .map(|s| s.session_id)
         .or_else(|| jar.get(PRE_LOGIN_COOKIE).map(|c| c.value().to_owned()));
+    match checked_form(&state.key, binding, request).await {
+        Ok(request) => next.run(request).await,
+        Err(FormRefusal::TooLarge) => {
+            PortalError::from(ServiceError::Invalid("the form is too large".into())).into_response()
+        }
+        Err(FormRefusal::Csrf) => PortalError::csrf().into_response(),
+    }
+}
+
+/// Why a form was not let through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormRefusal {
+    TooLarge,
+    /// No CSRF token, or not the one of `binding` (a session or pre-login cookie's value).
+    Csrf,
+}
+
+/// Reads a POST's form and checks its CSRF token against `binding`; the request (its body
+/// put back) when it holds. The portal's and the console's CSRF layers both use it.
+pub async fn checked_form(
+    key: &super::cookie::CookieKey,
+    binding: Option<String>,
+    request: Request,
+) -> Result<Request, FormRefusal> {
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
-        return PortalError::from(ServiceError::Invalid("the form is too large".into()))
-            .into_response();
-    };
+    let bytes = to_bytes(body, MAX_FORM_BYTES)
+        .await
+        .map_err(|_| FormRefusal::TooLarge)?;
     let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
         .ok()
         .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == CSRF_FIELD))
         .map(|(_, v)| v);
     let valid = match (binding, token) {
-        (Some(binding), Some(token)) => state.key.check_csrf(&binding, &token),
+        (Some(binding), Some(token)) => key.check_csrf(&binding, &token),
         _ => false,
     };
     if !valid {
-        tracing::warn!(path = %parts.uri.path(), "portal form refused: missing or wrong CSRF token");
-        return PortalError::csrf().into_response();
+        tracing::warn!(path = %parts.uri.path(), "form refused: missing or wrong CSRF token");
+        return Err(FormRefusal::Csrf);
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    Ok(Request::from_parts(parts, Body::from(bytes)))
 }
