@@ -4,44 +4,19 @@
 // Starts its own `tiketi serve` on a free port with a fresh data directory, and stops it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { startTiketi } from './harness.mjs';
 
-const binary = process.env.TIKETI_BIN ?? join(process.env.CARGO_TARGET_DIR ?? '/var/tmp/tiketi-target', 'debug', 'tiketi');
-const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-let server, baseUrl, browser, dataDir;
+let tiketi, baseUrl, browser;
 
 before(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'tiketi-landing-'));
-  server = spawn(binary, ['serve', '--port', '0', '--data-dir', dataDir], {
-    env: { ...process.env, PESAPAL_CONSUMER_KEY: '', PESAPAL_CONSUMER_SECRET: '', PUBLIC_BASE_URL: '', RUST_LOG: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  baseUrl = await new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`tiketi did not start: ${out}`)), 30000);
-    server.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = out.match(/Tiketi is running at (\S+)/);
-      if (match) { clearTimeout(timer); resolve(match[1]); }
-    });
-    server.on('exit', (code) => reject(new Error(`tiketi exited with ${code}: ${out}`)));
-  });
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  tiketi = await startTiketi('landing');
+  ({ baseUrl, browser } = tiketi);
 });
 
 after(async () => {
-  await browser?.close();
-  server?.kill();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await tiketi?.stop();
 });
 
 const viewports = [{ width: 360, height: 740 }, { width: 1366, height: 768 }];
